@@ -1,0 +1,406 @@
+"""Settings for threehours: the only module that reads the environment.
+
+Every variable is documented in `.env.example` and in the README's configuration table. Without
+`DATABASE_URL` the embedded default applies: a SQLite file under ./var/, no Redis, SQLite-backed jobs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("THREEHOURS_VAR_DIR") or BASE_DIR / "var")
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}")
+    return value
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default or [])
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_secret(name: str) -> str | None:
+    """A secret from `NAME`, or from the file named by `NAME_FILE` (Docker/systemd secrets)."""
+    value = os.environ.get(name)
+    if value:
+        return value.strip()
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}") from exc
+    return None
+
+
+def _kept_secret(filename: str, make) -> str:
+    """A secret generated once and kept under ./var/ (embedded, debug set-ups only)."""
+    path = VAR_DIR / filename
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value)
+    return value
+
+
+DEBUG = env_bool("THREEHOURS_DEBUG", False)
+
+SECRET_KEY = env_secret("THREEHOURS_SECRET_KEY") or ""
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "THREEHOURS_SECRET_KEY is required when THREEHOURS_DEBUG is off "
+            "(`threehours demo` turns debug on and keeps a generated key in ./var/)."
+        )
+    SECRET_KEY = _kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
+
+# Fernet keys for personal data at rest (ID numbers). The first key encrypts; all keys decrypt, so
+# a new key can be put in front and old rows re-encrypted at leisure.
+FIELD_ENCRYPTION_KEYS = env_list("THREEHOURS_FIELD_ENCRYPTION_KEYS")
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "THREEHOURS_FIELD_ENCRYPTION_KEYS is required when THREEHOURS_DEBUG is off; make one "
+            "with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        )
+    FIELD_ENCRYPTION_KEYS = [
+        _kept_secret("field_encryption_key", lambda: Fernet.generate_key().decode())
+    ]
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "THREEHOURS_FIELD_ENCRYPTION_KEYS holds a key that is not a Fernet key"
+        ) from exc
+
+ALLOWED_HOSTS = env_list(
+    "THREEHOURS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+if not DEBUG and not ALLOWED_HOSTS:
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+CSRF_TRUSTED_ORIGINS = env_list("THREEHOURS_CSRF_TRUSTED_ORIGINS")
+SITE_URL = env_str("THREEHOURS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "huey.contrib.djhuey",
+    "ninja",
+    "threehours.core",
+    "threehours.accounts",
+    "threehours.notifications",
+    "threehours.orgs",
+    "threehours.api",
+    "threehours.platform_admin",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "threehours" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+            ],
+        },
+    }
+]
+
+# --- Database ---------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from exc
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "threehours.sqlite3",
+            "OPTIONS": {
+                # The write lock is taken at BEGIN, so check-then-write services queue on SQLite
+                # the way select_for_update() makes them queue on PostgreSQL (STYLE.md §4).
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 5,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: cache, rate limits, jobs ----------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "threehours",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+HUEY_IMMEDIATE = env_bool("THREEHOURS_JOBS_IMMEDIATE", False)
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.PriorityRedisHuey",
+        "name": "threehours",
+        "url": REDIS_URL,
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": env_int("THREEHOURS_WORKER_THREADS", 4, minimum=1),
+                     "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "threehours",
+        "filename": str(VAR_DIR / "jobs.sqlite3"),
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": env_int("THREEHOURS_WORKER_THREADS", 2, minimum=1),
+                     "worker_type": "thread"},
+    }
+
+# --- Auth ------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:me"
+
+# Phone login (API.md "Accounts"). Test phones accept a fixed code and never send an SMS.
+def _parse_test_phones(raw: list[str]) -> dict[str, str]:
+    phones: dict[str, str] = {}
+    for item in raw:
+        phone, sep, code = item.partition(":")
+        if not sep or not phone.isdigit() or len(phone) != 11 or not (
+            code.isdigit() and len(code) == 6
+        ):
+            raise ImproperlyConfigured(
+                f"THREEHOURS_TEST_PHONES entries look like 13800000001:123456, not {item!r}"
+            )
+        phones[phone] = code
+    return phones
+
+
+TEST_PHONES = _parse_test_phones(env_list("THREEHOURS_TEST_PHONES"))
+SMS_CODE_TTL_SECONDS = env_int("THREEHOURS_SMS_CODE_TTL_SECONDS", 300, minimum=30)
+SMS_CODE_MAX_WRONG = env_int("THREEHOURS_SMS_CODE_MAX_WRONG", 5, minimum=1)
+SMS_RESEND_SECONDS = env_int("THREEHOURS_SMS_RESEND_SECONDS", 60, minimum=1)
+SMS_DAILY_CAP_PER_PHONE = env_int("THREEHOURS_SMS_DAILY_CAP_PER_PHONE", 10, minimum=1)
+SMS_DAILY_CAP_PER_IP = env_int("THREEHOURS_SMS_DAILY_CAP_PER_IP", 50, minimum=1)
+LOGIN_MAX_FAILURES = env_int("THREEHOURS_LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("THREEHOURS_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+EMAIL_VERIFY_MAX_AGE_SECONDS = 3 * 24 * 3600
+API_TOKEN_TTL_DAYS = env_int("THREEHOURS_API_TOKEN_TTL_DAYS", 30, minimum=1)
+
+# django-ratelimit: blocked requests become 429 through this view; counters live in the cache,
+# which must be Redis when several processes serve (README, "Production").
+RATELIMIT_VIEW = "threehours.core.views.rate_limited_view"
+RATELIMIT_IP_META_KEY = env_str("THREEHOURS_CLIENT_IP_HEADER") or None
+if RATELIMIT_IP_META_KEY is None:
+    del RATELIMIT_IP_META_KEY
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"] if not REDIS_URL else []
+
+# --- Notifications ---------------------------------------------------------------------------
+SMS_BACKEND = env_str("THREEHOURS_SMS_BACKEND", "console")
+EMAIL_CHANNEL_BACKEND = env_str("THREEHOURS_EMAIL_BACKEND", "console")
+OUTBOX_DIR = Path(env_str("THREEHOURS_OUTBOX_DIR") or VAR_DIR / "outbox")
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "memory": "django.core.mail.backends.locmem.EmailBackend",
+}
+if EMAIL_CHANNEL_BACKEND not in _EMAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        f"THREEHOURS_EMAIL_BACKEND must be one of {sorted(_EMAIL_BACKENDS)}, "
+        f"not {EMAIL_CHANNEL_BACKEND!r}"
+    )
+EMAIL_BACKEND = _EMAIL_BACKENDS[EMAIL_CHANNEL_BACKEND]
+EMAIL_FILE_PATH = OUTBOX_DIR / "email"
+DEFAULT_FROM_EMAIL = env_str("THREEHOURS_EMAIL_FROM", "threehours <noreply@threehours.local>")
+if EMAIL_CHANNEL_BACKEND == "smtp":
+    EMAIL_HOST = env_str("THREEHOURS_SMTP_HOST")
+    if not EMAIL_HOST:
+        raise ImproperlyConfigured("THREEHOURS_SMTP_HOST is required with the smtp e-mail backend")
+    EMAIL_PORT = env_int("THREEHOURS_SMTP_PORT", 465)
+    EMAIL_HOST_USER = env_str("THREEHOURS_SMTP_USER")
+    EMAIL_HOST_PASSWORD = env_secret("THREEHOURS_SMTP_PASSWORD") or ""
+    EMAIL_USE_SSL = EMAIL_PORT == 465
+    EMAIL_USE_TLS = not EMAIL_USE_SSL
+# Settings of the real SMS provider (Aliyun-compatible HTTP API); read only when selected.
+SMS_PROVIDER_ACCESS_KEY_ID = env_secret("THREEHOURS_SMS_ACCESS_KEY_ID")
+SMS_PROVIDER_ACCESS_KEY_SECRET = env_secret("THREEHOURS_SMS_ACCESS_KEY_SECRET")
+SMS_PROVIDER_SIGN_NAME = env_str("THREEHOURS_SMS_SIGN_NAME")
+SMS_PROVIDER_TEMPLATE_CODE = env_str("THREEHOURS_SMS_TEMPLATE_CODE")
+NOTIFY_MAX_RETRIES = env_int("THREEHOURS_NOTIFY_MAX_RETRIES", 5, minimum=0)
+NOTIFY_RETRY_DELAY_SECONDS = env_int("THREEHOURS_NOTIFY_RETRY_DELAY_SECONDS", 60, minimum=1)
+
+# --- i18n and time ---------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "threehours" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media ------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("THREEHOURS_STATIC_ROOT") or VAR_DIR / "static")
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("THREEHOURS_MEDIA_ROOT") or VAR_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Security --------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("THREEHOURS_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = env_bool("THREEHOURS_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_HSTS_SECONDS = env_int("THREEHOURS_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'nonce'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- Logging ---------------------------------------------------------------------------------
+LOG_FORMAT = env_str("THREEHOURS_LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("THREEHOURS_LOG_FORMAT must be text or json")
+LOG_LEVEL = env_str("THREEHOURS_LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        # Giving huey a handler here stops run_huey from adding a second one of its own.
+        "huey": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+    },
+}

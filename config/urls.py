@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path, reverse
+from django.views.i18n import JavaScriptCatalog
+
+from threehours.api.api import api
+from threehours.core import pages
+from threehours.core.views import healthz_view
+
+admin.site.site_header = "threehours"
+# Operators log in through the operator log-in, with its lockout and rate limits; the admin's
+# own password form would bypass both.
+admin.site.login = lambda request, extra_context=None: redirect_to_login(
+    request.GET.get("next", "/ops/data/"), reverse("accounts:ops-login"))
+
+urlpatterns = [
+    path("", pages.home_view, name="home"),
+    path("activities/", pages.activities_view, name="activities"),
+    path("", include("threehours.accounts.urls")),
+    path("", include("threehours.notifications.urls")),
+    path("org/", include("threehours.orgs.urls")),
+    path("ops/", include("threehours.platform_admin.urls")),
+    path("ops/data/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("healthz", healthz_view, name="healthz"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

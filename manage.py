@@ -1,0 +1,12 @@
+#!/usr/bin/env python
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from threehours.core.i18n import compile_messages
+
+    compile_messages()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)

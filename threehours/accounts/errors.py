@@ -1,0 +1,99 @@
+from django.utils.translation import gettext_lazy as _
+
+from threehours.core.errors import DomainError
+
+
+class AccountError(DomainError):
+    pass
+
+
+class InvalidPhone(AccountError):
+    code = "invalid_phone"
+    default_message = _("Please enter a valid 11-digit mainland mobile number.")
+
+
+class SmsTooFrequent(AccountError):
+    code = "sms_too_frequent"
+    status = 429
+    default_message = _("A code was sent less than %(seconds)s seconds ago. Please wait.")
+
+
+class SmsDailyCapReached(AccountError):
+    code = "sms_daily_cap"
+    status = 429
+    default_message = _("Too many codes were requested today. Please try again tomorrow.")
+
+
+class BadSmsCode(AccountError):
+    code = "bad_code"
+    default_message = _("The verification code is wrong.")
+
+
+class SmsCodeExpired(AccountError):
+    code = "code_expired"
+    default_message = _("The verification code has expired or was already used. "
+                        "Please request a new one.")
+
+
+class SmsCodeExhausted(AccountError):
+    code = "too_many_wrong_codes"
+    status = 429
+    default_message = _("Too many wrong codes. Please request a new code.")
+
+
+class InvalidCredentials(AccountError):
+    code = "invalid_credentials"
+    status = 401
+    default_message = _("The e-mail address or the password is wrong.")
+
+
+class AccountLocked(AccountError):
+    code = "account_locked"
+    status = 429
+    default_message = _("Too many failed log-ins. Try again in %(minutes)s minutes.")
+
+
+class EmailNotVerified(AccountError):
+    code = "email_not_verified"
+    status = 403
+    default_message = _("Please verify your e-mail address first: we sent you a link.")
+
+
+class EmailTaken(AccountError):
+    code = "email_taken"
+    status = 409
+    default_message = _("An account with this e-mail address exists already.")
+
+
+class AccountInactive(AccountError):
+    code = "account_inactive"
+    status = 403
+    default_message = _("This account is disabled.")
+
+
+class BadLinkToken(AccountError):
+    code = "bad_token"
+    default_message = _("This link is invalid or has expired.")
+
+
+class InvalidIdNumber(AccountError):
+    code = "invalid_id_number"
+    default_message = _("The ID number is not valid: please check every digit.")
+
+
+class IdNumberTaken(AccountError):
+    code = "id_number_taken"
+    status = 409
+    default_message = _("This ID number is already used by another account.")
+
+
+class PhoneAlreadyBound(AccountError):
+    code = "phone_already_bound"
+    status = 409
+    default_message = _("Your account already has a phone number.")
+
+
+class PhoneTaken(AccountError):
+    code = "phone_taken"
+    status = 409
+    default_message = _("This phone number belongs to another account.")

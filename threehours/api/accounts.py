@@ -1,0 +1,138 @@
+"""Accounts operations of API.md: phone-code login, e-mail login, logout, me, real name, phone."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from threehours.accounts import services
+from threehours.accounts.models import SmsCode, User
+from threehours.core.ratelimit import ratelimit_check
+
+from .auth import token_auth
+from .schemas import StrictIn, errors
+
+router = Router(tags=["accounts"])
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+class PhoneIn(StrictIn):
+    phone: str
+
+
+class PhoneCodeIn(StrictIn):
+    phone: str
+    code: str
+
+
+class EmailLoginIn(StrictIn):
+    email: str
+    password: str
+
+
+class RealNameIn(StrictIn):
+    real_name: str
+    id_number: str
+
+
+class ResendOut(Schema):
+    resend_after_seconds: int
+
+
+class OrgRef(Schema):
+    id: int
+    name: str
+    role: str
+
+
+class MeOut(Schema):
+    id: int
+    nickname: str
+    phone_bound: bool
+    phone_masked: str
+    email: str | None
+    real_name_verified: bool
+    real_name: str
+    id_number_masked: str
+    orgs: list[OrgRef]
+    is_operator: bool
+
+
+class LoginOut(Schema):
+    token: str
+    user: MeOut
+
+
+def me_out(user: User) -> dict:
+    return {
+        "id": user.pk, "nickname": user.display_name, "phone_bound": user.phone_bound,
+        "phone_masked": user.phone_masked, "email": user.email,
+        "real_name_verified": user.real_name_verified, "real_name": user.real_name,
+        "id_number_masked": user.id_number_masked, "orgs": user_orgs(user),
+        "is_operator": user.is_staff,
+    }
+
+
+def user_orgs(user: User) -> list[dict]:
+    """Organisations the user works for (none until the organisations context exists)."""
+    return []
+
+
+@router.post("/auth/sms/send", response={200: ResendOut, **errors(400, 429)}, auth=None)
+def sms_send(request: HttpRequest, payload: PhoneIn):
+    ratelimit_check(request, group="api.sms_send", rate="20/m")
+    seconds = services.sms_code_send(phone=payload.phone, purpose=SmsCode.Purpose.LOGIN,
+                                     ip=client_ip(request))
+    return {"resend_after_seconds": seconds}
+
+
+@router.post("/auth/sms/login", response={200: LoginOut, **errors(400, 403, 429)}, auth=None)
+def sms_login(request: HttpRequest, payload: PhoneCodeIn):
+    ratelimit_check(request, group="api.sms_login", rate="60/m")
+    user = services.phone_login(phone=payload.phone, code=payload.code)
+    return {"token": services.token_issue(user=user, name="sms"), "user": me_out(user)}
+
+
+@router.post("/auth/email/login", response={200: LoginOut, **errors(400, 401, 403, 429)},
+             auth=None)
+def email_login(request: HttpRequest, payload: EmailLoginIn):
+    ratelimit_check(request, group="api.email_login", rate="20/m")
+    user = services.email_login(email=payload.email, password=payload.password)
+    return {"token": services.token_issue(user=user, name="email"), "user": me_out(user)}
+
+
+@router.post("/auth/logout", response={204: None, **errors(401)}, auth=token_auth)
+def logout(request: HttpRequest):
+    services.token_revoke(token=request.api_token)
+    return 204, None
+
+
+@router.get("/me", response={200: MeOut, **errors(401)}, auth=token_auth)
+def me(request: HttpRequest):
+    return me_out(request.user)
+
+
+@router.put("/me/real-name", response={200: MeOut, **errors(400, 401, 409)}, auth=token_auth)
+def real_name(request: HttpRequest, payload: RealNameIn):
+    user = services.real_name_set(user=request.user, real_name=payload.real_name,
+                                  id_number=payload.id_number)
+    return me_out(user)
+
+
+@router.post("/me/phone/send", response={200: ResendOut, **errors(400, 401, 409, 429)},
+             auth=token_auth)
+def phone_send(request: HttpRequest, payload: PhoneIn):
+    ratelimit_check(request, group="api.sms_send", rate="20/m")
+    seconds = services.phone_bind_send(user=request.user, phone=payload.phone,
+                                       ip=client_ip(request))
+    return {"resend_after_seconds": seconds}
+
+
+@router.post("/me/phone/bind", response={200: MeOut, **errors(400, 401, 409, 429)},
+             auth=token_auth)
+def phone_bind(request: HttpRequest, payload: PhoneCodeIn):
+    user = services.phone_bind(user=request.user, phone=payload.phone, code=payload.code)
+    return me_out(user)

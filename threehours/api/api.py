@@ -1,0 +1,87 @@
+"""The JSON API (`/api/v1/`): one NinjaAPI, one router per context, one error format (API.md)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from threehours.core.errors import DomainError
+
+from . import accounts, notifications
+
+log = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="threehours API",
+    version="1",
+    description="JSON API of the threehours volunteer platform. Errors are "
+    '`{"code", "message", "fields"}`; `Accept-Language: en` gives English messages.',
+    urls_namespace="api",
+)
+api.add_router("/", accounts.router)
+api.add_router("/", notifications.router)
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str,
+                   fields: dict[str, list[str]] | None = None,
+                   retry_after: int | None = None) -> HttpResponse:
+    body: dict = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    response = api.create_response(request, body, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.fields,
+                          exc.retry_after)
+
+
+def _field_name(loc: list) -> str:
+    names = [str(part) for part in loc if isinstance(part, str)]
+    names = [n for n in names if n not in {"body", "payload", "query", "path", "form", "file"}]
+    return ".".join(names) or "body"
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        name = _field_name(list(error.get("loc", [])))
+        kind = error.get("type", "")
+        if kind == "missing":
+            text = _("This field is required.")
+        elif kind == "extra_forbidden":
+            text = _("This field is not allowed.")
+        elif kind.endswith("_type") or kind.endswith("_parsing"):
+            text = _("This value has the wrong type.")
+        else:
+            text = _("This value is not valid.")
+        fields.setdefault(name, []).append(text)
+    return error_response(request, 400, "invalid_input", _("Some fields are not valid."), fields)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthorized",
+                          _("Please log in: the token is missing, invalid or revoked."))
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 429: "rate_limited"}
+    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"),
+                          str(exc.message))

@@ -1,0 +1,21 @@
+"""Shared API schemas: the error body of API.md and strict input base."""
+
+from __future__ import annotations
+
+from ninja import Schema
+from pydantic import ConfigDict
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] | None = None
+
+
+class StrictIn(Schema):
+    # pydantic's lax mode would take `false` for a number or 123 for a string (NOTES.md).
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    return dict.fromkeys(statuses, ErrorOut)

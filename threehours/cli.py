@@ -1,0 +1,137 @@
+"""`threehours`: the one command that runs the platform.
+
+    threehours demo      migrate the SQLite database, load demo data, serve on :8000 with a job worker
+    threehours serve     production web server (gunicorn)
+    threehours worker    the job worker (huey consumer)
+    threehours manage …  any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+DEMO_PHONES = ",".join(f"1380000000{i}:123456" for i in range(1, 6))
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from threehours.core.i18n import compile_messages
+
+    compile_messages()
+    import django
+
+    django.setup()
+
+
+def _manage(args: list[str]) -> None:
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["threehours manage", *args])
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def demo(args: argparse.Namespace) -> int:
+    os.environ.setdefault("THREEHOURS_DEBUG", "true")
+    os.environ.setdefault("THREEHOURS_TEST_PHONES", DEMO_PHONES)
+    os.environ.setdefault("THREEHOURS_SITE_URL", f"http://{args.host}:{args.port}")
+    if os.environ.get("DATABASE_URL"):
+        print("threehours demo runs on the embedded SQLite database; unset DATABASE_URL.",
+              file=sys.stderr)
+        return 2
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("demo_data")
+    env = dict(os.environ)
+    python = sys.executable
+    children = [
+        subprocess.Popen([python, "-m", "threehours.cli", "manage", "runserver",
+                          f"{args.host}:{args.port}", "--noreload", "--skip-checks"], env=env),
+    ]
+    if not args.no_worker:
+        children.append(subprocess.Popen([python, "-m", "threehours.cli", "worker"], env=env))
+    print(f"\nthreehours is running at http://{args.host}:{args.port}/ — press Ctrl-C to stop.\n",
+          flush=True)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        _stop(children)
+        return 0
+    _stop(children)
+    failed = [child.returncode for child in children if child.returncode not in (0, None)]
+    return failed[0] if failed else 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if args.migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    workers = args.workers or int(os.environ.get("THREEHOURS_WEB_WORKERS", "2"))
+    bind = args.bind or os.environ.get("THREEHOURS_BIND", "127.0.0.1:8000")
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application",
+               "--workers", str(workers), "--bind", bind,
+               "--worker-class", os.environ.get("THREEHOURS_WEB_WORKER_CLASS", "gthread"),
+               "--threads", os.environ.get("THREEHOURS_WEB_THREADS", "4"),
+               "--access-logfile", "-" if settings.DEBUG or args.access_log else "/dev/null",
+               "--graceful-timeout", "20", "--timeout", "60"]
+    os.execv(sys.executable, command)
+    return 0  # not reached
+
+
+def worker(args: argparse.Namespace) -> int:
+    _manage(["run_huey"])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["manage"]:
+        _manage(argv[1:])
+        return 0
+    parser = argparse.ArgumentParser(prog="threehours", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("demo", help="run the platform with demo data on SQLite")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-worker", action="store_true", help="do not start the job worker")
+    p.set_defaults(func=demo)
+    p = commands.add_parser("serve", help="production web server (gunicorn)")
+    p.add_argument("--workers", type=int, help="processes (THREEHOURS_WEB_WORKERS, default 2)")
+    p.add_argument("--bind", help="address (THREEHOURS_BIND, default 127.0.0.1:8000)")
+    p.add_argument("--migrate", action="store_true", help="apply migrations first")
+    p.add_argument("--access-log", action="store_true", help="log every request")
+    p.set_defaults(func=serve)
+    p = commands.add_parser("worker", help="the job worker (huey consumer)")
+    p.set_defaults(func=worker)
+    commands.add_parser("manage", help="any Django management command", add_help=False)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Keyset (cursor) pagination for lists, as API.md asks: `?limit=` (max 100) and an opaque
+`?cursor=`. No OFFSET: a page costs the same however deep it is."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from .errors import InvalidInput
+
+MAX_LIMIT = 100
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def _encode(values: list[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, dt.datetime | dt.date) else v
+                      for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, count: int) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(fields={"cursor": [_("This cursor is not valid.")]}) from exc
+    if not isinstance(values, list) or len(values) != count:
+        raise InvalidInput(fields={"cursor": [_("This cursor is not valid.")]})
+    return values
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(fields={"limit": [_("Use a limit from 1 to %(max)s.") % {
+            "max": MAX_LIMIT}]})
+    return limit
+
+
+def keyset_page(queryset: QuerySet, *, order: tuple[str, ...], limit: int,
+                cursor: str | None, parsers: dict[str, Any] | None = None) -> Page:
+    """One page of `queryset` ordered by `order` (field names, "-" for descending; the last must
+    be unique, e.g. "-pk"). `parsers` turns cursor strings back into values (e.g. datetimes)."""
+    check_limit(limit)
+    fields = [name.lstrip("-") for name in order]
+    queryset = queryset.order_by(*order)
+    if cursor:
+        values = _decode(cursor, len(fields))
+        for i, name in enumerate(fields):
+            parse = (parsers or {}).get(name)
+            if parse is not None:
+                try:
+                    values[i] = parse(values[i])
+                except (TypeError, ValueError) as exc:
+                    raise InvalidInput(fields={"cursor": [_("This cursor is not valid.")]}) from exc
+        condition = Q()
+        for i, name in enumerate(order):
+            field = fields[i]
+            step = Q(**{f"{field}__{'lt' if name.startswith('-') else 'gt'}": values[i]})
+            for j in range(i):
+                step &= Q(**{fields[j]: values[j]})
+            condition |= step
+        queryset = queryset.filter(condition)
+    rows = list(queryset[: limit + 1])
+    items, more = rows[:limit], len(rows) > limit
+    next_cursor = _encode([getattr(items[-1], f) for f in fields]) if more else None
+    return Page(items=items, next_cursor=next_cursor)

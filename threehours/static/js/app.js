@@ -1,0 +1,24 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // "Get code" buttons count down after a code was sent (the fragment says how long).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var status = event.detail.target.querySelector("[data-resend-after]");
+    if (!status) { return; }
+    var seconds = parseInt(status.getAttribute("data-resend-after"), 10);
+    var button = document.querySelector("[data-countdown]");
+    if (!button || !(seconds > 0)) { return; }
+    var label = button.textContent;
+    button.disabled = true;
+    var timer = setInterval(function () {
+      seconds -= 1;
+      button.textContent = label + " (" + seconds + ")";
+      if (seconds <= 0) {
+        clearInterval(timer);
+        button.disabled = false;
+        button.textContent = label;
+      }
+    }, 1000);
+  });
+})();
