@@ -1,7 +1,8 @@
 """Settings for threehours: the only module that reads the environment.
 
-Every variable is documented in `.env.example` and in the README's configuration table. Without
-`DATABASE_URL` the embedded default applies: a SQLite file under ./var/, no Redis, SQLite-backed jobs.
+Every variable is documented in `.env.example` and in the README's configuration table.
+Without `DATABASE_URL` the embedded default applies: a SQLite file under ./var/, no Redis,
+and jobs queued in SQLite.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("THREEHOURS_VAR_DIR") or BASE_DIR / "var")
@@ -228,8 +229,10 @@ if REDIS_URL:
         "name": "threehours",
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": env_int("THREEHOURS_WORKER_THREADS", 4, minimum=1),
-                     "worker_type": "thread"},
+        "consumer": {
+            "workers": env_int("THREEHOURS_WORKER_THREADS", 4, minimum=1),
+            "worker_type": "thread",
+        },
     }
 else:
     HUEY = {
@@ -237,8 +240,10 @@ else:
         "name": "threehours",
         "filename": str(VAR_DIR / "jobs.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": env_int("THREEHOURS_WORKER_THREADS", 2, minimum=1),
-                     "worker_type": "thread"},
+        "consumer": {
+            "workers": env_int("THREEHOURS_WORKER_THREADS", 2, minimum=1),
+            "worker_type": "thread",
+        },
     }
 
 # --- Auth ------------------------------------------------------------------------------------
@@ -249,21 +254,27 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:me"
 
+
 # Phone login (API.md "Accounts"). Test phones accept a fixed code and never send an SMS.
 def _parse_test_phones(raw: list[str]) -> dict[str, str]:
     phones: dict[str, str] = {}
     for item in raw:
         phone, sep, code = item.partition(":")
-        if not sep or not phone.isdigit() or len(phone) != 11 or not (
-            code.isdigit() and len(code) == 6
+        if (
+            not sep
+            or not phone.isdigit()
+            or len(phone) != 11
+            or not (code.isdigit() and len(code) == 6)
         ):
             raise ImproperlyConfigured(
                 f"THREEHOURS_TEST_PHONES entries look like 13800000001:123456, not {item!r}"
@@ -328,7 +339,8 @@ NOTIFY_RETRY_DELAY_SECONDS = env_int("THREEHOURS_NOTIFY_RETRY_DELAY_SECONDS", 60
 
 # --- i18n and time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Each language is named in itself, so a reader can always find their own.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "threehours" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -336,19 +348,38 @@ USE_TZ = True
 
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "threehours" / "static"]
 STATIC_ROOT = Path(env_str("THREEHOURS_STATIC_ROOT") or VAR_DIR / "static")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("THREEHOURS_MEDIA_ROOT") or VAR_DIR / "media")
+# Qualification scans and other private files: never under MEDIA_URL, served only through
+# views that check who is asking.
+PRIVATE_MEDIA_ROOT = Path(env_str("THREEHOURS_PRIVATE_MEDIA_ROOT") or VAR_DIR / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # Hashed names need `collectstatic` first (`threehours serve` runs it).
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env_bool("THREEHOURS_STATIC_MANIFEST", not DEBUG)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# TrueType CJK fonts for PDFs, first found wins (reportlab cannot embed Noto CJK's CFF outlines).
+CJK_FONT_PATHS = env_list(
+    "THREEHOURS_CJK_FONT",
+    [
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "/usr/share/fonts/truetype/arphic/uming.ttc",
+    ],
+)
 
 # --- Security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -369,7 +400,7 @@ if not DEBUG:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
         "connect-src": ["'self'"],
@@ -379,6 +410,12 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# --- `threehours serve` (gunicorn) -------------------------------------------------------------
+SERVE_WORKERS = env_int("THREEHOURS_WEB_WORKERS", 2, minimum=1)
+SERVE_THREADS = env_int("THREEHOURS_WEB_THREADS", 4, minimum=1)
+SERVE_WORKER_CLASS = env_str("THREEHOURS_WEB_WORKER_CLASS", "gthread")
+SERVE_BIND = env_str("THREEHOURS_BIND", "127.0.0.1:8000")
 
 # --- Logging ---------------------------------------------------------------------------------
 LOG_FORMAT = env_str("THREEHOURS_LOG_FORMAT", "text" if DEBUG else "json")

@@ -12,7 +12,8 @@ admin.site.site_header = "threehours"
 # Operators log in through the operator log-in, with its lockout and rate limits; the admin's
 # own password form would bypass both.
 admin.site.login = lambda request, extra_context=None: redirect_to_login(
-    request.GET.get("next", "/ops/data/"), reverse("accounts:ops-login"))
+    request.GET.get("next", "/ops/data/"), reverse("accounts:ops-login")
+)
 
 urlpatterns = [
     path("", pages.home_view, name="home"),

@@ -1,9 +1,9 @@
 """`threehours`: the one command that runs the platform.
 
-    threehours demo      migrate the SQLite database, load demo data, serve on :8000 with a job worker
-    threehours serve     production web server (gunicorn)
-    threehours worker    the job worker (huey consumer)
-    threehours manage …  any Django management command
+threehours demo      migrate the SQLite database, load demo data, serve on :8000 with a job worker
+threehours serve     production web server (gunicorn)
+threehours worker    the job worker (huey consumer)
+threehours manage …  any Django management command
 """
 
 from __future__ import annotations
@@ -51,25 +51,42 @@ def demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("THREEHOURS_DEBUG", "true")
     os.environ.setdefault("THREEHOURS_TEST_PHONES", DEMO_PHONES)
     os.environ.setdefault("THREEHOURS_SITE_URL", f"http://{args.host}:{args.port}")
-    if os.environ.get("DATABASE_URL"):
-        print("threehours demo runs on the embedded SQLite database; unset DATABASE_URL.",
-              file=sys.stderr)
-        return 2
     _setup_django()
+    from django.conf import settings
     from django.core.management import call_command
+
+    if settings.DATABASE_URL:
+        print(
+            "threehours demo runs on the embedded SQLite database; unset DATABASE_URL.",
+            file=sys.stderr,
+        )
+        return 2
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("demo_data")
     env = dict(os.environ)
     python = sys.executable
     children = [
-        subprocess.Popen([python, "-m", "threehours.cli", "manage", "runserver",
-                          f"{args.host}:{args.port}", "--noreload", "--skip-checks"], env=env),
+        subprocess.Popen(
+            [
+                python,
+                "-m",
+                "threehours.cli",
+                "manage",
+                "runserver",
+                f"{args.host}:{args.port}",
+                "--noreload",
+                "--skip-checks",
+            ],
+            env=env,
+        ),
     ]
     if not args.no_worker:
         children.append(subprocess.Popen([python, "-m", "threehours.cli", "worker"], env=env))
-    print(f"\nthreehours is running at http://{args.host}:{args.port}/ — press Ctrl-C to stop.\n",
-          flush=True)
+    print(
+        f"\nthreehours is running at http://{args.host}:{args.port}/ — press Ctrl-C to stop.\n",
+        flush=True,
+    )
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -90,14 +107,26 @@ def serve(args: argparse.Namespace) -> int:
     if args.migrate:
         call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    workers = args.workers or int(os.environ.get("THREEHOURS_WEB_WORKERS", "2"))
-    bind = args.bind or os.environ.get("THREEHOURS_BIND", "127.0.0.1:8000")
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application",
-               "--workers", str(workers), "--bind", bind,
-               "--worker-class", os.environ.get("THREEHOURS_WEB_WORKER_CLASS", "gthread"),
-               "--threads", os.environ.get("THREEHOURS_WEB_THREADS", "4"),
-               "--access-logfile", "-" if settings.DEBUG or args.access_log else "/dev/null",
-               "--graceful-timeout", "20", "--timeout", "60"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--workers",
+        str(args.workers or settings.SERVE_WORKERS),
+        "--bind",
+        args.bind or settings.SERVE_BIND,
+        "--worker-class",
+        settings.SERVE_WORKER_CLASS,
+        "--threads",
+        str(settings.SERVE_THREADS),
+        "--access-logfile",
+        "-" if settings.DEBUG or args.access_log else "/dev/null",
+        "--graceful-timeout",
+        "20",
+        "--timeout",
+        "60",
+    ]
     os.execv(sys.executable, command)
     return 0  # not reached
 
@@ -112,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["manage"]:
         _manage(argv[1:])
         return 0
-    parser = argparse.ArgumentParser(prog="threehours", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="threehours", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("demo", help="run the platform with demo data on SQLite")
     p.add_argument("--host", default="127.0.0.1")

@@ -18,13 +18,18 @@ def load() -> list[str]:
     now = timezone.now()
     for phone, nickname in VOLUNTEERS:
         user, created = User.objects.get_or_create(
-            phone=phone, defaults={"nickname": nickname, "phone_bound_at": now})
+            phone=phone, defaults={"nickname": nickname, "phone_bound_at": now}
+        )
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
     if not User.objects.filter(email=ORG_EMAIL).exists():
-        User.objects.create_user(email=ORG_EMAIL, password=ORG_PASSWORD, email_verified_at=now,
-                                 nickname="阳光社区服务中心")
+        User.objects.create_user(
+            email=ORG_EMAIL,
+            password=ORG_PASSWORD,
+            email_verified_at=now,
+            nickname="阳光社区服务中心",
+        )
     if not User.objects.filter(email=OPS_EMAIL).exists():
         User.objects.create_superuser(email=OPS_EMAIL, password=OPS_PASSWORD, nickname="运营")
     codes = {phone: code for phone, code in settings.TEST_PHONES.items()}

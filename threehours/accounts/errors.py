@@ -31,8 +31,9 @@ class BadSmsCode(AccountError):
 
 class SmsCodeExpired(AccountError):
     code = "code_expired"
-    default_message = _("The verification code has expired or was already used. "
-                        "Please request a new one.")
+    default_message = _(
+        "The verification code has expired or was already used. Please request a new one."
+    )
 
 
 class SmsCodeExhausted(AccountError):

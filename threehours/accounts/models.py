@@ -16,8 +16,7 @@ from .identity import age_on, mask_id_number, mask_phone
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str | None = None, password: str | None = None,
-                    **extra) -> User:
+    def create_user(self, email: str | None = None, password: str | None = None, **extra) -> User:
         email = self.normalize_email(email).lower() if email else None
         user = self.model(email=email, **extra)
         if password:
@@ -49,12 +48,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     real_name = models.CharField(_("real name"), max_length=30, blank=True)
     # The ID number itself is only ever stored encrypted (PRODUCT.md §9).
     id_number_encrypted = models.TextField(_("ID number (encrypted)"), blank=True)
-    id_number_index = models.CharField(max_length=64, unique=True, null=True, blank=True,
-                                       editable=False)
+    id_number_index = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    real_name_verified_at = models.DateTimeField(_("real name recorded at"), null=True,
-                                                 blank=True)
+    real_name_verified_at = models.DateTimeField(_("real name recorded at"), null=True, blank=True)
 
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform operator"), default=False)
@@ -136,8 +135,10 @@ class SmsCode(models.Model):
             models.Index(fields=["ip", "created_at"], name="smscode_ip_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
-                                   name="smscode_expires_after_created"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="smscode_expires_after_created",
+            ),
         ]
 
     def __str__(self) -> str:

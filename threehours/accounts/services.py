@@ -77,6 +77,7 @@ _DUMMY_HASH = make_password("timing-equaliser")
 
 # --- phone codes ------------------------------------------------------------------------------
 
+
 def _code_hash(phone: str, purpose: str, code: str) -> str:
     message = f"{phone}:{purpose}:{code}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
@@ -100,29 +101,59 @@ def sms_code_send(*, phone: str, purpose: str, ip: str | None) -> int:
     ttl = dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS)
     fixed = settings.TEST_PHONES.get(phone)
     if fixed is not None:
-        SmsCode.objects.create(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, fixed),
-                               is_test_phone=True, ip=ip, created_at=now, expires_at=now + ttl)
+        SmsCode.objects.create(
+            phone=phone,
+            purpose=purpose,
+            code_hash=_code_hash(phone, purpose, fixed),
+            is_test_phone=True,
+            ip=ip,
+            created_at=now,
+            expires_at=now + ttl,
+        )
         return 0
     lock_key(f"sms:{phone}")
     sent = SmsCode.objects.filter(is_test_phone=False)
-    last = sent.filter(phone=phone).order_by("-created_at").values_list("created_at", flat=True).first()
+    last = (
+        sent.filter(phone=phone)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     if last is not None:
         wait = settings.SMS_RESEND_SECONDS - (now - last).total_seconds()
         if wait > 0:
             raise SmsTooFrequent(seconds=settings.SMS_RESEND_SECONDS, retry_after=math.ceil(wait))
     day_start, day_end = local_day_bounds(local_today())
     tomorrow = math.ceil((day_end - now).total_seconds())
-    if sent.filter(phone=phone, created_at__gte=day_start).count() >= settings.SMS_DAILY_CAP_PER_PHONE:
+    if (
+        sent.filter(phone=phone, created_at__gte=day_start).count()
+        >= settings.SMS_DAILY_CAP_PER_PHONE
+    ):
         raise SmsDailyCapReached(retry_after=tomorrow)
-    if ip and sent.filter(ip=ip, created_at__gte=day_start).count() >= settings.SMS_DAILY_CAP_PER_IP:
+    if (
+        ip
+        and sent.filter(ip=ip, created_at__gte=day_start).count() >= settings.SMS_DAILY_CAP_PER_IP
+    ):
         raise SmsDailyCapReached(retry_after=tomorrow)
     code = f"{secrets.randbelow(10**6):06d}"
-    SmsCode.objects.create(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
-                           ip=ip, created_at=now, expires_at=now + ttl)
+    SmsCode.objects.create(
+        phone=phone,
+        purpose=purpose,
+        code_hash=_code_hash(phone, purpose, code),
+        ip=ip,
+        created_at=now,
+        expires_at=now + ttl,
+    )
     minutes = settings.SMS_CODE_TTL_SECONDS // 60
-    sms_send(phone=phone, sensitive=True, text=_(
-        "[threehours] Your verification code is %(code)s, valid for %(minutes)s minutes. "
-        "Never tell it to anyone.") % {"code": code, "minutes": minutes})
+    sms_send(
+        phone=phone,
+        sensitive=True,
+        text=_(
+            "[threehours] Your verification code is %(code)s, valid for %(minutes)s minutes. "
+            "Never tell it to anyone."
+        )
+        % {"code": code, "minutes": minutes},
+    )
     return settings.SMS_RESEND_SECONDS
 
 
@@ -131,15 +162,23 @@ def _sms_code_consume(*, phone: str, purpose: str, code: str) -> DomainError | N
     the caller's transaction commits the wrong-try count. Must run inside a transaction."""
     now = timezone.now()
     fixed = settings.TEST_PHONES.get(phone)
-    row = (SmsCode.objects.select_for_update().filter(phone=phone, purpose=purpose)
-           .order_by("-created_at").first())
+    row = (
+        SmsCode.objects.select_for_update()
+        .filter(phone=phone, purpose=purpose)
+        .order_by("-created_at")
+        .first()
+    )
     live = row is not None and row.used_at is None and row.expires_at > now
     if fixed is not None and not live:
         # Test phones log in without a prior send: a fresh row carries the fixed code.
         row = SmsCode.objects.create(
-            phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, fixed),
-            is_test_phone=True, created_at=now,
-            expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS))
+            phone=phone,
+            purpose=purpose,
+            code_hash=_code_hash(phone, purpose, fixed),
+            is_test_phone=True,
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+        )
         live = True
     if row is None or not live:
         return SmsCodeExpired()
@@ -165,7 +204,8 @@ def phone_login(*, phone: str, code: str) -> User:
         user = None
         if error is None:
             user, created = User.objects.get_or_create(
-                phone=phone, defaults={"phone_bound_at": timezone.now()})
+                phone=phone, defaults={"phone_bound_at": timezone.now()}
+            )
             if created:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
@@ -219,6 +259,7 @@ def phone_bind(*, user: User, phone: str, code: str) -> User:
 
 # --- API tokens -------------------------------------------------------------------------------
 
+
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -227,8 +268,13 @@ def token_issue(*, user: User, name: str = "") -> str:
     """Create a bearer token for `user` and return it; only its hash is stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
-    ApiToken.objects.create(user=user, key_hash=_token_hash(raw), name=name[:64], created_at=now,
-                            expires_at=now + dt.timedelta(days=settings.API_TOKEN_TTL_DAYS))
+    ApiToken.objects.create(
+        user=user,
+        key_hash=_token_hash(raw),
+        name=name[:64],
+        created_at=now,
+        expires_at=now + dt.timedelta(days=settings.API_TOKEN_TTL_DAYS),
+    )
     return raw
 
 
@@ -237,9 +283,11 @@ def token_authenticate(raw: str) -> tuple[User, ApiToken] | None:
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    token = (ApiToken.objects.select_related("user")
-             .filter(key_hash=_token_hash(raw), revoked_at__isnull=True, expires_at__gt=now)
-             .first())
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(raw), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
@@ -252,6 +300,7 @@ def token_revoke(*, token: ApiToken) -> None:
 
 
 # --- e-mail accounts --------------------------------------------------------------------------
+
 
 def _email_clean(raw: str) -> str:
     email = (raw or "").strip().lower()
@@ -276,10 +325,16 @@ def email_verification_link(user: User) -> str:
 
 def _send_verification(user: User) -> None:
     link = email_verification_link(user)
-    email_send(to=user.email, user=user, subject=_("Please verify your e-mail address"), body=_(
-        "Welcome to threehours.\n\nOpen this link to verify your e-mail address "
-        "(valid for 3 days):\n%(link)s\n\nIf you did not sign up, ignore this message."
-    ) % {"link": link})
+    email_send(
+        to=user.email,
+        user=user,
+        subject=_("Please verify your e-mail address"),
+        body=_(
+            "Welcome to threehours.\n\nOpen this link to verify your e-mail address "
+            "(valid for 3 days):\n%(link)s\n\nIf you did not sign up, ignore this message."
+        )
+        % {"link": link},
+    )
 
 
 @transaction.atomic(durable=True)
@@ -302,8 +357,9 @@ def email_account_register(*, email: str, password: str) -> User:
 
 def email_verification_resend(*, email: str) -> None:
     """Send the link again to an unverified account; says nothing about unknown addresses."""
-    user = User.objects.filter(email__iexact=(email or "").strip(), email_verified_at__isnull=True,
-                               is_active=True).first()
+    user = User.objects.filter(
+        email__iexact=(email or "").strip(), email_verified_at__isnull=True, is_active=True
+    ).first()
     if user is not None:
         with transaction.atomic(durable=True):
             _send_verification(user)
@@ -313,8 +369,9 @@ def email_verification_resend(*, email: str) -> None:
 def email_verify(*, token: str) -> User:
     """Mark the e-mail of the link's account verified. Raises BadLinkToken."""
     try:
-        data = signing.loads(token, salt=EMAIL_VERIFY_SALT,
-                             max_age=settings.EMAIL_VERIFY_MAX_AGE_SECONDS)
+        data = signing.loads(
+            token, salt=EMAIL_VERIFY_SALT, max_age=settings.EMAIL_VERIFY_MAX_AGE_SECONDS
+        )
     except signing.BadSignature as exc:
         raise BadLinkToken() from exc
     user = User.objects.select_for_update().filter(pk=data.get("u"), email=data.get("e")).first()
@@ -376,11 +433,17 @@ def password_reset_request(*, email: str) -> None:
     token = default_token_generator.make_token(user)
     link = settings.SITE_URL + reverse("accounts:password-reset-confirm", args=[uid, token])
     with transaction.atomic(durable=True):
-        email_send(to=user.email, user=user, subject=_("Reset your password"), body=_(
-            "Someone asked to reset the password of your threehours account.\n\n"
-            "Open this link to choose a new password:\n%(link)s\n\n"
-            "If it was not you, ignore this message: your password stays as it is."
-        ) % {"link": link})
+        email_send(
+            to=user.email,
+            user=user,
+            subject=_("Reset your password"),
+            body=_(
+                "Someone asked to reset the password of your threehours account.\n\n"
+                "Open this link to choose a new password:\n%(link)s\n\n"
+                "If it was not you, ignore this message: your password stays as it is."
+            )
+            % {"link": link},
+        )
 
 
 def password_reset_user(*, uidb64: str, token: str) -> User:
@@ -405,14 +468,14 @@ def password_reset_confirm(*, uidb64: str, token: str, password: str) -> User:
     user.locked_until = None
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()  # the link proved the address
-    user.save(update_fields=["password", "failed_login_count", "locked_until",
-                             "email_verified_at"])
+    user.save(update_fields=["password", "failed_login_count", "locked_until", "email_verified_at"])
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit_record(actor=user, verb="account.password_reset", target=user)
     return user
 
 
 # --- real name --------------------------------------------------------------------------------
+
 
 def _real_name_clean(raw: str) -> str:
     name = " ".join((raw or "").split())
@@ -439,8 +502,14 @@ def real_name_set(*, user: User, real_name: str, id_number: str) -> User:
     locked.id_number_masked = mask_id_number(number)
     locked.birth_date = id_birth_date(number)
     locked.real_name_verified_at = timezone.now()
-    fields = ["real_name", "id_number_encrypted", "id_number_index", "id_number_masked",
-              "birth_date", "real_name_verified_at"]
+    fields = [
+        "real_name",
+        "id_number_encrypted",
+        "id_number_index",
+        "id_number_masked",
+        "birth_date",
+        "real_name_verified_at",
+    ]
     try:
         with transaction.atomic():
             locked.save(update_fields=fields)

@@ -14,8 +14,11 @@ urlpatterns = [
     path("accounts/verify/resend/", views.email_verify_resend_view, name="email-verify-resend"),
     path("accounts/verify/<str:token>/", views.email_verify_view, name="email-verify"),
     path("accounts/password-reset/", views.password_reset_view, name="password-reset"),
-    path("accounts/reset/<str:uidb64>/<str:token>/", views.password_reset_confirm_view,
-         name="password-reset-confirm"),
+    path(
+        "accounts/reset/<str:uidb64>/<str:token>/",
+        views.password_reset_confirm_view,
+        name="password-reset-confirm",
+    ),
     path("me/", views.me_view, name="me"),
     path("me/real-name/", views.real_name_view, name="real-name"),
     path("me/phone/", views.phone_bind_view, name="phone-bind"),

@@ -39,8 +39,9 @@ CONSOLES = {
 
 def _next_url(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse(default)
 
@@ -56,11 +57,13 @@ def _code_sent_partial(request: HttpRequest, *, form: PhoneForm, purpose: str) -
         try:
             ratelimit_check(request, group="web.sms_send", rate="20/m")
             if purpose == SmsCode.Purpose.BIND:
-                seconds = services.phone_bind_send(user=request.user,
-                                                   phone=form.cleaned_data["phone"], ip=_ip(request))
+                seconds = services.phone_bind_send(
+                    user=request.user, phone=form.cleaned_data["phone"], ip=_ip(request)
+                )
             else:
-                seconds = services.sms_code_send(phone=form.cleaned_data["phone"],
-                                                 purpose=purpose, ip=_ip(request))
+                seconds = services.sms_code_send(
+                    phone=form.cleaned_data["phone"], purpose=purpose, ip=_ip(request)
+                )
             context.update(sent=True, seconds=seconds)
         except DomainError as exc:
             context["error"] = exc.message
@@ -76,15 +79,17 @@ def phone_login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             ratelimit_check(request, group="web.sms_login", rate="60/m")
-            user = services.phone_login(phone=form.cleaned_data["phone"],
-                                        code=form.cleaned_data["code"])
+            user = services.phone_login(
+                phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
             login(request, user, backend=BACKEND)
             return redirect(_next_url(request, "accounts:me"))
-    return render(request, "accounts/login_phone.html",
-                  {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request, "accounts/login_phone.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 @require_POST
@@ -98,8 +103,9 @@ def email_login_view(request: HttpRequest, console: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             ratelimit_check(request, group="web.email_login", rate="20/m")
-            user = services.email_login(email=form.cleaned_data["email"],
-                                        password=form.cleaned_data["password"])
+            user = services.email_login(
+                email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
@@ -108,10 +114,16 @@ def email_login_view(request: HttpRequest, console: str) -> HttpResponse:
             else:
                 login(request, user, backend=BACKEND)
                 return redirect(_next_url(request, CONSOLES[console]["home"]))
-    return render(request, "accounts/login_email.html", {
-        "form": form, "console": console, "layout": CONSOLES[console]["layout"],
-        "next": request.GET.get("next", ""),
-    })
+    return render(
+        request,
+        "accounts/login_email.html",
+        {
+            "form": form,
+            "console": console,
+            "layout": CONSOLES[console]["layout"],
+            "next": request.GET.get("next", ""),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -120,8 +132,9 @@ def email_signup_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             ratelimit_check(request, group="web.signup", rate="10/h")
-            user = services.email_account_register(email=form.cleaned_data["email"],
-                                                   password=form.cleaned_data["password"])
+            user = services.email_account_register(
+                email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
@@ -139,7 +152,9 @@ def email_verify_resend_view(request: HttpRequest) -> HttpResponse:
             form_add_domain_error(form, exc)
         else:
             services.email_verification_resend(email=form.cleaned_data["email"])
-            return render(request, "accounts/signup_done.html", {"email": form.cleaned_data["email"]})
+            return render(
+                request, "accounts/signup_done.html", {"email": form.cleaned_data["email"]}
+            )
     return render(request, "accounts/verify_resend.html", {"form": form})
 
 
@@ -174,8 +189,9 @@ def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.password_reset_confirm(uidb64=uidb64, token=token,
-                                            password=form.cleaned_data["password"])
+            services.password_reset_confirm(
+                uidb64=uidb64, token=token, password=form.cleaned_data["password"]
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
@@ -186,17 +202,24 @@ def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    target = "accounts:org-login" if request.POST.get("console") == "org" else (
-        "accounts:ops-login" if request.POST.get("console") == "ops" else "home")
+    target = (
+        "accounts:org-login"
+        if request.POST.get("console") == "org"
+        else ("accounts:ops-login" if request.POST.get("console") == "ops" else "home")
+    )
     logout(request)
     return redirect(target)
 
 
 @login_required
 def me_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/me.html", {
-        "unread": inbox_selectors.message_unread_count(user=request.user),
-    })
+    return render(
+        request,
+        "accounts/me.html",
+        {
+            "unread": inbox_selectors.message_unread_count(user=request.user),
+        },
+    )
 
 
 @login_required
@@ -205,8 +228,11 @@ def real_name_view(request: HttpRequest) -> HttpResponse:
     form = RealNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.real_name_set(user=request.user, real_name=form.cleaned_data["real_name"],
-                                   id_number=form.cleaned_data["id_number"])
+            services.real_name_set(
+                user=request.user,
+                real_name=form.cleaned_data["real_name"],
+                id_number=form.cleaned_data["id_number"],
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
@@ -221,15 +247,17 @@ def phone_bind_view(request: HttpRequest) -> HttpResponse:
     form = PhoneCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.phone_bind(user=request.user, phone=form.cleaned_data["phone"],
-                                code=form.cleaned_data["code"])
+            services.phone_bind(
+                user=request.user, phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Your phone number is bound."))
             return redirect(_next_url(request, "accounts:me"))
-    return render(request, "accounts/phone_bind.html",
-                  {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request, "accounts/phone_bind.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 @login_required

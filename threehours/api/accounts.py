@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from threehours.accounts import services
 from threehours.accounts.models import SmsCode, User
@@ -68,24 +68,32 @@ class LoginOut(Schema):
 
 def me_out(user: User) -> dict:
     return {
-        "id": user.pk, "nickname": user.display_name, "phone_bound": user.phone_bound,
-        "phone_masked": user.phone_masked, "email": user.email,
-        "real_name_verified": user.real_name_verified, "real_name": user.real_name,
-        "id_number_masked": user.id_number_masked, "orgs": user_orgs(user),
+        "id": user.pk,
+        "nickname": user.display_name,
+        "phone_bound": user.phone_bound,
+        "phone_masked": user.phone_masked,
+        "email": user.email,
+        "real_name_verified": user.real_name_verified,
+        "real_name": user.real_name,
+        "id_number_masked": user.id_number_masked,
+        "orgs": user_orgs(user),
         "is_operator": user.is_staff,
     }
 
 
 def user_orgs(user: User) -> list[dict]:
-    """Organisations the user works for (none until the organisations context exists)."""
-    return []
+    """Organisations the user works for, with the user's role."""
+    from threehours.orgs.selectors import orgs_of_user
+
+    return [{"id": org.pk, "name": org.name, "role": role} for org, role in orgs_of_user(user=user)]
 
 
 @router.post("/auth/sms/send", response={200: ResendOut, **errors(400, 429)}, auth=None)
 def sms_send(request: HttpRequest, payload: PhoneIn):
     ratelimit_check(request, group="api.sms_send", rate="20/m")
-    seconds = services.sms_code_send(phone=payload.phone, purpose=SmsCode.Purpose.LOGIN,
-                                     ip=client_ip(request))
+    seconds = services.sms_code_send(
+        phone=payload.phone, purpose=SmsCode.Purpose.LOGIN, ip=client_ip(request)
+    )
     return {"resend_after_seconds": seconds}
 
 
@@ -96,8 +104,7 @@ def sms_login(request: HttpRequest, payload: PhoneCodeIn):
     return {"token": services.token_issue(user=user, name="sms"), "user": me_out(user)}
 
 
-@router.post("/auth/email/login", response={200: LoginOut, **errors(400, 401, 403, 429)},
-             auth=None)
+@router.post("/auth/email/login", response={200: LoginOut, **errors(400, 401, 403, 429)}, auth=None)
 def email_login(request: HttpRequest, payload: EmailLoginIn):
     ratelimit_check(request, group="api.email_login", rate="20/m")
     user = services.email_login(email=payload.email, password=payload.password)
@@ -107,7 +114,7 @@ def email_login(request: HttpRequest, payload: EmailLoginIn):
 @router.post("/auth/logout", response={204: None, **errors(401)}, auth=token_auth)
 def logout(request: HttpRequest):
     services.token_revoke(token=request.api_token)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response={200: MeOut, **errors(401)}, auth=token_auth)
@@ -117,22 +124,24 @@ def me(request: HttpRequest):
 
 @router.put("/me/real-name", response={200: MeOut, **errors(400, 401, 409)}, auth=token_auth)
 def real_name(request: HttpRequest, payload: RealNameIn):
-    user = services.real_name_set(user=request.user, real_name=payload.real_name,
-                                  id_number=payload.id_number)
+    user = services.real_name_set(
+        user=request.user, real_name=payload.real_name, id_number=payload.id_number
+    )
     return me_out(user)
 
 
-@router.post("/me/phone/send", response={200: ResendOut, **errors(400, 401, 409, 429)},
-             auth=token_auth)
+@router.post(
+    "/me/phone/send", response={200: ResendOut, **errors(400, 401, 409, 429)}, auth=token_auth
+)
 def phone_send(request: HttpRequest, payload: PhoneIn):
     ratelimit_check(request, group="api.sms_send", rate="20/m")
-    seconds = services.phone_bind_send(user=request.user, phone=payload.phone,
-                                       ip=client_ip(request))
+    seconds = services.phone_bind_send(
+        user=request.user, phone=payload.phone, ip=client_ip(request)
+    )
     return {"resend_after_seconds": seconds}
 
 
-@router.post("/me/phone/bind", response={200: MeOut, **errors(400, 401, 409, 429)},
-             auth=token_auth)
+@router.post("/me/phone/bind", response={200: MeOut, **errors(400, 401, 409, 429)}, auth=token_auth)
 def phone_bind(request: HttpRequest, payload: PhoneCodeIn):
     user = services.phone_bind(user=request.user, phone=payload.phone, code=payload.code)
     return me_out(user)

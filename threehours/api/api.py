@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from threehours.core.errors import DomainError
 
-from . import accounts, notifications
+from . import accounts, notifications, orgs
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +24,17 @@ api = NinjaAPI(
 )
 api.add_router("/", accounts.router)
 api.add_router("/", notifications.router)
+api.add_router("/", orgs.router)
 
 
-def error_response(request: HttpRequest, status: int, code: str, message: str,
-                   fields: dict[str, list[str]] | None = None,
-                   retry_after: int | None = None) -> HttpResponse:
+def error_response(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+    retry_after: int | None = None,
+) -> HttpResponse:
     body: dict = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
@@ -40,8 +46,7 @@ def error_response(request: HttpRequest, status: int, code: str, message: str,
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(request, exc.status, exc.code, exc.message, exc.fields,
-                          exc.retry_after)
+    return error_response(request, exc.status, exc.code, exc.message, exc.fields, exc.retry_after)
 
 
 def _field_name(loc: list) -> str:
@@ -70,8 +75,9 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(request, 401, "unauthorized",
-                          _("Please log in: the token is missing, invalid or revoked."))
+    return error_response(
+        request, 401, "unauthorized", _("Please log in: the token is missing, invalid or revoked.")
+    )
 
 
 @api.exception_handler(Http404)
@@ -81,7 +87,15 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 429: "rate_limited"}
-    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"),
-                          str(exc.message))
+    codes = {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        429: "rate_limited",
+    }
+    return error_response(
+        request, exc.status_code, codes.get(exc.status_code, "error"), str(exc.message)
+    )

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated
+
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Strict
+
+# Dates arrive as "YYYY-MM-DD" strings in JSON; strict mode would refuse the string.
+LaxDate = Annotated[dt.date, Strict(False)]
 
 
 class ErrorOut(Schema):

@@ -7,8 +7,9 @@ from django.db import models
 from .models import AuditEntry
 
 
-def audit_record(*, actor: Any, verb: str, target: models.Model | None = None,
-                 data: dict[str, Any] | None = None) -> AuditEntry:
+def audit_record(
+    *, actor: Any, verb: str, target: models.Model | None = None, data: dict[str, Any] | None = None
+) -> AuditEntry:
     """Append one audit entry. Call it inside the service's transaction so it commits with it."""
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,

@@ -25,8 +25,7 @@ class Page:
 
 
 def _encode(values: list[Any]) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, dt.datetime | dt.date) else v
-                      for v in values])
+    raw = json.dumps([v.isoformat() if isinstance(v, dt.datetime | dt.date) else v for v in values])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -43,13 +42,20 @@ def _decode(cursor: str, count: int) -> list[Any]:
 
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(fields={"limit": [_("Use a limit from 1 to %(max)s.") % {
-            "max": MAX_LIMIT}]})
+        raise InvalidInput(
+            fields={"limit": [_("Use a limit from 1 to %(max)s.") % {"max": MAX_LIMIT}]}
+        )
     return limit
 
 
-def keyset_page(queryset: QuerySet, *, order: tuple[str, ...], limit: int,
-                cursor: str | None, parsers: dict[str, Any] | None = None) -> Page:
+def keyset_page(
+    queryset: QuerySet,
+    *,
+    order: tuple[str, ...],
+    limit: int,
+    cursor: str | None,
+    parsers: dict[str, Any] | None = None,
+) -> Page:
     """One page of `queryset` ordered by `order` (field names, "-" for descending; the last must
     be unique, e.g. "-pk"). `parsers` turns cursor strings back into values (e.g. datetimes)."""
     check_limit(limit)

@@ -29,8 +29,9 @@ def _check_redis() -> str:
     import redis
 
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2,
-                                      socket_connect_timeout=2)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+        )
         client.ping()
     except Exception as exc:
         log.warning("health: redis unreachable", extra={"error": str(exc)})
@@ -43,16 +44,18 @@ def _check_redis() -> str:
 def healthz_view(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "redis": _check_redis()}
     healthy = all(value in {"ok", "not_configured"} for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks},
-                        status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
 
 
 def rate_limited_view(request: HttpRequest, exception: Exception) -> HttpResponse:
     """django-ratelimit's RATELIMIT_VIEW: a blocked request is a 429, never a 403."""
     message = _("Too many attempts. Please try again later.")
     if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"code": "rate_limited", "message": message},
-                                              status=429)
+        response: HttpResponse = JsonResponse(
+            {"code": "rate_limited", "message": message}, status=429
+        )
     else:
         response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = "60"

@@ -63,12 +63,16 @@ class AliyunSmsBackend:
     endpoint = "https://dysmsapi.aliyuncs.com/"
 
     def __init__(self) -> None:
-        missing = [name for name, value in {
-            "THREEHOURS_SMS_ACCESS_KEY_ID": settings.SMS_PROVIDER_ACCESS_KEY_ID,
-            "THREEHOURS_SMS_ACCESS_KEY_SECRET": settings.SMS_PROVIDER_ACCESS_KEY_SECRET,
-            "THREEHOURS_SMS_SIGN_NAME": settings.SMS_PROVIDER_SIGN_NAME,
-            "THREEHOURS_SMS_TEMPLATE_CODE": settings.SMS_PROVIDER_TEMPLATE_CODE,
-        }.items() if not value]
+        missing = [
+            name
+            for name, value in {
+                "THREEHOURS_SMS_ACCESS_KEY_ID": settings.SMS_PROVIDER_ACCESS_KEY_ID,
+                "THREEHOURS_SMS_ACCESS_KEY_SECRET": settings.SMS_PROVIDER_ACCESS_KEY_SECRET,
+                "THREEHOURS_SMS_SIGN_NAME": settings.SMS_PROVIDER_SIGN_NAME,
+                "THREEHOURS_SMS_TEMPLATE_CODE": settings.SMS_PROVIDER_TEMPLATE_CODE,
+            }.items()
+            if not value
+        ]
         if missing:
             raise ImproperlyConfigured(f"the aliyun SMS backend needs {', '.join(missing)}")
 
@@ -78,10 +82,16 @@ class AliyunSmsBackend:
 
     def signed_query(self, params: dict[str, str], *, nonce: str, now: dt.datetime) -> str:
         full = {
-            "AccessKeyId": settings.SMS_PROVIDER_ACCESS_KEY_ID, "Action": "SendSms",
-            "Format": "JSON", "RegionId": "cn-hangzhou", "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": nonce, "SignatureVersion": "1.0",
-            "Timestamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "Version": "2017-05-25", **params,
+            "AccessKeyId": settings.SMS_PROVIDER_ACCESS_KEY_ID,
+            "Action": "SendSms",
+            "Format": "JSON",
+            "RegionId": "cn-hangzhou",
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": nonce,
+            "SignatureVersion": "1.0",
+            "Timestamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Version": "2017-05-25",
+            **params,
         }
         canonical = "&".join(f"{self._quote(k)}={self._quote(v)}" for k, v in sorted(full.items()))
         to_sign = f"GET&%2F&{self._quote(canonical)}"
@@ -90,11 +100,16 @@ class AliyunSmsBackend:
         return f"Signature={self._quote(signature.decode())}&{canonical}"
 
     def send(self, *, phone: str, text: str) -> None:
-        query = self.signed_query({
-            "PhoneNumbers": phone, "SignName": settings.SMS_PROVIDER_SIGN_NAME,
-            "TemplateCode": settings.SMS_PROVIDER_TEMPLATE_CODE,
-            "TemplateParam": json.dumps({"content": text}, ensure_ascii=False),
-        }, nonce=uuid.uuid4().hex, now=dt.datetime.now(dt.UTC))
+        query = self.signed_query(
+            {
+                "PhoneNumbers": phone,
+                "SignName": settings.SMS_PROVIDER_SIGN_NAME,
+                "TemplateCode": settings.SMS_PROVIDER_TEMPLATE_CODE,
+                "TemplateParam": json.dumps({"content": text}, ensure_ascii=False),
+            },
+            nonce=uuid.uuid4().hex,
+            now=dt.datetime.now(dt.UTC),
+        )
         with urllib.request.urlopen(self.endpoint + "?" + query, timeout=10) as response:  # noqa: S310
             answer = json.loads(response.read().decode())
         if answer.get("Code") != "OK":
@@ -118,5 +133,6 @@ def get_sms_backend() -> SmsBackend:
         except ImportError as exc:
             raise ImproperlyConfigured(
                 f"THREEHOURS_SMS_BACKEND must be one of {sorted(SMS_BACKENDS)} or a dotted path, "
-                f"not {name!r}") from exc
+                f"not {name!r}"
+            ) from exc
     return cls()

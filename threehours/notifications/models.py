@@ -10,8 +10,12 @@ from django.utils.translation import gettext_lazy as _
 class Message(models.Model):
     """One entry of a user's in-app inbox."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="messages", verbose_name=_("recipient"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("recipient"),
+    )
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text"), blank=True)
     link = models.CharField(_("link"), max_length=300, blank=True)
@@ -47,15 +51,17 @@ class Delivery(models.Model):
         FAILED = "failed", _("failed")
 
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     to = models.CharField(_("to"), max_length=254)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"))
     # Bodies holding secrets (log-in codes) are blanked once sent.
     sensitive = models.BooleanField(default=False)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
-                              default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -67,8 +73,10 @@ class Delivery(models.Model):
         verbose_name_plural = _("deliveries")
         indexes = [models.Index(fields=["status", "created_at"], name="delivery_status_idx")]
         constraints = [
-            models.CheckConstraint(condition=~Q(status="sent") | Q(sent_at__isnull=False),
-                                   name="delivery_sent_has_time"),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="delivery_sent_has_time",
+            ),
         ]
 
     def __str__(self) -> str:

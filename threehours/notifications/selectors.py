@@ -8,9 +8,13 @@ from .models import Message
 
 
 def message_page(*, user, limit: int = 20, cursor: str | None = None) -> Page:
-    return keyset_page(Message.objects.filter(recipient=user), order=("-created_at", "-pk"),
-                       limit=limit, cursor=cursor,
-                       parsers={"created_at": dt.datetime.fromisoformat})
+    return keyset_page(
+        Message.objects.filter(recipient=user),
+        order=("-created_at", "-pk"),
+        limit=limit,
+        cursor=cursor,
+        parsers={"created_at": dt.datetime.fromisoformat},
+    )
 
 
 def message_unread_count(*, user) -> int:

@@ -34,22 +34,25 @@ def _schedule(delivery: Delivery) -> None:
 
 def sms_send(*, phone: str, text: str, user=None, sensitive: bool = False) -> Delivery:
     """Queue one SMS; it is sent after the caller's transaction commits."""
-    delivery = Delivery.objects.create(channel=Delivery.Channel.SMS, to=phone, body=text,
-                                       recipient=user, sensitive=sensitive)
+    delivery = Delivery.objects.create(
+        channel=Delivery.Channel.SMS, to=phone, body=text, recipient=user, sensitive=sensitive
+    )
     _schedule(delivery)
     return delivery
 
 
 def email_send(*, to: str, subject: str, body: str, user=None) -> Delivery:
     """Queue one plain-text e-mail; it is sent after the caller's transaction commits."""
-    delivery = Delivery.objects.create(channel=Delivery.Channel.EMAIL, to=to, subject=subject[:200],
-                                       body=body, recipient=user)
+    delivery = Delivery.objects.create(
+        channel=Delivery.Channel.EMAIL, to=to, subject=subject[:200], body=body, recipient=user
+    )
     _schedule(delivery)
     return delivery
 
 
-def notify(*, user, title: str, body: str, link: str = "", sms: bool = False,
-           email: bool = True) -> Message:
+def notify(
+    *, user, title: str, body: str, link: str = "", sms: bool = False, email: bool = True
+) -> Message:
     """Put a message in `user`'s inbox and, where the user has the address, send it by SMS
     and/or e-mail too."""
     message = Message.objects.create(recipient=user, title=title[:120], body=body, link=link)
@@ -73,15 +76,20 @@ def message_mark_read(*, user, message_id: int) -> bool:
 
 def message_mark_all_read(*, user) -> int:
     return Message.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now())
+        read_at=timezone.now()
+    )
 
 
 def _deliver(delivery: Delivery) -> None:
     if delivery.channel == Delivery.Channel.SMS:
         get_sms_backend().send(phone=delivery.to, text=delivery.body)
     else:
-        EmailMessage(subject=delivery.subject, body=delivery.body,
-                     from_email=settings.DEFAULT_FROM_EMAIL, to=[delivery.to]).send()
+        EmailMessage(
+            subject=delivery.subject,
+            body=delivery.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[delivery.to],
+        ).send()
 
 
 def delivery_attempt(*, delivery_id: int, final: bool) -> bool:
@@ -90,7 +98,8 @@ def delivery_attempt(*, delivery_id: int, final: bool) -> bool:
     is left `failed`."""
     now = timezone.now()
     claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
     if claimed != 1:
         return False
     delivery = Delivery.objects.get(pk=delivery_id)
@@ -99,9 +108,16 @@ def delivery_attempt(*, delivery_id: int, final: bool) -> bool:
     except Exception as exc:
         status = Delivery.Status.FAILED if final else Delivery.Status.PENDING
         Delivery.objects.filter(pk=delivery_id).update(status=status, last_error=repr(exc)[:2000])
-        log.warning("delivery failed", extra={"delivery": delivery_id, "channel": delivery.channel,
-                                              "attempt": delivery.attempts, "final": final,
-                                              "error": repr(exc)})
+        log.warning(
+            "delivery failed",
+            extra={
+                "delivery": delivery_id,
+                "channel": delivery.channel,
+                "attempt": delivery.attempts,
+                "final": final,
+                "error": repr(exc),
+            },
+        )
         raise
     update = {"status": Delivery.Status.SENT, "sent_at": timezone.now(), "last_error": ""}
     if delivery.sensitive:
@@ -117,9 +133,14 @@ def delivery_requeue_stale(*, now: dt.datetime | None = None) -> list[int]:
     cutoff = now - STALE_AFTER
     stuck = Delivery.objects.filter(
         Q(status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
-        | Q(status=Delivery.Status.PENDING, created_at__lt=cutoff,
-            attempts__lt=settings.NOTIFY_MAX_RETRIES + 1))
+        | Q(
+            status=Delivery.Status.PENDING,
+            created_at__lt=cutoff,
+            attempts__lt=settings.NOTIFY_MAX_RETRIES + 1,
+        )
+    )
     ids = list(stuck.values_list("pk", flat=True)[:500])
     Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.PENDING)
+        status=Delivery.Status.PENDING
+    )
     return ids

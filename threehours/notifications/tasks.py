@@ -7,8 +7,11 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from . import services
 
 
-@db_task(retries=settings.NOTIFY_MAX_RETRIES, retry_delay=settings.NOTIFY_RETRY_DELAY_SECONDS,
-         context=True)
+@db_task(
+    retries=settings.NOTIFY_MAX_RETRIES,
+    retry_delay=settings.NOTIFY_RETRY_DELAY_SECONDS,
+    context=True,
+)
 def delivery_send_task(delivery_id: int, task=None) -> None:
     services.delivery_attempt(delivery_id=delivery_id, final=task is None or task.retries == 0)
 

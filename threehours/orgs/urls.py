@@ -6,4 +6,31 @@ app_name = "orgs"
 
 urlpatterns = [
     path("", views.console_home_view, name="home"),
+    path("apply/", views.apply_view, name="apply"),
+    path("regions/", views.region_options_view, name="regions"),
+    path("invitations/<str:token>/", views.invitation_view, name="invitation"),
+    path("<int:org_id>/", views.dashboard_view, name="dashboard"),
+    path("<int:org_id>/application/", views.application_view, name="application"),
+    path("<int:org_id>/files/", views.file_upload_view, name="file-upload"),
+    path("<int:org_id>/files/<int:file_id>/", views.file_image_view, name="file-image"),
+    path("<int:org_id>/files/<int:file_id>/delete/", views.file_delete_view, name="file-delete"),
+    path("<int:org_id>/submit/", views.submit_view, name="submit"),
+    path(
+        "<int:org_id>/endorsement-template.pdf",
+        views.endorsement_template_view,
+        name="endorsement-template",
+    ),
+    path("<int:org_id>/staff/", views.staff_view, name="staff"),
+    path(
+        "<int:org_id>/staff/<int:membership_id>/remove/",
+        views.staff_remove_view,
+        name="staff-remove",
+    ),
+    path("<int:org_id>/staff/<int:membership_id>/role/", views.staff_role_view, name="staff-role"),
+    path(
+        "<int:org_id>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke_view,
+        name="invitation-revoke",
+    ),
+    path("<int:org_id>/certificate/", views.renewal_view, name="renewal"),
 ]

@@ -8,6 +8,7 @@ import os
 import tempfile
 
 _VAR = tempfile.mkdtemp(prefix="threehours-test-var-")
+os.makedirs(os.path.join(_VAR, "static"), exist_ok=True)  # whitenoise warns when it is missing
 
 for name, value in {
     "THREEHOURS_SECRET_KEY": "test-only-secret-key-never-use-in-production-0123456789",
@@ -20,6 +21,7 @@ for name, value in {
     "THREEHOURS_SSL_REDIRECT": "false",
     "THREEHOURS_SECURE_COOKIES": "false",
     "THREEHOURS_LOG_FORMAT": "text",
+    "THREEHOURS_STATIC_MANIFEST": "false",
     # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are
     # ordinary synchronous calls (NOTES.md).
     "DJANGO_ALLOW_ASYNC_UNSAFE": "true",

@@ -21,4 +21,19 @@
       }
     }, 1000);
   });
+
+  // The application form shows the credit-code and certificate fields only for registered
+  // social organisations (the server ignores them for the other categories).
+  function syncCategory(form) {
+    var checked = form.querySelector("input[name=category]:checked");
+    form.classList.toggle("is-social", !!checked && checked.value === "social_org");
+  }
+  document.querySelectorAll("form").forEach(function (form) {
+    if (!form.querySelector("input[name=category]")) { return; }
+    form.classList.add("js-category");
+    syncCategory(form);
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "category") { syncCategory(form); }
+    });
+  });
 })();

@@ -17,13 +17,18 @@ class Command(BaseCommand):
     help = "Create the demo accounts and content (idempotent; refuses to run without debug)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true",
-                            help="run even with debug off (the demo passwords are public!)")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="run even with debug off (the demo passwords are public!)",
+        )
 
     def handle(self, *args, force: bool = False, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("demo data has well-known passwords; it loads only with "
-                               "THREEHOURS_DEBUG=true (or --force)")
+            raise CommandError(
+                "demo data has well-known passwords; it loads only with "
+                "THREEHOURS_DEBUG=true (or --force)"
+            )
         lines: list[str] = []
         for config in apps.get_app_configs():
             if not config.name.startswith("threehours."):

@@ -1,0 +1,250 @@
+"""Organisations operations of API.md: sign-up, application, files, submission, review."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from threehours.accounts import services as account_services
+from threehours.core.errors import NotFound, PermissionDenied
+from threehours.core.ratelimit import ratelimit_check
+from threehours.core.timeutil import local_today
+from threehours.orgs import selectors, services
+from threehours.orgs.models import Organisation, QualificationFile
+
+from .auth import token_auth
+from .schemas import LaxDate, StrictIn, errors
+
+router = Router(tags=["organisations"])
+
+
+class SignupIn(StrictIn):
+    email: str
+    password: str
+
+
+class TokenIn(StrictIn):
+    token: str
+
+
+class CreatedOut(Schema):
+    id: int
+
+
+class OkOut(Schema):
+    ok: bool
+
+
+class OrgIn(StrictIn):
+    name: str
+    category: str
+    province: str
+    city: str
+    district: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    intro: str
+    credit_code: str | None = None
+    certificate_valid_until: LaxDate | None = None
+
+
+class OrgPatch(StrictIn):
+    name: str | None = None
+    category: str | None = None
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    address: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    intro: str | None = None
+    credit_code: str | None = None
+    certificate_valid_until: LaxDate | None = None
+
+
+class FileOut(Schema):
+    id: int
+    kind: str
+    width: int
+    height: int
+
+
+class OrgOut(Schema):
+    id: int
+    name: str
+    category: str
+    state: str
+    reject_reason: str
+    province: str | None
+    city: str | None
+    district: str | None
+    address: str
+    contact_name: str
+    contact_phone: str
+    intro: str
+    credit_code: str
+    certificate_valid_until: dt.date | None
+    can_publish: bool
+    suspended: bool
+    files: list[FileOut]
+
+
+class OrgListOut(Schema):
+    items: list[OrgOut]
+    next_cursor: str | None
+
+
+class ReasonIn(StrictIn):
+    reason: str
+
+
+def org_out(org: Organisation) -> dict:
+    return {
+        "id": org.pk,
+        "name": org.name,
+        "category": org.category,
+        "state": org.state,
+        "reject_reason": org.reject_reason,
+        "province": org.province_id,
+        "city": org.city_id,
+        "district": org.district_id,
+        "address": org.address,
+        "contact_name": org.contact_name,
+        "contact_phone": org.contact_phone,
+        "intro": org.intro,
+        "credit_code": org.credit_code,
+        "certificate_valid_until": org.certificate_valid_until,
+        "can_publish": org.can_publish_on(local_today()),
+        "suspended": org.is_suspended,
+        "files": [
+            {"id": f.pk, "kind": f.kind, "width": f.width, "height": f.height}
+            for f in org.files.filter(renewal__isnull=True)
+        ],
+    }
+
+
+def _staff_org(request: HttpRequest, org_id: int, *, admin: bool = False) -> Organisation:
+    return selectors.org_for_staff(user=request.user, org_id=org_id, admin=admin)
+
+
+def _operator(request: HttpRequest) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied()
+
+
+@router.post("/orgs/signup", response={201: CreatedOut, **errors(400, 409, 429)}, auth=None)
+def org_signup(request: HttpRequest, payload: SignupIn):
+    ratelimit_check(request, group="api.org_signup", rate="10/h")
+    user = account_services.email_account_register(email=payload.email, password=payload.password)
+    return Status(201, {"id": user.pk})
+
+
+@router.post("/orgs/verify-email", response={200: OkOut, **errors(400)}, auth=None)
+def org_verify_email(request: HttpRequest, payload: TokenIn):
+    account_services.email_verify(token=payload.token)
+    return {"ok": True}
+
+
+@router.post("/orgs", response={201: OrgOut, **errors(400, 401, 403, 409)}, auth=token_auth)
+def org_create(request: HttpRequest, payload: OrgIn):
+    org = services.org_application_create(user=request.user, data=payload.dict())
+    return Status(201, org_out(org))
+
+
+@router.get("/orgs/{org_id}", response={200: OrgOut, **errors(401, 403, 404)}, auth=token_auth)
+def org_get(request: HttpRequest, org_id: int):
+    org = selectors.org_for_staff(user=request.user, org_id=org_id, allow_suspended=True)
+    return org_out(org)
+
+
+@router.patch(
+    "/orgs/{org_id}", response={200: OrgOut, **errors(400, 401, 403, 404, 409)}, auth=token_auth
+)
+def org_update(request: HttpRequest, org_id: int, payload: OrgPatch):
+    org = _staff_org(request, org_id)
+    org = services.org_application_update(
+        org=org, user=request.user, data=payload.dict(exclude_unset=True)
+    )
+    return org_out(org)
+
+
+@router.post(
+    "/orgs/{org_id}/files",
+    response={201: FileOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def org_file_add(request: HttpRequest, org_id: int, kind: Form[str], file: File[UploadedFile]):
+    org = _staff_org(request, org_id)
+    row = services.org_file_add(org=org, user=request.user, kind=kind, upload=file)
+    return Status(201, {"id": row.pk, "kind": row.kind, "width": row.width, "height": row.height})
+
+
+@router.delete(
+    "/orgs/{org_id}/files/{file_id}",
+    response={204: None, **errors(401, 403, 404, 409)},
+    auth=token_auth,
+)
+def org_file_delete(request: HttpRequest, org_id: int, file_id: int):
+    org = _staff_org(request, org_id)
+    try:
+        services.org_file_delete(org=org, user=request.user, file_id=file_id)
+    except QualificationFile.DoesNotExist as exc:
+        raise NotFound() from exc
+    return Status(204, None)
+
+
+@router.post(
+    "/orgs/{org_id}/submit",
+    response={200: OrgOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def org_submit(request: HttpRequest, org_id: int):
+    org = services.org_submit(org=_staff_org(request, org_id), user=request.user)
+    return org_out(org)
+
+
+@router.get("/ops/orgs", response={200: OrgListOut, **errors(400, 401, 403)}, auth=token_auth)
+def ops_org_list(request: HttpRequest, state: str = "", limit: int = 20, cursor: str | None = None):
+    _operator(request)
+    from threehours.core.pagination import keyset_page
+
+    qs = selectors.org_list_for_operators(state=state)
+    ordered = ("submitted_at", "pk") if state == Organisation.State.SUBMITTED else ("-pk",)
+    page = keyset_page(
+        qs.prefetch_related("files"),
+        order=ordered,
+        limit=limit,
+        cursor=cursor,
+        parsers={"submitted_at": dt.datetime.fromisoformat},
+    )
+    return {"items": [org_out(o) for o in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/ops/orgs/{org_id}/approve",
+    response={200: OrgOut, **errors(401, 403, 404, 409)},
+    auth=token_auth,
+)
+def ops_org_approve(request: HttpRequest, org_id: int):
+    _operator(request)
+    org = Organisation.objects.filter(pk=org_id).first()
+    if org is None:
+        raise NotFound()
+    return org_out(services.org_approve(org=org, operator=request.user))
+
+
+@router.post(
+    "/ops/orgs/{org_id}/reject",
+    response={200: OrgOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def ops_org_reject(request: HttpRequest, org_id: int, payload: ReasonIn):
+    _operator(request)
+    org = Organisation.objects.filter(pk=org_id).first()
+    if org is None:
+        raise NotFound()
+    return org_out(services.org_reject(org=org, operator=request.user, reason=payload.reason))

@@ -1,0 +1,130 @@
+"""An organisation never sees another's data: every organisation-scoped page and API operation
+answers 404 to a staff member of another organisation (and to a logged-in stranger)."""
+
+import pytest
+from django.test import Client
+from django.urls import resolve
+
+from threehours.orgs import services
+from threehours.orgs.models import Membership
+
+from .factories import applicant, approved_org, image_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def _org_scoped_route_names() -> set[str]:
+    """Every console URL that takes an org_id, read from the URLconf, so that a new page
+    cannot be left out of the isolation test below."""
+    from threehours.orgs.urls import urlpatterns
+
+    return {f"orgs:{p.name}" for p in urlpatterns if "org_id" in str(p.pattern)}
+
+
+@pytest.fixture
+def two_orgs(operator):
+    org_a = approved_org(operator=operator, user=applicant("a@ngo.example.cn"))
+    org_b = approved_org(operator=operator, user=applicant("b@ngo.example.cn"))
+    file_b = org_b.files.get()
+    member_b = org_b.memberships.get()
+    invitation_b = services.staff_invite(
+        org=org_b, inviter=org_b.applicant, email="inv@ngo.example.cn", role="coordinator"
+    )
+    return org_a, org_b, file_b, member_b, invitation_b
+
+
+def _org_urls(org_b, file_b, member_b, invitation_b):
+    b = org_b.pk
+    return [
+        ("get", f"/org/{b}/"),
+        ("get", f"/org/{b}/application/"),
+        ("post", f"/org/{b}/application/"),
+        ("post", f"/org/{b}/files/"),
+        ("get", f"/org/{b}/files/{file_b.pk}/"),
+        ("post", f"/org/{b}/files/{file_b.pk}/delete/"),
+        ("post", f"/org/{b}/submit/"),
+        ("get", f"/org/{b}/endorsement-template.pdf"),
+        ("get", f"/org/{b}/staff/"),
+        ("post", f"/org/{b}/staff/"),
+        ("post", f"/org/{b}/staff/{member_b.pk}/remove/"),
+        ("post", f"/org/{b}/staff/{member_b.pk}/role/"),
+        ("post", f"/org/{b}/invitations/{invitation_b.pk}/revoke/"),
+        ("get", f"/org/{b}/certificate/"),
+        ("post", f"/org/{b}/certificate/"),
+    ]
+
+
+def test_every_org_scoped_page_is_covered(two_orgs):
+    covered = {resolve(url.split("?")[0]).view_name for _m, url in _org_urls(*two_orgs[1:])}
+    assert _org_scoped_route_names() == covered
+
+
+@pytest.mark.parametrize("who", ["staff_of_a", "stranger"])
+def test_pages_of_another_organisation_answer_404(two_orgs, who, outsider):
+    org_a, org_b, file_b, member_b, invitation_b = two_orgs
+    client = Client()
+    client.force_login(org_a.applicant if who == "staff_of_a" else outsider)
+    for method, url in _org_urls(org_b, file_b, member_b, invitation_b):
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, (method, url, response.status_code)
+    org_b.refresh_from_db()
+    assert org_b.files.count() == 1 and org_b.memberships.count() == 1
+    assert org_b.invitations.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_api_operations_on_another_organisation_answer_404(two_orgs, api):
+    org_a, org_b, file_b, member_b, invitation_b = two_orgs
+    client = api.as_user(org_a.applicant)
+    b = org_b.pk
+    calls = [
+        client.get(f"orgs/{b}"),
+        client.patch(f"orgs/{b}", {"name": "改名"}),
+        client.client.post(
+            f"/api/v1/orgs/{b}/files",
+            {"kind": "other", "file": image_upload()},
+            headers=client._headers(),
+        ),
+        client.delete(f"orgs/{b}/files/{file_b.pk}"),
+        client.post(f"orgs/{b}/submit"),
+    ]
+    for response in calls:
+        assert response.status_code == 404, response.content
+        assert response.json()["code"] == "not_found"
+    org_b.refresh_from_db()
+    assert org_b.name != "改名" and org_b.files.count() == 1
+
+
+def test_a_coordinator_sees_the_org_but_cannot_manage_staff(two_orgs):
+    org_a = two_orgs[0]
+    coordinator = applicant("coord@ngo.example.cn")
+    Membership.objects.create(organisation=org_a, user=coordinator, role="coordinator")
+    client = Client()
+    client.force_login(coordinator)
+    assert client.get(f"/org/{org_a.pk}/").status_code == 200
+    assert client.get(f"/org/{org_a.pk}/staff/").status_code == 200
+    response = client.post(
+        f"/org/{org_a.pk}/staff/", {"email": "x@ngo.example.cn", "role": "admin"}
+    )
+    assert response.status_code == 403
+    admin = org_a.memberships.get(role="admin")
+    assert client.post(f"/org/{org_a.pk}/staff/{admin.pk}/remove/").status_code == 403
+    assert org_a.memberships.count() == 2 and not org_a.invitations.exists()
+
+
+def test_operator_pages_need_an_operator(two_orgs, outsider):
+    org_b = two_orgs[1]
+    client = Client()
+    client.force_login(org_b.applicant)
+    for url in [
+        "/ops/",
+        "/ops/orgs/",
+        "/ops/orgs/review/",
+        f"/ops/orgs/{org_b.pk}/",
+        f"/ops/orgs/{org_b.pk}/files/{org_b.files.get().pk}/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/ops/login/" in response["Location"], url
+    response = client.post(f"/ops/orgs/{org_b.pk}/suspend/", {"reason": "x"})
+    assert response.status_code == 302
+    org_b.refresh_from_db()
+    assert org_b.suspended_at is None
