@@ -358,8 +358,8 @@ PRIVATE_MEDIA_ROOT = Path(env_str("THREEHOURS_PRIVATE_MEDIA_ROOT") or VAR_DIR / 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+        "BACKEND": "threehours.core.storage.PrivateFileStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
     },
     "staticfiles": {
         # Hashed names need `collectstatic` first (`threehours serve` runs it).
