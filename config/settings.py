@@ -99,7 +99,11 @@ if not SECRET_KEY:
 
 # Fernet keys for personal data at rest (ID numbers). The first key encrypts; all keys decrypt, so
 # a new key can be put in front and old rows re-encrypted at leisure.
-FIELD_ENCRYPTION_KEYS = env_list("THREEHOURS_FIELD_ENCRYPTION_KEYS")
+FIELD_ENCRYPTION_KEYS = [
+    key.strip()
+    for key in (env_secret("THREEHOURS_FIELD_ENCRYPTION_KEYS") or "").split(",")
+    if key.strip()
+]
 if not FIELD_ENCRYPTION_KEYS:
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -79,7 +79,10 @@ class AlreadyMember(OrgError):
 class EmailNotVerifiedForApply(OrgError):
     code = "email_not_verified"
     status = 403
-    default_message = _("Please verify your e-mail address before applying.")
+    default_message = _(
+        "To apply, log in with your organisation's verified e-mail account "
+        "(register one under “Register your organisation”)."
+    )
 
 
 class RenewalPending(OrgError):

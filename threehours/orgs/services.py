@@ -254,7 +254,9 @@ def _delete_files(names: list[str]) -> None:
 def org_application_create(*, user: User, data: dict[str, Any]) -> Organisation:
     """Start an application (draft). Raises EmailNotVerifiedForApply, ApplicationExists,
     InvalidInput."""
-    if user.email and user.email_verified_at is None:
+    # The organisation's login is an e-mail it keeps long-term (PRODUCT.md §1.1); a phone-only
+    # volunteer account must add and verify one first.
+    if not user.email or user.email_verified_at is None:
         raise EmailNotVerifiedForApply()
     locked_user = lock_one(User, pk=user.pk)
     if Organisation.objects.filter(applicant=locked_user).exclude(state=State.APPROVED).exists():

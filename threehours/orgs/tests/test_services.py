@@ -58,6 +58,12 @@ def test_one_open_application_per_user():
     assert Organisation.objects.count() == 1
 
 
+def test_a_phone_only_volunteer_account_cannot_apply(volunteer):
+    with pytest.raises(errors.EmailNotVerifiedForApply):
+        services.org_application_create(user=volunteer, data=application_data())
+    assert not Organisation.objects.exists()
+
+
 def test_an_unverified_email_cannot_apply():
     user = applicant()
     user.email_verified_at = None
