@@ -13,7 +13,12 @@ from threehours.core.errors import NotFound, PermissionDenied
 from threehours.core.ratelimit import ratelimit_check
 from threehours.core.timeutil import local_today
 from threehours.orgs import selectors, services
-from threehours.orgs.models import Organisation, QualificationFile
+from threehours.orgs.models import (
+    CertificateRenewal,
+    Membership,
+    Organisation,
+    QualificationFile,
+)
 
 from .auth import token_auth
 from .schemas import LaxDate, StrictIn, errors
@@ -231,10 +236,7 @@ def ops_org_list(request: HttpRequest, state: str = "", limit: int = 20, cursor:
 )
 def ops_org_approve(request: HttpRequest, org_id: int):
     _operator(request)
-    org = Organisation.objects.filter(pk=org_id).first()
-    if org is None:
-        raise NotFound()
-    return org_out(services.org_approve(org=org, operator=request.user))
+    return org_out(services.org_approve(org=_org_or_404(org_id), operator=request.user))
 
 
 @router.post(
@@ -244,7 +246,152 @@ def ops_org_approve(request: HttpRequest, org_id: int):
 )
 def ops_org_reject(request: HttpRequest, org_id: int, payload: ReasonIn):
     _operator(request)
+    return org_out(
+        services.org_reject(org=_org_or_404(org_id), operator=request.user, reason=payload.reason)
+    )
+
+
+class RenewalOut(Schema):
+    id: int
+    valid_until: dt.date
+    state: str
+    reject_reason: str
+
+
+def renewal_out(renewal: CertificateRenewal) -> dict:
+    return {
+        "id": renewal.pk,
+        "valid_until": renewal.valid_until,
+        "state": renewal.state,
+        "reject_reason": renewal.reject_reason,
+    }
+
+
+def _renewal_or_404(renewal_id: int) -> CertificateRenewal:
+    renewal = CertificateRenewal.objects.filter(pk=renewal_id).first()
+    if renewal is None:
+        raise NotFound()
+    return renewal
+
+
+def _org_or_404(org_id: int) -> Organisation:
     org = Organisation.objects.filter(pk=org_id).first()
     if org is None:
         raise NotFound()
-    return org_out(services.org_reject(org=org, operator=request.user, reason=payload.reason))
+    return org
+
+
+@router.post(
+    "/orgs/{org_id}/renewals",
+    response={201: RenewalOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def org_renewal_submit(
+    request: HttpRequest, org_id: int, valid_until: Form[LaxDate], file: File[UploadedFile]
+):
+    """Send a renewed registration certificate and its new end date for an operator's check."""
+    org = _staff_org(request, org_id, admin=True)
+    renewal = services.renewal_submit(
+        org=org, user=request.user, valid_until=valid_until, uploads=[file]
+    )
+    return Status(201, renewal_out(renewal))
+
+
+@router.post(
+    "/ops/renewals/{renewal_id}/accept",
+    response={200: RenewalOut, **errors(401, 403, 404, 409)},
+    auth=token_auth,
+)
+def ops_renewal_accept(request: HttpRequest, renewal_id: int):
+    _operator(request)
+    return renewal_out(
+        services.renewal_accept(renewal=_renewal_or_404(renewal_id), operator=request.user)
+    )
+
+
+@router.post(
+    "/ops/renewals/{renewal_id}/reject",
+    response={200: RenewalOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def ops_renewal_reject(request: HttpRequest, renewal_id: int, payload: ReasonIn):
+    _operator(request)
+    renewal = services.renewal_reject(
+        renewal=_renewal_or_404(renewal_id), operator=request.user, reason=payload.reason
+    )
+    return renewal_out(renewal)
+
+
+@router.post(
+    "/ops/orgs/{org_id}/suspend",
+    response={200: OrgOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def ops_org_suspend(request: HttpRequest, org_id: int, payload: ReasonIn):
+    _operator(request)
+    org = services.org_suspend(
+        org=_org_or_404(org_id), operator=request.user, reason=payload.reason
+    )
+    return org_out(org)
+
+
+@router.post(
+    "/ops/orgs/{org_id}/reinstate",
+    response={200: OrgOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def ops_org_reinstate(request: HttpRequest, org_id: int, payload: ReasonIn):
+    _operator(request)
+    org = services.org_reinstate(
+        org=_org_or_404(org_id), operator=request.user, reason=payload.reason
+    )
+    return org_out(org)
+
+
+class StaffOut(Schema):
+    id: int
+    email: str | None
+    role: str
+
+
+class InviteIn(StrictIn):
+    email: str
+    role: str
+
+
+@router.get(
+    "/orgs/{org_id}/staff", response={200: list[StaffOut], **errors(401, 403, 404)}, auth=token_auth
+)
+def org_staff(request: HttpRequest, org_id: int):
+    org = _staff_org(request, org_id)
+    return [
+        {"id": m.pk, "email": m.user.email, "role": m.role}
+        for m in org.memberships.select_related("user").order_by("pk")
+    ]
+
+
+@router.post(
+    "/orgs/{org_id}/invitations",
+    response={201: CreatedOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def org_invite(request: HttpRequest, org_id: int, payload: InviteIn):
+    org = _staff_org(request, org_id)
+    invitation = services.staff_invite(
+        org=org, inviter=request.user, email=payload.email, role=payload.role
+    )
+    return Status(201, {"id": invitation.pk})
+
+
+@router.delete(
+    "/orgs/{org_id}/staff/{membership_id}",
+    response={204: None, **errors(401, 403, 404, 409)},
+    auth=token_auth,
+)
+def org_staff_remove(request: HttpRequest, org_id: int, membership_id: int):
+    org = _staff_org(request, org_id)
+    try:
+        services.staff_remove(org=org, actor=request.user, membership_id=membership_id)
+    except Membership.DoesNotExist as exc:
+        raise NotFound() from exc
+    return Status(204, None)

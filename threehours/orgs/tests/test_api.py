@@ -126,3 +126,56 @@ def test_social_org_fields_round_trip(api):
     body = response.json()
     assert body["credit_code"] == VALID_CREDIT_CODE
     assert body["certificate_valid_until"] == "2030-06-30"
+
+
+def test_renewal_suspension_and_staff_through_the_api(api, operator):
+    import datetime as dt
+
+    from threehours.orgs import services
+
+    from .factories import approved_org
+
+    org = approved_org(
+        operator=operator,
+        category="social_org",
+        credit_code=VALID_CREDIT_CODE,
+        certificate_valid_until=dt.date(2030, 1, 1),
+    )
+    admin = api.as_user(org.applicant)
+    response = admin.client.post(
+        f"/api/v1/orgs/{org.pk}/renewals",
+        {"valid_until": "2033-01-01", "file": image_upload()},
+        headers=admin._headers(),
+    )
+    assert response.status_code == 201, response.content
+    renewal = response.json()
+    ops = api.as_user(operator)
+    assert admin.post(f"ops/renewals/{renewal['id']}/accept").status_code == 403
+    response = ops.post(f"ops/renewals/{renewal['id']}/accept")
+    assert response.status_code == 200 and response.json()["state"] == "accepted"
+    assert admin.get(f"orgs/{org.pk}").json()["certificate_valid_until"] == "2033-01-01"
+
+    response = admin.post(
+        f"orgs/{org.pk}/invitations", {"email": "co@ngo.example.cn", "role": "coordinator"}
+    )
+    assert response.status_code == 201
+    helper = applicant("co@ngo.example.cn")
+    from threehours.orgs.models import Membership
+
+    Membership.objects.create(organisation=org, user=helper, role="coordinator")
+    staff = admin.get(f"orgs/{org.pk}/staff").json()
+    assert {s["role"] for s in staff} == {"admin", "coordinator"}
+    coordinator = api.as_user(helper)
+    admin_id = next(s["id"] for s in staff if s["role"] == "admin")
+    response = coordinator.delete(f"orgs/{org.pk}/staff/{admin_id}")
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+    assert admin.delete(f"orgs/{org.pk}/staff/{admin_id}").json()["code"] == "last_admin"
+
+    assert ops.post(f"ops/orgs/{org.pk}/suspend", {"reason": ""}).status_code == 400
+    response = ops.post(f"ops/orgs/{org.pk}/suspend", {"reason": "投诉核实中"})
+    assert response.json()["suspended"] is True and response.json()["can_publish"] is False
+    assert admin.patch(f"orgs/{org.pk}", {"name": "x"}).json()["code"] == "org_suspended"
+    assert (
+        ops.post(f"ops/orgs/{org.pk}/reinstate", {"reason": "已处理"}).json()["suspended"] is False
+    )
+    assert services.role_of(user=org.applicant, org=org) == "admin"

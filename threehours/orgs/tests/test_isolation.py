@@ -86,12 +86,22 @@ def test_api_operations_on_another_organisation_answer_404(two_orgs, api):
         ),
         client.delete(f"orgs/{b}/files/{file_b.pk}"),
         client.post(f"orgs/{b}/submit"),
+        client.get(f"orgs/{b}/staff"),
+        client.post(f"orgs/{b}/invitations", {"email": "x@ngo.example.cn", "role": "admin"}),
+        client.delete(f"orgs/{b}/staff/{member_b.pk}"),
+        client.client.post(
+            f"/api/v1/orgs/{b}/renewals",
+            {"valid_until": "2035-01-01", "file": image_upload()},
+            headers=client._headers(),
+        ),
     ]
     for response in calls:
         assert response.status_code == 404, response.content
         assert response.json()["code"] == "not_found"
     org_b.refresh_from_db()
     assert org_b.name != "改名" and org_b.files.count() == 1
+    assert org_b.memberships.count() == 1 and org_b.invitations.count() == 1
+    assert not org_b.renewals.exists()
 
 
 def test_a_coordinator_sees_the_org_but_cannot_manage_staff(two_orgs):
