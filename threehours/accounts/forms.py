@@ -38,7 +38,17 @@ class EmailLoginForm(forms.Form):
     )
 
 
-class EmailSignupForm(forms.Form):
+class PasswordTwiceMixin:
+    """The second password field must repeat the first."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class EmailSignupForm(PasswordTwiceMixin, forms.Form):
     email = forms.EmailField(
         label=_("E-mail"),
         help_text=_("Use an address your organisation will keep for a long time."),
@@ -54,18 +64,12 @@ class EmailSignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", _("The two passwords differ."))
-        return data
-
 
 class EmailForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
 
 
-class SetPasswordForm(forms.Form):
+class SetPasswordForm(PasswordTwiceMixin, forms.Form):
     password = forms.CharField(
         label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
@@ -73,12 +77,6 @@ class SetPasswordForm(forms.Form):
         label=_("New password again"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", _("The two passwords differ."))
-        return data
 
 
 class RealNameForm(forms.Form):

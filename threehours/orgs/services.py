@@ -232,6 +232,14 @@ def _require_editable(org: Organisation) -> None:
         raise WrongState(state=org.get_state_display())
 
 
+def _reason_required(reason: str | None) -> str:
+    """The stripped reason of a rejection, suspension or reinstatement. Raises ReasonRequired."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(fields={"reason": [str(ReasonRequired.default_message)]})
+    return reason
+
+
 def _notify_applicant(org: Organisation, title: str, body: str) -> None:
     link = reverse("orgs:application", args=[org.pk])
     recipients = {org.applicant} | {
@@ -402,9 +410,7 @@ def org_approve(*, org: Organisation, operator: User) -> Organisation:
 @transaction.atomic(durable=True)
 def org_reject(*, org: Organisation, operator: User, reason: str) -> Organisation:
     """Reject a submitted application with a reason. Raises ReasonRequired, WrongState."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired(fields={"reason": [str(ReasonRequired.default_message)]})
+    reason = _reason_required(reason)
     org = lock_one(Organisation, pk=org.pk)
     if org.state != State.SUBMITTED:
         raise WrongState(state=org.get_state_display())
@@ -432,9 +438,7 @@ def org_reject(*, org: Organisation, operator: User, reason: str) -> Organisatio
 def org_suspend(*, org: Organisation, operator: User, reason: str) -> Organisation:
     """Suspend an organisation: its console closes and its activities are hidden.
     Raises ReasonRequired, WrongState."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired(fields={"reason": [str(ReasonRequired.default_message)]})
+    reason = _reason_required(reason)
     org = lock_one(Organisation, pk=org.pk)
     if org.suspended_at is not None:
         raise WrongState(state=_("suspended"))
@@ -453,9 +457,7 @@ def org_suspend(*, org: Organisation, operator: User, reason: str) -> Organisati
 @transaction.atomic(durable=True)
 def org_reinstate(*, org: Organisation, operator: User, reason: str) -> Organisation:
     """Lift a suspension. Raises ReasonRequired, WrongState."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired(fields={"reason": [str(ReasonRequired.default_message)]})
+    reason = _reason_required(reason)
     org = lock_one(Organisation, pk=org.pk)
     if org.suspended_at is None:
         raise WrongState(state=_("not suspended"))
@@ -580,9 +582,7 @@ def renewal_accept(*, renewal: CertificateRenewal, operator: User) -> Certificat
 def renewal_reject(
     *, renewal: CertificateRenewal, operator: User, reason: str
 ) -> CertificateRenewal:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired(fields={"reason": [str(ReasonRequired.default_message)]})
+    reason = _reason_required(reason)
     renewal = lock_one(CertificateRenewal, pk=renewal.pk)
     if renewal.state != CertificateRenewal.State.PENDING:
         raise WrongState(state=renewal.get_state_display())
