@@ -32,6 +32,7 @@ def test_volunteer_logs_in_with_a_test_phone_and_records_real_name(
 ):
     page = phone_context.new_page()
     page.goto("/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing spills over
     page.screenshot(path=screenshot_dir / "volunteer-home.png", full_page=True)
     page.goto("/me/")
     expect(page).to_have_url(re.compile(r"/login/\?next=/me/"))
@@ -52,6 +53,7 @@ def test_volunteer_logs_in_with_a_test_phone_and_records_real_name(
 
     expect(page.get_by_test_id("id-masked")).to_have_text("张三 · 1101**********002X")
     assert VALID_ID not in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.screenshot(path=screenshot_dir / "volunteer-me.png", full_page=True)
 
 
