@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -70,6 +71,21 @@ def keyset_page(
                     values[i] = parse(values[i])
                 except (TypeError, ValueError) as exc:
                     raise InvalidInput(fields={"cursor": [_("This cursor is not valid.")]}) from exc
+        # A cursor comes from the client: check each value against its model field, so a forged
+        # one is a 400 rather than a database error.
+        meta = queryset.model._meta
+        for i, name in enumerate(fields):
+            try:
+                field = meta.pk if name == "pk" else meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            try:
+                if values[i] is None:
+                    raise ValidationError("null")
+                values[i] = field.to_python(values[i])
+                field.run_validators(values[i])
+            except (ValidationError, TypeError, ValueError) as exc:
+                raise InvalidInput(fields={"cursor": [_("This cursor is not valid.")]}) from exc
         condition = Q()
         for i, name in enumerate(order):
             field = fields[i]

@@ -1,5 +1,8 @@
-"""`threehours demo` data: idempotent, and only in debug."""
+"""Demo data: idempotent (`threehours demo` loads it at every start) and only with debug on."""
 
+from __future__ import annotations
+
+import io
 import os
 import sqlite3
 import subprocess
@@ -14,45 +17,102 @@ from threehours.notifications.models import Message
 from threehours.orgs.models import Organisation
 
 ROOT = Path(__file__).resolve().parents[3]
+LOGINS = [
+    "13800000001",
+    "13800000002",
+    "13800000003",
+    "org@demo.threehours.cn  demo-org-2026",
+    "ops@demo.threehours.cn  demo-ops-2026",
+]
+
+
+def load_demo(**options) -> str:
+    out = io.StringIO()
+    call_command("demo_data", stdout=out, **options)
+    return out.getvalue()
 
 
 @pytest.mark.django_db
-def test_demo_data_is_idempotent_and_needs_debug(settings, regions):
+def test_demo_data_loads_twice_without_duplicates(settings, regions):
+    settings.DEBUG = True
+
+    def counts():
+        return (User.objects.count(), Message.objects.count(), Organisation.objects.count())
+
+    first = load_demo()
+    after_first = counts()
+    second = load_demo()
+
+    assert after_first[0] >= 5 and after_first[1] >= 3 and after_first[2] >= 1
+    assert counts() == after_first
+    assert first == second
+    assert all(login in first for login in LOGINS)
+
+
+@pytest.mark.django_db
+def test_demo_logins_work(settings, regions):
+    settings.DEBUG = True
+    load_demo()
+
+    org = User.objects.get(email="org@demo.threehours.cn")
+    ops = User.objects.get(email="ops@demo.threehours.cn")
+    assert org.check_password("demo-org-2026") and org.email_verified_at is not None
+    assert ops.check_password("demo-ops-2026") and ops.is_staff
+    volunteer = User.objects.get(phone="13800000001")
+    assert volunteer.phone_bound and not volunteer.has_usable_password()
+    assert Message.objects.filter(recipient=volunteer).count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_data_refuses_without_debug(settings):
     settings.DEBUG = False
-    with pytest.raises(CommandError):
+
+    with pytest.raises(CommandError, match="THREEHOURS_DEBUG"):
         call_command("demo_data")
-    call_command("demo_data", force=True)
-    counts = (User.objects.count(), Message.objects.count(), Organisation.objects.count())
-    call_command("demo_data", force=True)
-    assert (User.objects.count(), Message.objects.count(), Organisation.objects.count()) == counts
-    assert Organisation.objects.filter(state="submitted").count() == 1
+
+    assert not User.objects.exists()
 
 
-def test_the_cli_migrates_and_loads_demo_data_twice_without_duplicates(tmp_path):
+@pytest.mark.django_db
+def test_demo_data_loads_without_debug_when_forced(settings, regions):
+    settings.DEBUG = False
+
+    out = load_demo(force=True)
+
+    assert User.objects.filter(email="ops@demo.threehours.cn").exists()
+    assert "ops@demo.threehours.cn" in out
+
+
+def test_the_cli_migrates_and_loads_demo_data_twice_into_a_fresh_sqlite_file(tmp_path):
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("THREEHOURS_") and k not in {"DATABASE_URL", "REDIS_URL"}
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("THREEHOURS_")
+        and name not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
-    env.update(
-        THREEHOURS_DEBUG="true",
-        THREEHOURS_VAR_DIR=str(tmp_path),
-        THREEHOURS_TEST_PHONES="13800000001:123456",
-    )
-    cli = [sys.executable, "-m", "threehours.cli", "manage"]
+    env.update(THREEHOURS_DEBUG="true", THREEHOURS_VAR_DIR=str(tmp_path))
+    script = Path(sys.executable).with_name("threehours")  # the installed console script
+    assert script.exists(), "run `uv sync` to install the threehours command"
 
-    def run(*args):
+    def threehours(*args: str) -> str:
         result = subprocess.run(
-            [*cli, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+            [str(script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
         )
-        assert result.returncode == 0, result.stderr
+        assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout
 
-    run("migrate", "-v", "0")
-    out = run("demo_data")
-    assert "13800000001  code 123456" in out and "org@demo.threehours.cn" in out
-    db = tmp_path / "threehours.sqlite3"
-    first = sqlite3.connect(db).execute("SELECT count(*) FROM accounts_user").fetchone()
-    run("demo_data")
-    second = sqlite3.connect(db).execute("SELECT count(*) FROM accounts_user").fetchone()
-    assert first == second and first[0] >= 5
+    def count(table: str) -> int:
+        with sqlite3.connect(tmp_path / "threehours.sqlite3") as db:
+            return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    threehours("manage", "migrate", "--verbosity", "0")
+    assert count("accounts_user") == 0
+
+    first = threehours("manage", "demo_data")
+    users, messages = count("accounts_user"), count("notifications_message")
+    second = threehours("manage", "demo_data")
+
+    assert all(login in first for login in LOGINS), first
+    assert first == second
+    assert users >= 5 and messages >= 3
+    assert (count("accounts_user"), count("notifications_message")) == (users, messages)

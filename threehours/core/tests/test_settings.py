@@ -1,6 +1,11 @@
-"""Start-up configuration, checked in fresh interpreters with a controlled environment."""
+"""Start-up configuration (STYLE.md §5), checked in fresh interpreters with a controlled
+environment: a bad or missing value stops start-up with ImproperlyConfigured."""
 
+from __future__ import annotations
+
+import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -10,99 +15,202 @@ from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[3]
 
+# Prints the settings named on the command line, or the start-up error's class and message.
+SHOW = """
+import sys
+try:
+    from django.conf import settings
+    values = [str(getattr(settings, name)) for name in sys.argv[1:]]
+except Exception as exc:
+    print(f"{type(exc).__name__}: {exc}")
+    sys.exit(3)
+print("\\n".join(values))
+"""
 
-def _run(
-    env_extra: dict[str, str],
-    code: str = "import django; django.setup()",
-    args: list[str] | None = None,
-) -> subprocess.CompletedProcess:
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without the project's variables, plus `extra`."""
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("THREEHOURS_")
-        and k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("THREEHOURS_")
+        and name not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
-    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", **env_extra})
-    command = [sys.executable, *(args or ["-c", code])]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env.update(extra)
+    return env
 
 
-def test_production_needs_a_secret_key(tmp_path):
-    result = _run({"THREEHOURS_VAR_DIR": str(tmp_path)})
-    assert result.returncode != 0
-    assert "THREEHOURS_SECRET_KEY is required" in result.stderr
-
-
-def test_bad_values_stop_start_up(tmp_path):
-    result = _run({"THREEHOURS_DEBUG": "maybe", "THREEHOURS_VAR_DIR": str(tmp_path)})
-    assert "THREEHOURS_DEBUG must be true or false" in result.stderr
-    result = _run(
-        {
-            "THREEHOURS_SECRET_KEY": "x" * 60,
-            "THREEHOURS_VAR_DIR": str(tmp_path),
-            "THREEHOURS_FIELD_ENCRYPTION_KEYS": "not-a-key",
-        }
+def start(env: dict[str, str], *names: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", SHOW, *names],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert "not a Fernet key" in result.stderr
 
 
-def test_debug_generates_keys_once_and_keeps_them(tmp_path):
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.SECRET_KEY, settings.FIELD_ENCRYPTION_KEYS[0])"
+@pytest.fixture
+def production(tmp_path) -> dict[str, str]:
+    """A complete production environment."""
+    return clean_env(
+        THREEHOURS_DEBUG="false",
+        THREEHOURS_SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
+        THREEHOURS_FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        THREEHOURS_ALLOWED_HOSTS="example.org",
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        THREEHOURS_VAR_DIR=str(tmp_path),
     )
-    first = _run({"THREEHOURS_DEBUG": "true", "THREEHOURS_VAR_DIR": str(tmp_path)}, code)
-    second = _run({"THREEHOURS_DEBUG": "true", "THREEHOURS_VAR_DIR": str(tmp_path)}, code)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout == second.stdout
-    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.parametrize("var", ["THREEHOURS_SECRET_KEY", "THREEHOURS_FIELD_ENCRYPTION_KEYS"])
-def test_secrets_can_come_from_files(tmp_path, var):
-    secret = Fernet.generate_key().decode()
-    (tmp_path / "secret").write_text(secret + "\n")
-    env = {
-        "THREEHOURS_SECRET_KEY": "y" * 60,
-        "THREEHOURS_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "THREEHOURS_VAR_DIR": str(tmp_path),
-    }
-    del env[var]
-    env[f"{var}_FILE"] = str(tmp_path / "secret")
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.SECRET_KEY, settings.FIELD_ENCRYPTION_KEYS)"
+def test_production_environment_starts(production):
+    result = start(production, "DEBUG", "ALLOWED_HOSTS")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == ["False", "['example.org']"]
+
+
+def test_production_needs_a_secret_key(production):
+    del production["THREEHOURS_SECRET_KEY"]
+
+    result = start(production, "SECRET_KEY")
+
+    assert result.returncode == 3
+    assert result.stdout.startswith("ImproperlyConfigured: THREEHOURS_SECRET_KEY is required")
+
+
+def test_production_needs_an_encryption_key(production):
+    del production["THREEHOURS_FIELD_ENCRYPTION_KEYS"]
+
+    result = start(production, "FIELD_ENCRYPTION_KEYS")
+
+    assert result.returncode == 3
+    assert result.stdout.startswith(
+        "ImproperlyConfigured: THREEHOURS_FIELD_ENCRYPTION_KEYS is required"
     )
-    result = _run(env, code)
-    assert result.returncode == 0, result.stderr
-    assert secret in result.stdout
 
 
-def test_production_settings_pass_the_deploy_check(tmp_path):
-    result = _run(
-        {
-            "THREEHOURS_SECRET_KEY": "k" * 20 + "Zq8#pL2!vW9@xR4$tY6%uI1^oP3&aS5*dF7(gH0)",
-            "THREEHOURS_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-            "THREEHOURS_ALLOWED_HOSTS": "3hours.example.org",
-            "REDIS_URL": "redis://127.0.0.1:6379/15",
-            "THREEHOURS_VAR_DIR": str(tmp_path),
-        },
-        args=["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("THREEHOURS_DEBUG", "maybe", "THREEHOURS_DEBUG must be true or false"),
+        ("THREEHOURS_FIELD_ENCRYPTION_KEYS", "not-a-key", "not a Fernet key"),
+        ("THREEHOURS_NOTIFY_MAX_RETRIES", "five", "must be a whole number"),
+        ("THREEHOURS_NOTIFY_MAX_RETRIES", "-1", "must be at least 0"),
+        ("THREEHOURS_EMAIL_BACKEND", "pigeon", "THREEHOURS_EMAIL_BACKEND must be one of"),
+        ("THREEHOURS_TEST_PHONES", "13800000001", "THREEHOURS_TEST_PHONES entries look like"),
+    ],
+)
+def test_a_bad_value_is_refused_at_start_up(production, name, value, complaint):
+    production[name] = value
+
+    result = start(production, "DEBUG")
+
+    assert result.returncode == 3
+    assert result.stdout.startswith("ImproperlyConfigured: ")
+    assert complaint in result.stdout
+
+
+def test_a_bad_key_among_several_is_refused(production):
+    production["THREEHOURS_FIELD_ENCRYPTION_KEYS"] += ",also-not-a-key"
+
+    result = start(production, "FIELD_ENCRYPTION_KEYS")
+
+    assert result.returncode == 3 and "not a Fernet key" in result.stdout
+
+
+def test_production_settings_pass_the_deploy_check(production):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
+
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_logs_are_one_json_object_a_line(tmp_path):
-    import json
+def test_debug_generates_its_keys_once_and_reuses_them(tmp_path):
+    env = clean_env(THREEHOURS_DEBUG="true", THREEHOURS_VAR_DIR=str(tmp_path))
 
-    result = _run(
-        {
-            "THREEHOURS_SECRET_KEY": "z" * 60,
-            "THREEHOURS_VAR_DIR": str(tmp_path),
-            "THREEHOURS_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        },
-        "import django, logging; django.setup(); "
-        "logging.getLogger('threehours').warning('hello', extra={'n': 3})",
+    first = start(env, "SECRET_KEY", "FIELD_ENCRYPTION_KEYS")
+    second = start(env, "SECRET_KEY", "FIELD_ENCRYPTION_KEYS")
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    secret_key, keys = first.stdout.splitlines()
+    assert len(secret_key) >= 50
+    assert keys == repr([(tmp_path / "field_encryption_key").read_text()])
+    Fernet((tmp_path / "field_encryption_key").read_text())  # a usable key
+    assert (tmp_path / "secret_key").read_text() == secret_key
+    assert second.stdout == first.stdout  # kept, not made again
+    for name in ["secret_key", "field_encryption_key"]:
+        assert (tmp_path / name).stat().st_mode & 0o077 == 0  # readable by the owner only
+
+
+def test_debug_keys_differ_between_installations(tmp_path):
+    one = start(
+        clean_env(THREEHOURS_DEBUG="true", THREEHOURS_VAR_DIR=str(tmp_path / "a")), "SECRET_KEY"
     )
+    two = start(
+        clean_env(THREEHOURS_DEBUG="true", THREEHOURS_VAR_DIR=str(tmp_path / "b")), "SECRET_KEY"
+    )
+
+    assert one.returncode == two.returncode == 0
+    assert one.stdout != two.stdout
+
+
+@pytest.mark.parametrize("name", ["THREEHOURS_SECRET_KEY", "THREEHOURS_FIELD_ENCRYPTION_KEYS"])
+def test_a_secret_can_come_from_a_file(production, tmp_path, name):
+    value = Fernet.generate_key().decode()  # long enough for a secret key too
+    path = tmp_path / "secret.txt"
+    path.write_text(value + "\n")
+    del production[name]
+    production[f"{name}_FILE"] = str(path)
+
+    result = start(production, "SECRET_KEY", "FIELD_ENCRYPTION_KEYS")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    secret_key, keys = result.stdout.splitlines()
+    if name == "THREEHOURS_SECRET_KEY":
+        assert secret_key == value
+    else:
+        assert keys == repr([value])
+
+
+def test_an_unreadable_secret_file_is_refused(production, tmp_path):
+    del production["THREEHOURS_SECRET_KEY"]
+    production["THREEHOURS_SECRET_KEY_FILE"] = str(tmp_path / "missing")
+
+    result = start(production, "SECRET_KEY")
+
+    assert result.returncode == 3
+    assert "THREEHOURS_SECRET_KEY_FILE" in result.stdout and "cannot be read" in result.stdout
+
+
+def test_production_logs_are_one_json_object_a_line(production):
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('threehours').warning('hello', extra={'n': 3})"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=production,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
     record = json.loads(result.stderr.strip().splitlines()[-1])
-    assert record["message"] == "hello" and record["level"] == "WARNING" and record["n"] == 3
+    assert (record["message"], record["level"], record["logger"], record["n"]) == (
+        "hello",
+        "WARNING",
+        "threehours",
+        3,
+    )

@@ -188,9 +188,7 @@ def test_delivery_attempt_sends_once_and_a_second_call_does_nothing(volunteer, s
     assert delivery.sent_at is not None and delivery.claimed_at is not None
 
 
-def test_delivery_attempt_leaves_a_delivery_claimed_by_another_worker_alone(
-    volunteer, sms_outbox
-):
+def test_delivery_attempt_leaves_a_delivery_claimed_by_another_worker_alone(volunteer, sms_outbox):
     delivery = services.sms_send(phone=volunteer.phone, text="您好")
     Delivery.objects.filter(pk=delivery.pk).update(status="sending", attempts=1)
 
@@ -241,7 +239,7 @@ def test_a_failing_backend_records_the_error_and_reraises(volunteer, settings):
         services.delivery_attempt(delivery_id=delivery.pk, final=True)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("failed", 2)
-    assert "ConnectionError('provider down')" == delivery.last_error
+    assert delivery.last_error == "ConnectionError('provider down')"
 
     # A failed delivery is not claimed again.
     assert services.delivery_attempt(delivery_id=delivery.pk, final=True) is False
@@ -480,7 +478,7 @@ class _FakeAliyun(http.server.BaseHTTPRequestHandler):
     answer: dict = {"Code": "OK"}
     seen: list[dict[str, str]] = []
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         query = urllib.parse.urlsplit(self.path).query
         _FakeAliyun.seen.append(dict(urllib.parse.parse_qsl(query, strict_parsing=True)))
         body = json.dumps(_FakeAliyun.answer).encode()

@@ -1,0 +1,47 @@
+"""Lock, then check (STYLE.md §4): the locking helpers refuse to run outside a transaction."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from threehours.accounts.models import User
+from threehours.core.db import LockOutsideTransaction, lock_key, lock_many, lock_one
+
+# Not wrapped in the usual per-test transaction: "outside atomic" has to be really outside.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def users(db):
+    return [User.objects.create(phone=f"1390000010{i}") for i in range(3)]
+
+
+def test_lock_one_refuses_outside_a_transaction(users):
+    with pytest.raises(LockOutsideTransaction):
+        lock_one(User, pk=users[0].pk)
+
+
+def test_lock_many_refuses_outside_a_transaction(users):
+    with pytest.raises(LockOutsideTransaction):
+        lock_many(User, pk__in=[u.pk for u in users])
+
+
+def test_lock_key_refuses_outside_a_transaction(db):
+    with pytest.raises(LockOutsideTransaction):
+        lock_key("sms:13900000001")
+
+
+def test_lock_one_returns_the_row_inside_a_transaction(users):
+    with transaction.atomic():
+        assert lock_one(User, pk=users[1].pk) == users[1]
+        with pytest.raises(User.DoesNotExist):
+            lock_one(User, pk=-1)
+
+
+def test_lock_many_returns_the_rows_in_primary_key_order(users):
+    with transaction.atomic():
+        locked = lock_many(User, pk__in=[users[2].pk, users[0].pk])
+        lock_key("sms:13900000001")
+
+    assert locked == [users[0], users[2]]
