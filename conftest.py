@@ -196,3 +196,19 @@ def regions(db):
     if not Region.objects.exists():
         import_module("threehours.orgs.migrations.0002_load_regions").load_regions(apps, None)
     return Region.objects
+
+
+@pytest.fixture
+def attributes(db):
+    """The seeded activity attribute lists (emptied, like regions, by transactional tests)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from threehours.activities.models import AttributeOption
+
+    if not AttributeOption.objects.exists():
+        import_module("threehours.activities.migrations.0002_seed_attributes").load_attributes(
+            apps, None
+        )
+    return AttributeOption.objects

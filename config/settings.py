@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "threehours.accounts",
     "threehours.notifications",
     "threehours.orgs",
+    "threehours.activities",
     "threehours.api",
     "threehours.platform_admin",
 ]

@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from threehours.core.errors import DomainError
 
-from . import accounts, notifications, orgs
+from . import accounts, activities, notifications, orgs
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ api = NinjaAPI(
 api.add_router("/", accounts.router)
 api.add_router("/", notifications.router)
 api.add_router("/", orgs.router)
+api.add_router("/", activities.router)
 
 
 def error_response(

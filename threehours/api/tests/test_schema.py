@@ -34,6 +34,7 @@ ORG_PATHS = [
     "/api/v1/ops/orgs",
     "/api/v1/ops/orgs/{org_id}/approve",
     "/api/v1/ops/orgs/{org_id}/reject",
+    "/api/v1/attributes",
 ]
 
 
