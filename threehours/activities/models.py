@@ -47,3 +47,188 @@ class AttributeOption(models.Model):
     def label(self) -> str:
         """The label in the active language (Chinese unless English is chosen)."""
         return self.label_en if (get_language() or "").startswith("en") else self.label_zh
+
+
+def cover_upload_to(instance: Activity, filename: str) -> str:
+    return f"activities/covers/{filename}"
+
+
+class ActivityQuerySet(models.QuerySet):
+    def published(self) -> ActivityQuerySet:
+        """Visible to volunteers: published, and its organisation not suspended."""
+        return self.filter(state=Activity.State.PUBLISHED, organisation__suspended_at__isnull=True)
+
+
+class Activity(models.Model):
+    """A volunteer activity (PRODUCT.md §2). Rules live in activities.services; derived values
+    (registration open, not started / in progress / finished) are computed, never stored."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation",
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("organisation"),
+    )
+    title = models.CharField(_("title"), max_length=60)
+    cover = models.ImageField(
+        _("cover image"),
+        upload_to=cover_upload_to,
+        blank=True,
+        width_field="cover_width",
+        height_field="cover_height",
+    )
+    cover_width = models.PositiveIntegerField(default=0)
+    cover_height = models.PositiveIntegerField(default=0)
+    description_html = models.TextField(_("description"), blank=True)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    registration_deadline = models.DateField(_("registration ends"))
+    checkin_time = models.TimeField(_("daily check-in time"))
+    checkout_time = models.TimeField(_("daily check-out time"))
+    places = models.PositiveIntegerField(_("places"))
+    fee_yuan = models.DecimalField(
+        _("fee (yuan per person)"), max_digits=8, decimal_places=2, default=0
+    )
+    fee_note = models.CharField(_("how to pay"), max_length=200, blank=True)
+    skill_requirement = models.CharField(_("skill requirements"), max_length=20, blank=True)
+    other_requirement = models.CharField(_("other requirements"), max_length=20, blank=True)
+    type = models.ForeignKey(
+        AttributeOption,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "type"},
+        verbose_name=_("activity type"),
+    )
+    form = models.ForeignKey(
+        AttributeOption,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "form"},
+        verbose_name=_("activity form"),
+    )
+    field = models.ForeignKey(
+        AttributeOption,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "field"},
+        verbose_name=_("field"),
+    )
+    extra_attributes = models.ManyToManyField(
+        AttributeOption, blank=True, related_name="+", verbose_name=_("more attributes")
+    )
+    # Copied from the form when saved: the discovery list filters on it.
+    online = models.BooleanField(_("online"), default=False)
+    address = models.CharField(_("address"), max_length=120, blank=True)
+    city = models.ForeignKey(
+        "orgs.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("city"),
+    )
+    district = models.ForeignKey(
+        "orgs.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    # GCJ-02, as Chinese maps use (PRODUCT.md §4).
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    checkin_radius_m = models.PositiveIntegerField(_("check-in radius (m)"), null=True, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=30)
+    contact_phone = models.CharField(_("contact phone"), max_length=20)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="activity_org_idx"),
+            models.Index(fields=["state", "start_date", "id"], name="activity_discovery_idx"),
+            models.Index(fields=["state", "city", "start_date", "id"], name="activity_city_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="activity_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(registration_deadline__lte=models.F("end_date")),
+                name="activity_deadline_not_after_end",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(checkout_time__gt=models.F("checkin_time")),
+                name="activity_checkout_after_checkin",
+            ),
+            models.CheckConstraint(condition=models.Q(places__gte=1), name="activity_places_min"),
+            models.CheckConstraint(
+                condition=models.Q(fee_yuan__gte=0), name="activity_fee_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="published")
+                | models.Q(online=True)
+                | (
+                    models.Q(lat__isnull=False)
+                    & models.Q(lng__isnull=False)
+                    & models.Q(checkin_radius_m__isnull=False)
+                ),
+                name="activity_offline_has_place",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def max_hours_per_day(self):
+        from .rules import max_hours_per_day
+
+        return max_hours_per_day(self.checkin_time, self.checkout_time, online=self.online)
+
+    def phase_on(self, day) -> str:
+        """not_started / in_progress / finished on a local day (PRODUCT.md §5)."""
+        if day < self.start_date:
+            return "not_started"
+        return "finished" if day > self.end_date else "in_progress"
+
+    def registration_open_on(self, day) -> bool:
+        return self.state == self.State.PUBLISHED and day <= self.registration_deadline
+
+
+class Question(models.Model):
+    """A question registrants answer (at most 5 per activity)."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("text")
+        CHOICE = "choice", _("single choice")
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(_("question"), max_length=60)
+    kind = models.CharField(_("answer type"), max_length=8, choices=Kind.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.text

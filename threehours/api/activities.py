@@ -1,11 +1,25 @@
-"""Activities operations of API.md (so far: the attribute lists)."""
+"""Activities operations of API.md: the organisation's create/edit/publish/copy/cancel, the
+attribute lists, and discovery for volunteers."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+import datetime as dt
+from decimal import Decimal
+from typing import Any
 
+from django.http import HttpRequest
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from threehours.activities import selectors, services
+from threehours.activities.errors import ActivityNotFound
+from threehours.activities.models import Activity
 from threehours.activities.selectors import attribute_lists
+from threehours.core.timeutil import local_today
+from threehours.orgs.selectors import org_for_staff
+
+from .auth import token_auth
+from .schemas import LaxDate, StrictIn, errors
 
 router = Router(tags=["activities"])
 
@@ -29,13 +43,204 @@ class AttributesOut(Schema):
     incentives: list[OptionOut]
 
 
+class QuestionIn(StrictIn):
+    text: str
+    kind: str
+    choices: list[str] = []
+    required: bool = False
+
+
+class ActivityIn(StrictIn):
+    title: str
+    description_html: str = ""
+    start_date: LaxDate
+    end_date: LaxDate
+    registration_deadline: LaxDate | None = None
+    checkin_time: str
+    checkout_time: str
+    places: int
+    fee_yuan: float = 0
+    fee_note: str = ""
+    skill_requirement: str = ""
+    other_requirement: str = ""
+    type: str
+    form: str
+    field: str
+    regions: list[str] = []
+    beneficiaries: list[str] = []
+    skills: list[str] = []
+    incentives: list[str] = []
+    address: str = ""
+    district: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    checkin_radius_m: int | None = None
+    contact_name: str
+    contact_phone: str
+    questions: list[QuestionIn] = []
+
+
+class ActivityPatch(StrictIn):
+    title: str | None = None
+    description_html: str | None = None
+    start_date: LaxDate | None = None
+    end_date: LaxDate | None = None
+    registration_deadline: LaxDate | None = None
+    checkin_time: str | None = None
+    checkout_time: str | None = None
+    places: int | None = None
+    fee_yuan: float | None = None
+    fee_note: str | None = None
+    skill_requirement: str | None = None
+    other_requirement: str | None = None
+    type: str | None = None
+    form: str | None = None
+    field: str | None = None
+    regions: list[str] | None = None
+    beneficiaries: list[str] | None = None
+    skills: list[str] | None = None
+    incentives: list[str] | None = None
+    address: str | None = None
+    district: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    checkin_radius_m: int | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    questions: list[QuestionIn] | None = None
+
+
+class ReasonIn(StrictIn):
+    reason: str
+
+
+class OrgRef(Schema):
+    id: int
+    name: str
+
+
+class QuestionOut(Schema):
+    id: int
+    text: str
+    kind: str
+    choices: list[str]
+    required: bool
+
+
+class ActivityOut(Schema):
+    id: int
+    title: str
+    description_html: str
+    cover_url: str | None
+    start_date: dt.date
+    end_date: dt.date
+    registration_deadline: dt.date
+    checkin_time: str
+    checkout_time: str
+    max_hours_per_day: Decimal
+    places: int
+    places_left: int
+    registration_open: bool
+    phase: str
+    fee_yuan: Decimal
+    fee_note: str
+    skill_requirement: str
+    other_requirement: str
+    type: OptionOut
+    form: FormOptionOut
+    field: OptionOut
+    online: bool
+    address: str
+    city: str | None
+    district: str | None
+    lat: Decimal | None
+    lng: Decimal | None
+    checkin_radius_m: int | None
+    contact_name: str
+    contact_phone: str
+    state: str
+    organisation: OrgRef
+    questions: list[QuestionOut]
+
+
+class ActivityListOut(Schema):
+    items: list[ActivityOut]
+    next_cursor: str | None
+
+
+class CoverOut(Schema):
+    cover_url: str
+    small_original: bool
+
+
+def _option(option) -> dict[str, Any]:
+    return {"code": option.code, "label": option.label, "online": option.online}
+
+
+def activity_out(activity: Activity) -> dict[str, Any]:
+    today = local_today()
+    return {
+        "id": activity.pk,
+        "title": activity.title,
+        "description_html": activity.description_html,
+        "cover_url": activity.cover.url if activity.cover else None,
+        "start_date": activity.start_date,
+        "end_date": activity.end_date,
+        "registration_deadline": activity.registration_deadline,
+        "checkin_time": activity.checkin_time.strftime("%H:%M"),
+        "checkout_time": activity.checkout_time.strftime("%H:%M"),
+        "max_hours_per_day": activity.max_hours_per_day,
+        "places": activity.places,
+        # Registrations arrive with issue #5; until then every place is free.
+        "places_left": activity.places,
+        "registration_open": activity.registration_open_on(today),
+        "phase": activity.phase_on(today),
+        "fee_yuan": activity.fee_yuan,
+        "fee_note": activity.fee_note,
+        "skill_requirement": activity.skill_requirement,
+        "other_requirement": activity.other_requirement,
+        "type": _option(activity.type),
+        "form": _option(activity.form),
+        "field": _option(activity.field),
+        "online": activity.online,
+        "address": activity.address,
+        "city": activity.city.name if activity.city_id else None,
+        "district": activity.district.name if activity.district_id else None,
+        "lat": activity.lat,
+        "lng": activity.lng,
+        "checkin_radius_m": activity.checkin_radius_m,
+        "contact_name": activity.contact_name,
+        "contact_phone": activity.contact_phone,
+        "state": activity.state,
+        "organisation": {"id": activity.organisation_id, "name": activity.organisation.name},
+        "questions": [
+            {
+                "id": q.pk,
+                "text": q.text,
+                "kind": q.kind,
+                "choices": q.choices,
+                "required": q.required,
+            }
+            for q in activity.questions.all()
+        ],
+    }
+
+
+def _org_activity(request: HttpRequest, org_id: int, activity_id: int):
+    org = org_for_staff(user=request.user, org_id=org_id)
+    activity = selectors.activity_get_for_org(org=org, activity_id=activity_id)
+    if activity is None:
+        raise ActivityNotFound()
+    return org, activity
+
+
 @router.get("/attributes", response={200: AttributesOut}, auth=None)
 def attributes(request: HttpRequest):
     """The attribute lists in the request's language; forms say whether they are online."""
     lists = attribute_lists()
 
     def out(kind: str) -> list[dict]:
-        return [{"code": o.code, "label": o.label, "online": o.online} for o in lists[kind]]
+        return [_option(o) for o in lists[kind]]
 
     return {
         "types": out("type"),
@@ -46,3 +251,134 @@ def attributes(request: HttpRequest):
         "skills": out("skill"),
         "incentives": out("incentive"),
     }
+
+
+@router.post(
+    "/orgs/{org_id}/activities",
+    response={201: ActivityOut, **errors(400, 401, 403, 404)},
+    auth=token_auth,
+)
+def activity_create(request: HttpRequest, org_id: int, payload: ActivityIn):
+    org = org_for_staff(user=request.user, org_id=org_id)
+    data = payload.dict()
+    data["questions"] = [q for q in data["questions"]]
+    activity = services.activity_create(org=org, user=request.user, data=data)
+    return Status(201, activity_out(activity))
+
+
+@router.get(
+    "/orgs/{org_id}/activities",
+    response={200: ActivityListOut, **errors(400, 401, 403, 404)},
+    auth=token_auth,
+)
+def activity_list_for_org(
+    request: HttpRequest, org_id: int, limit: int = 20, cursor: str | None = None
+):
+    from threehours.core.pagination import keyset_page
+
+    org = org_for_staff(user=request.user, org_id=org_id)
+    page = keyset_page(
+        selectors.activity_list_for_org(org=org).select_related("organisation"),
+        order=("-pk",),
+        limit=limit,
+        cursor=cursor,
+    )
+    return {"items": [activity_out(a) for a in page.items], "next_cursor": page.next_cursor}
+
+
+@router.patch(
+    "/orgs/{org_id}/activities/{activity_id}",
+    response={200: ActivityOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def activity_update(request: HttpRequest, org_id: int, activity_id: int, payload: ActivityPatch):
+    _org, activity = _org_activity(request, org_id, activity_id)
+    data = {**services.activity_as_data(activity), **payload.dict(exclude_unset=True)}
+    activity = services.activity_update(activity=activity, user=request.user, data=data)
+    return activity_out(activity)
+
+
+@router.post(
+    "/orgs/{org_id}/activities/{activity_id}/publish",
+    response={200: ActivityOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def activity_publish(request: HttpRequest, org_id: int, activity_id: int):
+    _org, activity = _org_activity(request, org_id, activity_id)
+    return activity_out(services.activity_publish(activity=activity, user=request.user))
+
+
+@router.post(
+    "/orgs/{org_id}/activities/{activity_id}/copy",
+    response={201: ActivityOut, **errors(401, 403, 404)},
+    auth=token_auth,
+)
+def activity_copy(request: HttpRequest, org_id: int, activity_id: int):
+    _org, activity = _org_activity(request, org_id, activity_id)
+    return Status(201, activity_out(services.activity_copy(activity=activity, user=request.user)))
+
+
+@router.post(
+    "/orgs/{org_id}/activities/{activity_id}/cancel",
+    response={200: ActivityOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def activity_cancel(request: HttpRequest, org_id: int, activity_id: int, payload: ReasonIn):
+    _org, activity = _org_activity(request, org_id, activity_id)
+    activity = services.activity_cancel(activity=activity, user=request.user, reason=payload.reason)
+    return activity_out(activity)
+
+
+@router.post(
+    "/orgs/{org_id}/activities/{activity_id}/cover",
+    response={200: CoverOut, **errors(400, 401, 403, 404)},
+    auth=token_auth,
+)
+def activity_cover(request: HttpRequest, org_id: int, activity_id: int, file: File[UploadedFile]):
+    _org, activity = _org_activity(request, org_id, activity_id)
+    small = services.activity_cover_set(activity=activity, user=request.user, upload=file)
+    activity.refresh_from_db()
+    return {"cover_url": activity.cover.url, "small_original": small}
+
+
+@router.get("/activities", response={200: ActivityListOut, **errors(400)}, auth=None)
+def activity_search(
+    request: HttpRequest,
+    q: str = "",
+    city: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    type: str = "",
+    form: str = "",
+    online: bool | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    radius_km: float | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+):
+    """Published activities that have not ended, soonest first."""
+    page = selectors.activity_search(
+        q=q.strip()[:50],
+        city=city,
+        date_from=date_from,
+        date_to=date_to,
+        type=type,
+        form=form,
+        online=online,
+        today=local_today(),
+        limit=limit,
+        cursor=cursor,
+        lat=Decimal(str(lat)) if lat is not None else None,
+        lng=Decimal(str(lng)) if lng is not None else None,
+        radius_km=min(radius_km, 500.0) if radius_km else None,
+    )
+    return {"items": [activity_out(a) for a in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/activities/{activity_id}", response={200: ActivityOut, **errors(404)}, auth=None)
+def activity_detail(request: HttpRequest, activity_id: int):
+    activity = selectors.activity_get_published(activity_id=activity_id)
+    if activity is None:
+        raise ActivityNotFound()
+    return activity_out(activity)

@@ -1,0 +1,26 @@
+from django.utils.translation import gettext_lazy as _
+
+from threehours.core.errors import DomainError, NotFound
+
+
+class ActivityError(DomainError):
+    pass
+
+
+class ActivityNotFound(NotFound):
+    default_message = _("No such activity.")
+
+
+class OrgCannotPublish(ActivityError):
+    code = "org_cannot_publish"
+    status = 409
+    default_message = _(
+        "This organisation cannot publish now: it must be approved, not suspended, and its "
+        "registration certificate valid."
+    )
+
+
+class ActivityWrongState(ActivityError):
+    code = "wrong_state"
+    status = 409
+    default_message = _("This cannot be done while the activity is %(state)s.")

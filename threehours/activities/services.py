@@ -1,0 +1,414 @@
+"""Activity services: create, edit, publish, copy and cancel (PRODUCT.md §2).
+
+Invariants guarded here (the database repeats the ones it can: dates, window, places, fee, and
+a published offline activity having a place):
+- at most 7 activity days; the registration deadline not after the last day (default: that day);
+- a daily window with check-out after check-in, at most 8 hours; the daily maximum hours are
+  computed from it, never typed; online activities (chosen by the form) credit 0.1 h and have
+  no place, offline ones need an address, GCJ-02 coordinates inside China and a radius of
+  50 m–5 km (default 500 m);
+- at least 1 place and at most the organisation's limit (default 100);
+- free, or a positive fee with a note on how to pay; requirements at most 20 characters;
+- type, form and field required; further attributes only from the lists; at most 5 questions;
+- descriptions are sanitised; only an organisation that may publish can publish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from threehours.accounts.models import User
+from threehours.core.audit import audit_record
+from threehours.core.db import lock_one
+from threehours.core.errors import InvalidInput
+from threehours.core.timeutil import local_today
+from threehours.orgs.models import Organisation, Region
+
+from . import rules
+from .errors import ActivityWrongState, OrgCannotPublish
+from .models import Activity, AttributeOption, Question
+from .sanitize import sanitize_description
+
+EXTRA_KINDS = {
+    "regions": "region",
+    "beneficiaries": "beneficiary",
+    "skills": "skill",
+    "incentives": "incentive",
+}
+# Mainland China, roughly, in GCJ-02.
+CHINA_LAT, CHINA_LNG = (Decimal("3.86"), Decimal("53.56")), (Decimal("73.66"), Decimal("135.06"))
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _time(value: Any) -> dt.time:
+    return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise InvalidOperation
+    return Decimal(str(value))
+
+
+class _Checker:
+    """Collects every field's problem so the form shows them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def parse(self, data: dict, field: str, parse, message: str):
+        try:
+            return parse(data[field])
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            self.add(field, message)
+            return None
+
+
+def _option(kind: str, code: Any) -> AttributeOption | None:
+    return AttributeOption.objects.filter(kind=kind, code=str(code or ""), active=True).first()
+
+
+def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]:
+    """Check a whole activity form. Returns model values plus `extra` (options) and `questions`.
+    Raises InvalidInput naming every bad field."""
+    check = _Checker()
+    clean: dict[str, Any] = {}
+    title = " ".join(str(data.get("title") or "").split())
+    if not 2 <= len(title) <= 60:
+        check.add("title", _("Give a title of 2 to 60 characters."))
+    clean["title"] = title
+    clean["description_html"] = sanitize_description(str(data.get("description_html") or ""))
+
+    start = check.parse(data, "start_date", _date, _("Enter the first day."))
+    end = check.parse(data, "end_date", _date, _("Enter the last day."))
+    if start and end:
+        problem = rules.dates_problem(start, end)
+        if problem == "order":
+            check.add("end_date", _("The last day cannot be before the first day."))
+        elif problem == "too_long":
+            check.add(
+                "end_date", _("An activity lasts at most %(n)s days.") % {"n": rules.MAX_DAYS}
+            )
+    deadline = end
+    if data.get("registration_deadline") not in (None, ""):
+        deadline = check.parse(
+            data, "registration_deadline", _date, _("Enter the day registration ends.")
+        )
+    if deadline and end and rules.deadline_problem(deadline, end=end):
+        check.add(
+            "registration_deadline", _("Registration cannot end after the last activity day.")
+        )
+    clean.update(start_date=start, end_date=end, registration_deadline=deadline)
+
+    checkin = check.parse(data, "checkin_time", _time, _("Enter the daily check-in time."))
+    checkout = check.parse(data, "checkout_time", _time, _("Enter the daily check-out time."))
+    if checkin and checkout:
+        problem = rules.window_problem(checkin, checkout)
+        if problem == "order":
+            check.add("checkout_time", _("Check-out must be later than check-in."))
+        elif problem == "too_long":
+            check.add("checkout_time", _("The daily window is at most 8 hours."))
+    clean.update(checkin_time=checkin, checkout_time=checkout)
+
+    places = check.parse(data, "places", int, _("Enter the number of places."))
+    if places is not None and not 1 <= places <= org.places_limit:
+        check.add("places", _("Places must be from 1 to %(max)s.") % {"max": org.places_limit})
+    clean["places"] = places
+
+    fee = Decimal(0)
+    if data.get("fee_yuan") not in (None, ""):
+        fee = check.parse(data, "fee_yuan", _decimal, _("Enter the fee in yuan.")) or Decimal(0)
+    fee_note = str(data.get("fee_note") or "").strip()
+    if fee < 0 or fee > Decimal("100000"):
+        check.add("fee_yuan", _("Enter a fee from 0 to 100000 yuan."))
+    elif fee > 0 and not fee_note:
+        check.add("fee_note", _("Explain how and when volunteers pay (collected on site)."))
+    clean.update(
+        fee_yuan=fee.quantize(Decimal("0.01")) if fee >= 0 else fee,
+        fee_note=fee_note[:200] if fee > 0 else "",
+    )
+
+    for name in ("skill_requirement", "other_requirement"):
+        value = str(data.get(name) or "").strip()
+        if len(value) > rules.MAX_REQUIREMENT_CHARS:
+            check.add(name, _("At most %(n)s characters.") % {"n": rules.MAX_REQUIREMENT_CHARS})
+        clean[name] = value
+
+    for name in ("type", "form", "field"):
+        option = _option(name, data.get(name))
+        if option is None:
+            check.add(name, _("Choose one from the list."))
+        clean[name] = option
+    extra: list[AttributeOption] = []
+    for name, kind in EXTRA_KINDS.items():
+        codes = data.get(name) or []
+        if not isinstance(codes, list | tuple):
+            check.add(name, _("Choose from the list."))
+            continue
+        found = list(
+            AttributeOption.objects.filter(kind=kind, code__in=[str(c) for c in codes], active=True)
+        )
+        if len(found) != len(set(codes)):
+            check.add(name, _("Choose from the list."))
+        extra += found
+    clean["extra"] = extra
+
+    online = bool(clean["form"] and clean["form"].online)
+    clean["online"] = online
+    if online:
+        clean.update(
+            address="", lat=None, lng=None, checkin_radius_m=None, city=None, district=None
+        )
+    else:
+        address = " ".join(str(data.get("address") or "").split())
+        if not 2 <= len(address) <= 120:
+            check.add("address", _("Enter the address where volunteers meet."))
+        lat = check.parse(data, "lat", _decimal, _("Enter the latitude."))
+        lng = check.parse(data, "lng", _decimal, _("Enter the longitude."))
+        if (
+            lat is not None
+            and lng is not None
+            and not (CHINA_LAT[0] <= lat <= CHINA_LAT[1] and CHINA_LNG[0] <= lng <= CHINA_LNG[1])
+        ):
+            check.add("lat", _("These coordinates are not in China (GCJ-02 expected)."))
+        radius = rules.RADIUS_DEFAULT_M
+        if data.get("checkin_radius_m") not in (None, ""):
+            radius = check.parse(data, "checkin_radius_m", int, _("Enter the radius in metres."))
+        if radius is not None and not rules.RADIUS_MIN_M <= radius <= rules.RADIUS_MAX_M:
+            check.add("checkin_radius_m", _("The check-in radius is from 50 m to 5 km."))
+        district = (
+            Region.objects.filter(code=str(data.get("district") or ""), level=Region.Level.DISTRICT)
+            .select_related("parent")
+            .first()
+        )
+        if district is None:
+            check.add("district", _("Choose the district where the activity takes place."))
+        clean.update(
+            address=address,
+            lat=lat.quantize(Decimal("0.000001")) if lat else lat,
+            lng=lng.quantize(Decimal("0.000001")) if lng else lng,
+            checkin_radius_m=radius,
+            district=district,
+            city=district.parent if district else None,
+        )
+
+    for name in ("contact_name", "contact_phone"):
+        value = str(data.get(name) or "").strip()
+        if not 2 <= len(value) <= (30 if name == "contact_name" else 20):
+            check.add(name, _("Enter the contact person and phone for volunteers."))
+        clean[name] = value
+
+    questions = data.get("questions") or []
+    if not isinstance(questions, list) or len(questions) > rules.MAX_QUESTIONS:
+        check.add("questions", _("At most %(n)s questions.") % {"n": rules.MAX_QUESTIONS})
+        questions = []
+    cleaned_questions = []
+    for q in questions:
+        text = str((q or {}).get("text") or "").strip() if isinstance(q, dict) else ""
+        kind = q.get("kind") if isinstance(q, dict) else None
+        choices = [str(c).strip() for c in (q.get("choices") or [])] if isinstance(q, dict) else []
+        choices = [c for c in choices if c]
+        if (
+            not 1 <= len(text) <= 60
+            or kind not in Question.Kind.values
+            or (kind == Question.Kind.CHOICE and len(choices) < 2)
+        ):
+            check.add(
+                "questions",
+                _("Each question needs a text; a choice question needs at least two choices."),
+            )
+            continue
+        cleaned_questions.append(
+            {
+                "text": text,
+                "kind": kind,
+                "choices": choices if kind == Question.Kind.CHOICE else [],
+                "required": bool(q.get("required")),
+            }
+        )
+    clean["questions"] = cleaned_questions
+    if check.errors:
+        raise InvalidInput(fields=check.errors)
+    return clean
+
+
+def activity_as_data(activity: Activity) -> dict[str, Any]:
+    """The activity as form data, so a partial change (API PATCH) can be checked as a whole."""
+    extra: dict[str, list[str]] = {name: [] for name in EXTRA_KINDS}
+    kinds = {kind: name for name, kind in EXTRA_KINDS.items()}
+    for option in activity.extra_attributes.all():
+        extra[kinds[option.kind]].append(option.code)
+    return {
+        "title": activity.title,
+        "description_html": activity.description_html,
+        "start_date": activity.start_date,
+        "end_date": activity.end_date,
+        "registration_deadline": activity.registration_deadline,
+        "checkin_time": activity.checkin_time,
+        "checkout_time": activity.checkout_time,
+        "places": activity.places,
+        "fee_yuan": activity.fee_yuan,
+        "fee_note": activity.fee_note,
+        "skill_requirement": activity.skill_requirement,
+        "other_requirement": activity.other_requirement,
+        "type": activity.type.code,
+        "form": activity.form.code,
+        "field": activity.field.code,
+        **extra,
+        "address": activity.address,
+        "district": activity.district_id or "",
+        "lat": activity.lat,
+        "lng": activity.lng,
+        "checkin_radius_m": activity.checkin_radius_m,
+        "contact_name": activity.contact_name,
+        "contact_phone": activity.contact_phone,
+        "questions": [
+            {"text": q.text, "kind": q.kind, "choices": q.choices, "required": q.required}
+            for q in activity.questions.all()
+        ],
+    }
+
+
+def _write(activity: Activity, clean: dict[str, Any]) -> Activity:
+    extra, questions = clean.pop("extra"), clean.pop("questions")
+    for name, value in clean.items():
+        setattr(activity, name, value)
+    activity.save()
+    activity.extra_attributes.set(extra)
+    activity.questions.all().delete()
+    Question.objects.bulk_create(
+        Question(activity=activity, position=i, **q) for i, q in enumerate(questions)
+    )
+    return activity
+
+
+@transaction.atomic(durable=True)
+def activity_create(*, org: Organisation, user: User, data: dict[str, Any]) -> Activity:
+    """Save a new draft. Raises InvalidInput."""
+    org = lock_one(Organisation, pk=org.pk)
+    clean = activity_clean(data=data, org=org)
+    activity = _write(Activity(organisation=org, created_by=user), clean)
+    audit_record(actor=user, verb="activity.created", target=activity)
+    return activity
+
+
+@transaction.atomic(durable=True)
+def activity_update(*, activity: Activity, user: User, data: dict[str, Any]) -> Activity:
+    """Change an activity that is not cancelled; `data` is the whole form.
+    Raises ActivityWrongState, InvalidInput."""
+    activity = lock_one(Activity, pk=activity.pk)
+    if activity.state == Activity.State.CANCELLED:
+        raise ActivityWrongState(state=activity.get_state_display())
+    clean = activity_clean(data=data, org=activity.organisation)
+    activity = _write(activity, clean)
+    audit_record(actor=user, verb="activity.updated", target=activity)
+    return activity
+
+
+COVER_MAX_BYTES = 5 * 1024 * 1024
+COVER_RECOMMENDED_MIN_BYTES = 400 * 1024
+
+
+def activity_cover_set(*, activity: Activity, user: User, upload) -> bool:
+    """Check, re-encode (at most 1600 px, no EXIF) and attach a cover image. Returns True when
+    the original was under the guide's recommended 400 KB (accepted, with a warning).
+    Raises InvalidImage, ImageTooLarge, ImageTooSmall."""
+    from threehours.core.images import image_clean
+
+    image = image_clean(upload, max_bytes=COVER_MAX_BYTES, max_side=1600, min_side=200)
+    with transaction.atomic(durable=True):
+        activity = lock_one(Activity, pk=activity.pk)
+        old = activity.cover.name
+        activity.cover.save(image.content.name, image.content, save=False)
+        activity.save(update_fields=["cover", "cover_width", "cover_height", "updated_at"])
+        audit_record(actor=user, verb="activity.cover", target=activity)
+        if old:
+            storage = activity.cover.storage
+            transaction.on_commit(lambda: storage.delete(old))
+    return image.original_size < COVER_RECOMMENDED_MIN_BYTES
+
+
+@transaction.atomic(durable=True)
+def activity_publish(*, activity: Activity, user: User) -> Activity:
+    """Publish a draft. Raises OrgCannotPublish, ActivityWrongState."""
+    activity = lock_one(Activity, pk=activity.pk)
+    org = activity.organisation
+    if not org.can_publish_on(local_today()):
+        raise OrgCannotPublish()
+    if activity.state != Activity.State.DRAFT:
+        raise ActivityWrongState(state=activity.get_state_display())
+    if activity.registration_deadline < local_today():
+        raise InvalidInput(
+            fields={
+                "registration_deadline": [
+                    _("Registration would already be over: choose later dates.")
+                ]
+            }
+        )
+    activity.state, activity.published_at = Activity.State.PUBLISHED, timezone.now()
+    activity.save(update_fields=["state", "published_at", "updated_at"])
+    audit_record(actor=user, verb="activity.published", target=activity)
+    return activity
+
+
+@transaction.atomic(durable=True)
+def activity_copy(*, activity: Activity, user: User) -> Activity:
+    """One-click copy ("复制"): a new draft with everything but the dates, which start from the
+    next week so that the copy is valid and obviously needs dates."""
+    source = Activity.objects.get(pk=activity.pk)
+    span = source.end_date - source.start_date
+    start = max(local_today() + dt.timedelta(days=7), source.start_date)
+    copy = Activity.objects.get(pk=source.pk)
+    copy.pk = None
+    copy.state, copy.published_at, copy.cancel_reason, copy.created_by = (
+        Activity.State.DRAFT,
+        None,
+        "",
+        user,
+    )
+    copy.start_date, copy.end_date = start, start + span
+    copy.registration_deadline = copy.end_date
+    copy.title = source.title
+    copy.save()
+    copy.extra_attributes.set(source.extra_attributes.all())
+    Question.objects.bulk_create(
+        Question(
+            activity=copy,
+            position=q.position,
+            text=q.text,
+            kind=q.kind,
+            choices=q.choices,
+            required=q.required,
+        )
+        for q in source.questions.all()
+    )
+    audit_record(actor=user, verb="activity.copied", target=copy, data={"from": source.pk})
+    return copy
+
+
+@transaction.atomic(durable=True)
+def activity_cancel(*, activity: Activity, user: User, reason: str) -> Activity:
+    """Cancel with a reason (registrants are told once registration exists, issue #5).
+    Raises ActivityWrongState, InvalidInput."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Please give a reason.")]})
+    activity = lock_one(Activity, pk=activity.pk)
+    if activity.state == Activity.State.CANCELLED:
+        raise ActivityWrongState(state=activity.get_state_display())
+    activity.state, activity.cancel_reason = Activity.State.CANCELLED, reason
+    activity.save(update_fields=["state", "cancel_reason", "updated_at"])
+    audit_record(actor=user, verb="activity.cancelled", target=activity, data={"reason": reason})
+    return activity

@@ -1,0 +1,131 @@
+"""The Activities operations of API.md."""
+
+import datetime as dt
+
+import pytest
+
+from threehours.activities.models import Activity
+from threehours.core.timeutil import local_today
+from threehours.orgs.tests.factories import applicant, approved_org, image_upload
+
+from .factories import activity_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(operator):
+    return approved_org(operator=operator)
+
+
+def test_create_publish_copy_cancel_and_discover(api, org, django_assert_max_num_queries):
+    staff = api.as_user(org.applicant)
+    response = staff.post(f"orgs/{org.pk}/activities", activity_data(places=30))
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["state"] == "draft" and created["max_hours_per_day"] == "1.0"
+    assert api.get(f"activities/{created['id']}").status_code == 404  # drafts are not public
+
+    response = staff.patch(
+        f"orgs/{org.pk}/activities/{created['id']}",
+        {"checkout_time": "17:01", "checkin_time": "09:00"},
+    )
+    assert response.status_code == 400 and "checkout_time" in response.json()["fields"]
+    response = staff.patch(f"orgs/{org.pk}/activities/{created['id']}", {"places": 40})
+    assert response.status_code == 200 and response.json()["places"] == 40
+
+    response = staff.post(f"orgs/{org.pk}/activities/{created['id']}/publish")
+    assert response.status_code == 200 and response.json()["state"] == "published"
+    detail = api.get(f"activities/{created['id']}").json()
+    assert detail["places_left"] == 40 and detail["registration_open"] is True
+    assert detail["organisation"]["name"] == org.name
+
+    copy = staff.post(f"orgs/{org.pk}/activities/{created['id']}/copy").json()
+    assert copy["state"] == "draft" and copy["id"] != created["id"]
+
+    listing = api.get("activities?q=助老").json()
+    assert [a["id"] for a in listing["items"]] == [created["id"]]
+    assert api.get("activities?q=植树").json()["items"] == []
+    near = api.get("activities?lat=31.19&lng=121.44&radius_km=10").json()["items"]
+    assert [a["id"] for a in near] == [created["id"]]
+    far = api.get("activities?lat=39.90&lng=116.40&radius_km=10").json()["items"]
+    assert far == []
+    assert [a["id"] for a in api.get("activities?city=3101").json()["items"]] == [created["id"]]
+    assert api.get("activities?online=true").json()["items"] == []
+
+    response = staff.post(f"orgs/{org.pk}/activities/{created['id']}/cancel", {"reason": ""})
+    assert response.status_code == 400
+    staff.post(f"orgs/{org.pk}/activities/{created['id']}/cancel", {"reason": "暴雨预警"})
+    assert api.get(f"activities/{created['id']}").status_code == 404
+
+
+def test_discovery_pages_with_a_cursor_and_constant_queries(
+    api, org, django_assert_max_num_queries
+):
+    from threehours.activities import services
+
+    for i in range(25):
+        start = (local_today() + dt.timedelta(days=1 + i)).isoformat()
+        activity = services.activity_create(
+            org=org,
+            user=org.applicant,
+            data=activity_data(title=f"活动{i:02d}", start_date=start, end_date=start),
+        )
+        services.activity_publish(activity=activity, user=org.applicant)
+    with django_assert_max_num_queries(4):
+        first = api.get("activities?limit=20").json()
+    assert [a["title"] for a in first["items"]] == [f"活动{i:02d}" for i in range(20)]
+    second = api.get(f"activities?limit=20&cursor={first['next_cursor']}").json()
+    assert [a["title"] for a in second["items"]] == [f"活动{i:02d}" for i in range(20, 25)]
+    assert second["next_cursor"] is None
+
+
+def test_publishing_is_refused_for_an_organisation_that_may_not_publish(api, org, operator):
+    from threehours.orgs import services as org_services
+
+    staff = api.as_user(org.applicant)
+    created = staff.post(f"orgs/{org.pk}/activities", activity_data()).json()
+    org_services.org_suspend(org=org, operator=operator, reason="核查中")
+    response = staff.post(f"orgs/{org.pk}/activities/{created['id']}/publish")
+    assert response.status_code == 403  # a suspended organisation's console is closed
+    org_services.org_reinstate(org=org, operator=operator, reason="已核查")
+    org.certificate_valid_until = local_today() - dt.timedelta(days=1)
+    org.category = "social_org"
+    org.credit_code = "52310104MJ49157306"
+    org.save()
+    response = staff.post(f"orgs/{org.pk}/activities/{created['id']}/publish")
+    assert response.status_code == 409 and response.json()["code"] == "org_cannot_publish"
+    assert Activity.objects.get().state == "draft"
+
+
+def test_another_organisations_activities_answer_404(api, org, operator):
+    other = approved_org(operator=operator, user=applicant("other@ngo.example.cn"))
+    theirs = (
+        api.as_user(other.applicant).post(f"orgs/{other.pk}/activities", activity_data()).json()
+    )
+    mine = api.as_user(org.applicant)
+    base = f"orgs/{other.pk}/activities"
+    for response in (
+        mine.get(base),
+        mine.post(base, activity_data()),
+        mine.patch(f"{base}/{theirs['id']}", {"places": 1}),
+        mine.post(f"{base}/{theirs['id']}/publish"),
+        mine.post(f"{base}/{theirs['id']}/copy"),
+        mine.post(f"{base}/{theirs['id']}/cancel", {"reason": "x"}),
+        mine.patch(f"orgs/{org.pk}/activities/{theirs['id']}", {"places": 1}),
+    ):
+        assert response.status_code == 404, response.content
+    assert Activity.objects.count() == 1 and Activity.objects.get().places == 20
+
+
+def test_cover_is_reencoded_and_small_files_are_flagged(api, org):
+    staff = api.as_user(org.applicant)
+    created = staff.post(f"orgs/{org.pk}/activities", activity_data()).json()
+    response = staff.client.post(
+        f"/api/v1/orgs/{org.pk}/activities/{created['id']}/cover",
+        {"file": image_upload(size=(1200, 800))},
+        headers=staff._headers(),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["small_original"] is True
+    assert Activity.objects.get().cover_width == 1200

@@ -1,0 +1,172 @@
+"""Every rule of the activity form, boundary values on both sides (issue #4 §1)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from threehours.activities import errors, services
+from threehours.activities.models import Activity
+from threehours.core.errors import InvalidInput
+from threehours.core.timeutil import local_today
+from threehours.orgs import services as org_services
+from threehours.orgs.tests.factories import applicant, approved_org, submitted_org
+
+from .factories import activity_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(operator):
+    return approved_org(operator=operator)
+
+
+def _create(org, **overrides):
+    return services.activity_create(org=org, user=org.applicant, data=activity_data(**overrides))
+
+
+def _refused(org, field, **overrides):
+    before = Activity.objects.count()
+    with pytest.raises(InvalidInput) as caught:
+        _create(org, **overrides)
+    assert field in caught.value.fields, caught.value.fields
+    assert Activity.objects.count() == before  # nothing half-written
+
+
+def _day(n):
+    return (local_today() + dt.timedelta(days=n)).isoformat()
+
+
+def test_a_valid_draft_is_saved_with_computed_hours(org):
+    activity = _create(org, checkin_time="11:00", checkout_time="12:15")
+    assert activity.state == "draft"
+    assert activity.max_hours_per_day == Decimal("1.3")
+    assert activity.registration_deadline == activity.end_date  # default: the last day
+    assert activity.city.code == "3101" and activity.online is False
+    assert [q.text for q in activity.questions.all()] == ["所在城市"]
+
+
+def test_seven_days_is_allowed_eight_is_not(org):
+    assert _create(org, start_date=_day(10), end_date=_day(16)).pk
+    Activity.objects.all().delete()
+    _refused(org, "end_date", start_date=_day(10), end_date=_day(17))
+
+
+def test_deadline_on_the_last_day_is_allowed_after_it_is_not(org):
+    assert _create(org, registration_deadline=_day(10)).pk
+    Activity.objects.all().delete()
+    _refused(org, "registration_deadline", registration_deadline=_day(11))
+
+
+def test_window_of_eight_hours_is_allowed_one_minute_more_is_not(org):
+    assert _create(org, checkin_time="09:00", checkout_time="17:00").max_hours_per_day == 8
+    Activity.objects.all().delete()
+    _refused(org, "checkout_time", checkin_time="09:00", checkout_time="17:01")
+    _refused(org, "checkout_time", checkin_time="14:00", checkout_time="14:00")
+
+
+@pytest.mark.parametrize("field", ["skill_requirement", "other_requirement"])
+def test_requirements_hold_twenty_characters_not_twenty_one(org, field):
+    assert _create(org, **{field: "字" * 20}).pk
+    Activity.objects.all().delete()
+    _refused(org, field, **{field: "字" * 21})
+
+
+def test_five_questions_are_allowed_six_are_not(org):
+    question = {"text": "微信号", "kind": "text", "required": False}
+    assert _create(org, questions=[question] * 5).questions.count() == 5
+    Activity.objects.all().delete()
+    _refused(org, "questions", questions=[question] * 6)
+    _refused(org, "questions", questions=[{"text": "T 恤尺码", "kind": "choice", "choices": ["M"]}])
+
+
+def test_places_up_to_the_organisations_limit(org, operator):
+    assert _create(org, places=100).pk
+    _refused(org, "places", places=101)
+    _refused(org, "places", places=0)
+    org_services.org_places_limit_set(org=org, operator=operator, limit=300)
+    org.refresh_from_db()
+    assert _create(org, places=300).places == 300
+
+
+def test_a_fee_needs_a_payment_note(org):
+    _refused(org, "fee_note", fee_yuan="30")
+    _refused(org, "fee_yuan", fee_yuan="-1")
+    activity = _create(org, fee_yuan="30", fee_note="现场收取材料费")
+    assert activity.fee_yuan == Decimal("30.00")
+
+
+def test_online_form_makes_an_online_activity_without_a_place(org):
+    activity = _create(
+        org, form="online_remote_teaching", address="", lat=None, lng=None, district=""
+    )
+    assert activity.online and activity.lat is None and activity.checkin_radius_m is None
+    assert activity.max_hours_per_day == Decimal("0.1")
+
+
+def test_offline_needs_a_place_in_china_and_a_sane_radius(org):
+    _refused(org, "lat", lat=48.8566, lng=2.3522)  # Paris
+    _refused(org, "checkin_radius_m", checkin_radius_m=49)
+    _refused(org, "checkin_radius_m", checkin_radius_m=5001)
+    _refused(org, "district", district="")
+    _refused(org, "address", address="")
+    assert _create(org, checkin_radius_m=50).checkin_radius_m == 50
+
+
+def test_type_form_and_field_come_from_the_lists(org):
+    _refused(org, "type", type="party")
+    _refused(org, "form", form="")
+    _refused(org, "beneficiaries", beneficiaries=["aliens"])
+
+
+def test_descriptions_are_sanitised(org):
+    activity = _create(
+        org,
+        description_html='<p onclick="x()">你好<script>alert(1)</script>'
+        '<a href="javascript:alert(1)">链接</a></p>',
+    )
+    assert "script" not in activity.description_html
+    assert "onclick" not in activity.description_html
+    assert "javascript" not in activity.description_html
+
+
+def test_only_an_organisation_that_may_publish_publishes(operator):
+    pending = submitted_org(user=applicant("pending@ngo.example.cn"))
+    draft = services.activity_create(org=pending, user=pending.applicant, data=activity_data())
+    with pytest.raises(errors.OrgCannotPublish) as caught:
+        services.activity_publish(activity=draft, user=pending.applicant)
+    assert caught.value.code == "org_cannot_publish"
+    org = org_services.org_approve(org=pending, operator=operator)
+    published = services.activity_publish(activity=draft, user=org.applicant)
+    assert published.state == "published" and published.published_at
+    with pytest.raises(errors.ActivityWrongState):
+        services.activity_publish(activity=draft, user=org.applicant)
+
+
+def test_copy_keeps_everything_but_dates_and_is_a_draft(org):
+    source = _create(org, start_date=_day(30), end_date=_day(31))
+    services.activity_publish(activity=source, user=org.applicant)
+    copy = services.activity_copy(activity=source, user=org.applicant)
+    assert copy.pk != source.pk and copy.state == "draft"
+    assert (copy.title, copy.places, copy.address) == (source.title, source.places, source.address)
+    assert copy.end_date - copy.start_date == source.end_date - source.start_date
+    assert list(copy.questions.values_list("text", flat=True)) == ["所在城市"]
+    assert set(copy.extra_attributes.all()) == set(source.extra_attributes.all())
+
+
+def test_cancel_needs_a_reason_and_is_final(org):
+    activity = _create(org)
+    with pytest.raises(InvalidInput):
+        services.activity_cancel(activity=activity, user=org.applicant, reason=" ")
+    services.activity_cancel(activity=activity, user=org.applicant, reason="天气原因")
+    with pytest.raises(errors.ActivityWrongState):
+        services.activity_update(activity=activity, user=org.applicant, data=activity_data())
+
+
+def test_suspended_organisations_activities_are_hidden(org, operator):
+    activity = _create(org)
+    services.activity_publish(activity=activity, user=org.applicant)
+    assert list(Activity.objects.published()) == [activity]
+    org_services.org_suspend(org=org, operator=operator, reason="投诉")
+    assert not Activity.objects.published().exists()
