@@ -4,8 +4,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path, reverse
 from django.views.i18n import JavaScriptCatalog
 
+from threehours.activities import views as activity_views
 from threehours.api.api import api
-from threehours.core import pages
 from threehours.core.views import healthz_view
 
 admin.site.site_header = "threehours"
@@ -16,8 +16,8 @@ admin.site.login = lambda request, extra_context=None: redirect_to_login(
 )
 
 urlpatterns = [
-    path("", pages.home_view, name="home"),
-    path("activities/", pages.activities_view, name="activities"),
+    path("", activity_views.home_view, name="home"),
+    path("activities/", include("threehours.activities.urls")),
     path("", include("threehours.accounts.urls")),
     path("", include("threehours.notifications.urls")),
     path("org/", include("threehours.orgs.urls")),

@@ -22,7 +22,8 @@ def attribute_lists() -> dict[str, list[AttributeOption]]:
 def activity_list_for_org(*, org) -> QuerySet[Activity]:
     return (
         Activity.objects.filter(organisation=org)
-        .select_related("type", "form", "city")
+        .select_related("organisation", "type", "form", "field", "city__parent", "district")
+        .prefetch_related("questions")
         .order_by("-created_at", "-pk")
     )
 
@@ -35,7 +36,7 @@ def activity_get_published(*, activity_id: int) -> Activity | None:
     """A published activity of an organisation that is not suspended (else None: 404)."""
     return (
         Activity.objects.published()
-        .select_related("organisation", "type", "form", "field", "city", "district")
+        .select_related("organisation", "type", "form", "field", "city__parent", "district")
         .prefetch_related("extra_attributes", "questions")
         .filter(pk=activity_id)
         .first()
@@ -84,7 +85,7 @@ def activity_search(
             lat__range=(lat - d_lat, lat + d_lat),
             lng__range=(lng - d_lng, lng + d_lng),
         )
-    qs = qs.select_related("organisation", "type", "form", "field", "city", "district")
+    qs = qs.select_related("organisation", "type", "form", "field", "city__parent", "district")
     qs = qs.prefetch_related("questions")
     return keyset_page(
         qs,
@@ -92,4 +93,15 @@ def activity_search(
         limit=limit,
         cursor=cursor,
         parsers={"start_date": dt.date.fromisoformat},
+    )
+
+
+def cities_with_activities() -> list:
+    """Cities that have upcoming published activities, for the city filter."""
+    from threehours.orgs.models import Region
+
+    return list(
+        Region.objects.select_related("parent")
+        .filter(pk__in=Activity.objects.published().filter(city__isnull=False).values("city_id"))
+        .order_by("code")
     )

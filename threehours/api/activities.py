@@ -204,7 +204,7 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "field": _option(activity.field),
         "online": activity.online,
         "address": activity.address,
-        "city": activity.city.name if activity.city_id else None,
+        "city": activity.city.label if activity.city_id else None,
         "district": activity.district.name if activity.district_id else None,
         "lat": activity.lat,
         "lng": activity.lng,

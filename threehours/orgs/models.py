@@ -31,6 +31,17 @@ class Region(models.Model):
         indexes = [models.Index(fields=["parent", "code"], name="region_parent_idx")]
 
     def __str__(self) -> str:
+        return self.label
+
+    # City-level entries that stand for "the districts directly under the province" carry no
+    # name of their own (municipalities such as 上海市, and county groups).
+    PLACEHOLDER_NAMES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+
+    @property
+    def label(self) -> str:
+        """The name to show: a placeholder city shows its province's name instead."""
+        if self.name in self.PLACEHOLDER_NAMES and self.parent_id:
+            return self.parent.name
         return self.name
 
 

@@ -22,6 +22,21 @@
     }, 1000);
   });
 
+  // "Near me": put the phone's position (WGS-84; the server converts) into the search form.
+  document.querySelectorAll("[data-near-me]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var form = button.closest("form");
+      var error = form.querySelector("[data-near-me-error]");
+      if (!navigator.geolocation) { error.hidden = false; return; }
+      navigator.geolocation.getCurrentPosition(function (position) {
+        form.elements.lat.value = position.coords.latitude.toFixed(6);
+        form.elements.lng.value = position.coords.longitude.toFixed(6);
+        form.elements.coord.value = "wgs84";
+        form.submit();
+      }, function () { error.hidden = false; }, {enableHighAccuracy: false, timeout: 10000});
+    });
+  });
+
   // The application form shows the credit-code and certificate fields only for registered
   // social organisations (the server ignores them for the other categories).
   function syncCategory(form) {

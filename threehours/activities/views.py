@@ -1,0 +1,121 @@
+"""Volunteer pages: discovery list (filters, near me, "more" with a cursor) and the activity
+page. The organisation console's activity pages are in console_views.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from threehours.core.errors import InvalidInput
+from threehours.core.timeutil import local_today
+
+from . import selectors
+from .models import Activity
+
+
+def _decimal_or_none(raw: str | None) -> Decimal | None:
+    try:
+        return Decimal(raw) if raw else None
+    except InvalidOperation:
+        return None
+
+
+def _date_or_none(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    page = selectors.activity_search(today=local_today(), limit=6)
+    return render(request, "activities/home.html", {"activities": page.items})
+
+
+def activity_list_view(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    lat, lng = _decimal_or_none(params.get("lat")), _decimal_or_none(params.get("lng"))
+    if lat is not None and lng is not None and params.get("coord") == "wgs84":
+        # The browser's position is WGS-84; stored places are GCJ-02 (PRODUCT.md §4).
+        from threehours.core.geo import wgs84_to_gcj02
+
+        g_lat, g_lng = wgs84_to_gcj02(float(lat), float(lng))
+        lat, lng = Decimal(str(round(g_lat, 6))), Decimal(str(round(g_lng, 6)))
+    online = {"1": True, "0": False}.get(params.get("online", ""))
+    try:
+        page = selectors.activity_search(
+            q=params.get("q", "").strip()[:50],
+            city=params.get("city", ""),
+            date_from=_date_or_none(params.get("date_from")),
+            date_to=_date_or_none(params.get("date_to")),
+            type=params.get("type", ""),
+            online=online,
+            today=local_today(),
+            limit=10,
+            cursor=params.get("cursor"),
+            lat=lat,
+            lng=lng,
+            radius_km=10.0 if lat is not None and lng is not None else None,
+        )
+    except InvalidInput as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    lists = selectors.attribute_lists()
+    context = {
+        "page": page,
+        "types": lists["type"],
+        "cities": selectors.cities_with_activities(),
+        "params": params,
+        "near": lat is not None and lng is not None,
+        "query": params.urlencode() if hasattr(params, "urlencode") else "",
+    }
+    template = (
+        "activities/list.html#results"
+        if request.htmx and params.get("cursor")
+        else "activities/list.html"
+    )
+    return render(request, template, context)
+
+
+def activity_detail_view(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = selectors.activity_get_published(activity_id=activity_id)
+    if activity is None:
+        raise Http404
+    today = local_today()
+    if not request.user.is_authenticated:
+        blocked = "login"
+    elif not activity.registration_open_on(today):
+        blocked = "closed"
+    else:
+        blocked = "soon"
+    return render(
+        request,
+        "activities/detail.html",
+        {
+            "activity": activity,
+            "phase": activity.phase_on(today),
+            "blocked": blocked,
+            "extra": list(activity.extra_attributes.all()),
+            "share_url": request.build_absolute_uri(request.path),
+        },
+    )
+
+
+def activity_share_qr_view(request: HttpRequest, activity_id: int, kind: str) -> HttpResponse:
+    """The share QR code (SVG or PNG) that opens this activity's page on a phone."""
+    import io
+
+    import segno
+
+    if not Activity.objects.published().filter(pk=activity_id).exists():
+        raise Http404
+    from django.conf import settings
+    from django.urls import reverse
+
+    url = settings.SITE_URL + reverse("activities:detail", args=[activity_id])
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind=kind, scale=8 if kind == "png" else 6, border=2)
+    content_type = "image/png" if kind == "png" else "image/svg+xml"
+    return HttpResponse(buffer.getvalue(), content_type=content_type)
