@@ -47,7 +47,9 @@ def error_response(
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(request, exc.status, exc.code, exc.message, exc.fields, exc.retry_after)
+    # API.md: `fields` belong to validation errors (400) only; a conflict names no field.
+    fields = exc.fields if exc.status == 400 else None
+    return error_response(request, exc.status, exc.code, exc.message, fields, exc.retry_after)
 
 
 def _field_name(loc: list) -> str:
