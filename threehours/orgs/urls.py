@@ -1,5 +1,7 @@
 from django.urls import path
 
+from threehours.activities import console_views
+
 from . import views
 
 app_name = "orgs"
@@ -33,4 +35,23 @@ urlpatterns = [
         name="invitation-revoke",
     ),
     path("<int:org_id>/certificate/", views.renewal_view, name="renewal"),
+    path("<int:org_id>/activities/", console_views.activity_list_view, name="activities"),
+    path(
+        "<int:org_id>/activities/new/", console_views.activity_create_view, name="activity-create"
+    ),
+    path(
+        "<int:org_id>/activities/<int:activity_id>/",
+        console_views.activity_detail_view,
+        name="activity-detail",
+    ),
+    path(
+        "<int:org_id>/activities/<int:activity_id>/edit/",
+        console_views.activity_edit_view,
+        name="activity-edit",
+    ),
+    path(
+        "<int:org_id>/activities/<int:activity_id>/<str:action>/",
+        console_views.activity_action_view,
+        name="activity-action",
+    ),
 ]

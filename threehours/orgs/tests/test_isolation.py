@@ -33,9 +33,27 @@ def two_orgs(operator):
     return org_a, org_b, file_b, member_b, invitation_b
 
 
-def _org_urls(org_b, file_b, member_b, invitation_b):
-    b = org_b.pk
+@pytest.fixture
+def activity_b(two_orgs, attributes):
+    from threehours.activities import services as activity_services
+    from threehours.activities.tests.factories import activity_data
+
+    org_b = two_orgs[1]
+    return activity_services.activity_create(org=org_b, user=org_b.applicant, data=activity_data())
+
+
+def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
+    b, act = org_b.pk, activity_b.pk
     return [
+        ("get", f"/org/{b}/activities/"),
+        ("get", f"/org/{b}/activities/new/"),
+        ("post", f"/org/{b}/activities/new/"),
+        ("get", f"/org/{b}/activities/{act}/"),
+        ("get", f"/org/{b}/activities/{act}/edit/"),
+        ("post", f"/org/{b}/activities/{act}/edit/"),
+        ("post", f"/org/{b}/activities/{act}/publish/"),
+        ("post", f"/org/{b}/activities/{act}/copy/"),
+        ("post", f"/org/{b}/activities/{act}/cancel/"),
         ("get", f"/org/{b}/"),
         ("get", f"/org/{b}/application/"),
         ("post", f"/org/{b}/application/"),
@@ -54,22 +72,26 @@ def _org_urls(org_b, file_b, member_b, invitation_b):
     ]
 
 
-def test_every_org_scoped_page_is_covered(two_orgs):
-    covered = {resolve(url.split("?")[0]).view_name for _m, url in _org_urls(*two_orgs[1:])}
+def test_every_org_scoped_page_is_covered(two_orgs, activity_b):
+    covered = {
+        resolve(url.split("?")[0]).view_name for _m, url in _org_urls(*two_orgs[1:], activity_b)
+    }
     assert _org_scoped_route_names() == covered
 
 
 @pytest.mark.parametrize("who", ["staff_of_a", "stranger"])
-def test_pages_of_another_organisation_answer_404(two_orgs, who, outsider):
+def test_pages_of_another_organisation_answer_404(two_orgs, who, outsider, activity_b):
     org_a, org_b, file_b, member_b, invitation_b = two_orgs
     client = Client()
     client.force_login(org_a.applicant if who == "staff_of_a" else outsider)
-    for method, url in _org_urls(org_b, file_b, member_b, invitation_b):
+    for method, url in _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
         response = getattr(client, method)(url)
         assert response.status_code == 404, (method, url, response.status_code)
     org_b.refresh_from_db()
     assert org_b.files.count() == 1 and org_b.memberships.count() == 1
     assert org_b.invitations.filter(revoked_at__isnull=True).count() == 1
+    activity_b.refresh_from_db()
+    assert activity_b.state == "draft" and org_b.activities.count() == 1
 
 
 def test_api_operations_on_another_organisation_answer_404(two_orgs, api):

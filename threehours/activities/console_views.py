@@ -1,0 +1,128 @@
+"""The organisation console's activity pages: list, create/edit, detail with the share QR
+code and poster, publish, copy and cancel. Every page loads the organisation through
+`org_for_staff`, so another organisation's activities answer 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from threehours.core.errors import DomainError, InvalidInput
+from threehours.core.timeutil import local_today
+from threehours.orgs.models import Organisation
+from threehours.orgs.views import _context, with_org
+
+from . import selectors, services
+from .forms import ActivityForm
+from .models import Activity
+
+
+def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
+    activity = selectors.activity_get_for_org(org=org, activity_id=activity_id)
+    if activity is None:
+        raise Http404
+    return activity
+
+
+@with_org()
+def activity_list_view(request: HttpRequest, org: Organisation) -> HttpResponse:
+    activities = selectors.activity_list_for_org(org=org)
+    state = request.GET.get("state", "")
+    if state in Activity.State.values:
+        activities = activities.filter(state=state)
+    return render(
+        request,
+        "activities/console_list.html",
+        _context(request, org, activities=activities[:200], state=state, today=local_today()),
+    )
+
+
+def _save(request: HttpRequest, org: Organisation, activity: Activity | None) -> HttpResponse:
+    if request.method == "POST":
+        form = ActivityForm(request.POST)
+        if form.is_valid():
+            data = form.service_data()
+            try:
+                if activity is None:
+                    activity = services.activity_create(org=org, user=request.user, data=data)
+                else:
+                    activity = services.activity_update(
+                        activity=activity, user=request.user, data=data
+                    )
+            except InvalidInput as exc:
+                form.add_service_errors(exc.fields or {})
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("orgs:activity-detail", org_id=org.pk, activity_id=activity.pk)
+    else:
+        initial = (
+            ActivityForm.initial_from(services.activity_as_data(activity))
+            if activity
+            else {
+                "checkin_radius_m": 500,
+                "contact_name": org.contact_name,
+                "contact_phone": org.contact_phone,
+            }
+        )
+        form = ActivityForm(initial=initial)
+    return render(
+        request,
+        "activities/console_form.html",
+        _context(request, org, form=form, activity=activity),
+    )
+
+
+@with_org()
+@require_http_methods(["GET", "POST"])
+def activity_create_view(request: HttpRequest, org: Organisation) -> HttpResponse:
+    return _save(request, org, None)
+
+
+@with_org()
+@require_http_methods(["GET", "POST"])
+def activity_edit_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
+    return _save(request, org, _activity_or_404(org, activity_id))
+
+
+@with_org()
+def activity_detail_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
+    activity = _activity_or_404(org, activity_id)
+    return render(
+        request,
+        "activities/console_detail.html",
+        _context(request, org, activity=activity, phase=activity.phase_on(local_today())),
+    )
+
+
+@with_org()
+@require_POST
+def activity_action_view(
+    request: HttpRequest, org: Organisation, activity_id: int, action: str
+) -> HttpResponse:
+    activity = _activity_or_404(org, activity_id)
+    try:
+        if action == "publish":
+            services.activity_publish(activity=activity, user=request.user)
+            messages.success(request, _("Published."))
+        elif action == "copy":
+            copy = services.activity_copy(activity=activity, user=request.user)
+            messages.success(request, _("Copied into a new draft: set its dates."))
+            return redirect("orgs:activity-edit", org_id=org.pk, activity_id=copy.pk)
+        elif action == "cancel":
+            services.activity_cancel(
+                activity=activity, user=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Cancelled."))
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        for field_errors in (exc.fields or {}).values():
+            for message in field_errors:
+                messages.error(request, message)
+    return redirect("orgs:activity-detail", org_id=org.pk, activity_id=activity.pk)

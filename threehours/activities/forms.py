@@ -1,0 +1,155 @@
+"""The organisation's activity form: shapes only; activities.services checks every rule and
+reports each field's problem back here."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .rules import MAX_QUESTIONS
+from .selectors import attribute_lists
+
+
+def _choices(options) -> list[tuple[str, str]]:
+    return [(o.code, o.label) for o in options]
+
+
+class ActivityForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=60, required=False)
+    description_html = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    start_date = forms.CharField(
+        label=_("First day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.CharField(
+        label=_("Last day"),
+        required=False,
+        help_text=_("At most 7 days; one day is recommended."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    registration_deadline = forms.CharField(
+        label=_("Registration ends"),
+        required=False,
+        help_text=_("Empty: the last activity day, so volunteers can still register that day."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    checkin_time = forms.CharField(
+        label=_("Daily check-in time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    checkout_time = forms.CharField(
+        label=_("Daily check-out time"),
+        required=False,
+        help_text=_("At most 8 hours after check-in."),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    places = forms.CharField(
+        label=_("Places"), required=False, widget=forms.NumberInput(attrs={"min": 1})
+    )
+    fee_yuan = forms.CharField(
+        label=_("Fee (yuan per person, 0 = free)"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 0, "step": "0.01"}),
+    )
+    fee_note = forms.CharField(
+        label=_("How to pay"),
+        required=False,
+        max_length=200,
+        help_text=_("Fees only cover costs and are collected on site; no payment QR codes."),
+    )
+    skill_requirement = forms.CharField(
+        label=_("Skill requirements"), required=False, max_length=40
+    )
+    other_requirement = forms.CharField(
+        label=_("Other requirements"), required=False, max_length=40
+    )
+    type = forms.ChoiceField(label=_("Activity type"), required=False)
+    form = forms.ChoiceField(
+        label=_("Activity form"),
+        required=False,
+        help_text=_(
+            "An online form makes the activity online: 0.1 service hours, no check-in place."
+        ),
+    )
+    field = forms.ChoiceField(label=_("Field"), required=False)
+    beneficiaries = forms.MultipleChoiceField(
+        label=_("Beneficiary groups"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    address = forms.CharField(label=_("Address"), required=False, max_length=120)
+    district = forms.CharField(
+        label=_("District code"),
+        required=False,
+        help_text=_("6-digit code of the district, e.g. 310104 for Xuhui, Shanghai."),
+    )
+    lat = forms.CharField(label=_("Latitude (GCJ-02)"), required=False)
+    lng = forms.CharField(label=_("Longitude (GCJ-02)"), required=False)
+    checkin_radius_m = forms.CharField(label=_("Check-in radius (m)"), required=False, initial=500)
+    contact_name = forms.CharField(label=_("Contact person"), required=False, max_length=30)
+    contact_phone = forms.CharField(label=_("Contact phone"), required=False, max_length=20)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        lists = attribute_lists()
+        self.fields["type"].choices = [("", "—"), *_choices(lists["type"])]
+        self.fields["form"].choices = [("", "—"), *_choices(lists["form"])]
+        self.fields["field"].choices = [("", "—"), *_choices(lists["field"])]
+        self.fields["beneficiaries"].choices = _choices(lists["beneficiary"])
+        for i in range(1, MAX_QUESTIONS + 1):
+            self.fields[f"q{i}_text"] = forms.CharField(
+                label=_("Question %(n)s") % {"n": i}, required=False, max_length=60
+            )
+            self.fields[f"q{i}_choices"] = forms.CharField(
+                label=_("Choices (comma-separated; empty for a text answer)"), required=False
+            )
+            self.fields[f"q{i}_required"] = forms.BooleanField(label=_("Required"), required=False)
+
+    def service_data(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("q")}
+        questions = []
+        for i in range(1, MAX_QUESTIONS + 1):
+            text = self.cleaned_data.get(f"q{i}_text", "").strip()
+            if not text:
+                continue
+            choices = [
+                c.strip()
+                for c in self.cleaned_data.get(f"q{i}_choices", "").replace("，", ",").split(",")
+                if c.strip()
+            ]
+            questions.append(
+                {
+                    "text": text,
+                    "kind": "choice" if choices else "text",
+                    "choices": choices,
+                    "required": self.cleaned_data.get(f"q{i}_required", False),
+                }
+            )
+        data["questions"] = questions
+        return data
+
+    @staticmethod
+    def initial_from(data: dict) -> dict:
+        initial = {k: v for k, v in data.items() if k != "questions"}
+        for name in ("start_date", "end_date", "registration_deadline"):
+            initial[name] = data[name].isoformat() if data.get(name) else ""
+        for name in ("checkin_time", "checkout_time"):
+            initial[name] = data[name].strftime("%H:%M") if data.get(name) else ""
+        for i, q in enumerate(data.get("questions", []), start=1):
+            initial[f"q{i}_text"] = q["text"]
+            initial[f"q{i}_choices"] = ", ".join(q["choices"])
+            initial[f"q{i}_required"] = q["required"]
+        return initial
+
+    def add_service_errors(self, fields: dict[str, list[str]]) -> bool:
+        """Put the service's field errors on the form; True when any had no field here."""
+        unplaced = False
+        for name, messages in fields.items():
+            target = name if name in self.fields else ("q1_text" if name == "questions" else None)
+            for message in messages:
+                if target:
+                    self.add_error(target, message)
+                else:
+                    unplaced = True
+                    self.add_error(None, message)
+        return unplaced
