@@ -126,3 +126,22 @@ def activity_action_view(
             for message in field_errors:
                 messages.error(request, message)
     return redirect("orgs:activity-detail", org_id=org.pk, activity_id=activity.pk)
+
+
+@with_org()
+def activity_poster_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
+    """The printable A4 poster with the share QR code (published activities only)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from .pdf import activity_poster_pdf
+
+    activity = _activity_or_404(org, activity_id)
+    if activity.state != Activity.State.PUBLISHED:
+        raise Http404
+    url = settings.SITE_URL + reverse("activities:detail", args=[activity.pk])
+    response = HttpResponse(
+        activity_poster_pdf(activity=activity, url=url), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="poster-{activity.pk}.pdf"'
+    return response

@@ -50,6 +50,11 @@ urlpatterns = [
         name="activity-edit",
     ),
     path(
+        "<int:org_id>/activities/<int:activity_id>/poster.pdf",
+        console_views.activity_poster_view,
+        name="activity-poster",
+    ),
+    path(
         "<int:org_id>/activities/<int:activity_id>/<str:action>/",
         console_views.activity_action_view,
         name="activity-action",
