@@ -78,13 +78,16 @@ class ActivityForm(forms.Form):
         label=_("Beneficiary groups"), required=False, widget=forms.CheckboxSelectMultiple
     )
     address = forms.CharField(label=_("Address"), required=False, max_length=120)
-    district = forms.CharField(
-        label=_("District code"),
-        required=False,
-        help_text=_("6-digit code of the district, e.g. 310104 for Xuhui, Shanghai."),
-    )
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    city = forms.ChoiceField(label=_("City"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
     lat = forms.CharField(label=_("Latitude (GCJ-02)"), required=False)
-    lng = forms.CharField(label=_("Longitude (GCJ-02)"), required=False)
+    lng = forms.CharField(
+        label=_("Longitude (GCJ-02)"),
+        required=False,
+        help_text=_("As on Chinese maps (GCJ-02), or press “Use this device's position” on site."),
+    )
+    coord = forms.CharField(required=False, widget=forms.HiddenInput, initial="gcj02")
     checkin_radius_m = forms.CharField(label=_("Check-in radius (m)"), required=False, initial=500)
     contact_name = forms.CharField(label=_("Contact person"), required=False, max_length=30)
     contact_phone = forms.CharField(label=_("Contact phone"), required=False, max_length=20)
@@ -96,6 +99,24 @@ class ActivityForm(forms.Form):
         self.fields["form"].choices = [("", "—"), *_choices(lists["form"])]
         self.fields["field"].choices = [("", "—"), *_choices(lists["field"])]
         self.fields["beneficiaries"].choices = _choices(lists["beneficiary"])
+        # Region selects as on the application form: cities and districts load by htmx.
+        from threehours.orgs.forms import _region_choices
+
+        source = self.data if self.is_bound else self.initial
+        province, city = source.get("province") or None, source.get("city") or None
+        self.fields["province"].choices = _region_choices(None)
+        self.fields["city"].choices = _region_choices(province) if province else [("", "—")]
+        self.fields["district"].choices = _region_choices(city) if city else [("", "—")]
+        self.fields["province"].widget.attrs.update(
+            {"hx-get": "/org/regions/?level=city", "hx-target": "#id_city", "hx-trigger": "change"}
+        )
+        self.fields["city"].widget.attrs.update(
+            {
+                "hx-get": "/org/regions/?level=district",
+                "hx-target": "#id_district",
+                "hx-trigger": "change",
+            }
+        )
         for i in range(1, MAX_QUESTIONS + 1):
             self.fields[f"q{i}_text"] = forms.CharField(
                 label=_("Question %(n)s") % {"n": i}, required=False, max_length=60
@@ -106,7 +127,21 @@ class ActivityForm(forms.Form):
             self.fields[f"q{i}_required"] = forms.BooleanField(label=_("Required"), required=False)
 
     def service_data(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("q")}
+        data = {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if not k.startswith("q") and k not in {"province", "city", "coord"}
+        }
+        if self.cleaned_data.get("coord") == "wgs84" and data.get("lat") and data.get("lng"):
+            # "Use this device's position" fills WGS-84; places are stored in GCJ-02.
+            from threehours.core.geo import wgs84_to_gcj02
+
+            try:
+                lat, lng = wgs84_to_gcj02(float(data["lat"]), float(data["lng"]))
+            except ValueError:
+                pass  # the service names the bad field
+            else:
+                data["lat"], data["lng"] = f"{lat:.6f}", f"{lng:.6f}"
         questions = []
         for i in range(1, MAX_QUESTIONS + 1):
             text = self.cleaned_data.get(f"q{i}_text", "").strip()
@@ -131,6 +166,9 @@ class ActivityForm(forms.Form):
     @staticmethod
     def initial_from(data: dict) -> dict:
         initial = {k: v for k, v in data.items() if k != "questions"}
+        district = data.get("district") or ""
+        if district:
+            initial["province"], initial["city"] = district[:2], district[:4]
         for name in ("start_date", "end_date", "registration_deadline"):
             initial[name] = data[name].isoformat() if data.get(name) else ""
         for name in ("checkin_time", "checkout_time"):

@@ -37,6 +37,20 @@
     });
   });
 
+  // Activity form: fill the coordinates from this device (WGS-84; the server converts).
+  document.querySelectorAll("[data-use-position]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var form = button.closest("form");
+      var error = form.querySelector("[data-position-error]");
+      if (!navigator.geolocation) { error.hidden = false; return; }
+      navigator.geolocation.getCurrentPosition(function (position) {
+        form.elements.lat.value = position.coords.latitude.toFixed(6);
+        form.elements.lng.value = position.coords.longitude.toFixed(6);
+        form.elements.coord.value = "wgs84";
+      }, function () { error.hidden = false; }, {enableHighAccuracy: true, timeout: 10000});
+    });
+  });
+
   // The application form shows the credit-code and certificate fields only for registered
   // social organisations (the server ignores them for the other categories).
   function syncCategory(form) {
