@@ -50,6 +50,11 @@ urlpatterns = [
         name="activity-edit",
     ),
     path(
+        "<int:org_id>/activities/<int:activity_id>/cover/",
+        console_views.activity_cover_view,
+        name="activity-cover",
+    ),
+    path(
         "<int:org_id>/activities/<int:activity_id>/poster.pdf",
         console_views.activity_poster_view,
         name="activity-poster",

@@ -44,3 +44,29 @@ def test_poster_has_the_essentials_and_a_working_qr_code(operator, tmp_path, set
             ["zbarimg", "--raw", "-q", str(page)], capture_output=True, text=True, check=True
         ).stdout.strip()
         assert decoded == f"https://3hours.example.org/activities/{activity.pk}/"
+
+
+def test_cover_upload_in_the_console_warns_about_small_images(operator):
+    from threehours.orgs.tests.factories import image_upload
+
+    org = approved_org(operator=operator)
+    activity = services.activity_create(org=org, user=org.applicant, data=activity_data())
+    client = Client()
+    client.force_login(org.applicant)
+    response = client.post(
+        f"/org/{org.pk}/activities/{activity.pk}/cover/",
+        {"cover": image_upload(size=(1200, 800))},
+        follow=True,
+    )
+    levels = [m.level_tag for m in response.context["messages"]]
+    assert levels == ["success", "warning"]
+    activity.refresh_from_db()
+    assert activity.cover and activity.cover_width == 1200
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        f"/org/{org.pk}/activities/{activity.pk}/cover/",
+        {"cover": SimpleUploadedFile("x.jpg", b"not an image")},
+        follow=True,
+    )
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]

@@ -55,6 +55,7 @@ def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
         ("post", f"/org/{b}/activities/{act}/copy/"),
         ("post", f"/org/{b}/activities/{act}/cancel/"),
         ("get", f"/org/{b}/activities/{act}/poster.pdf"),
+        ("post", f"/org/{b}/activities/{act}/cover/"),
         ("get", f"/org/{b}/"),
         ("get", f"/org/{b}/application/"),
         ("post", f"/org/{b}/application/"),
