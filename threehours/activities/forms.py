@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from threehours.orgs.forms import attach_region_selects
+
 from .rules import MAX_QUESTIONS
 from .selectors import attribute_lists
 
@@ -100,23 +102,7 @@ class ActivityForm(forms.Form):
         self.fields["field"].choices = [("", "—"), *_choices(lists["field"])]
         self.fields["beneficiaries"].choices = _choices(lists["beneficiary"])
         # Region selects as on the application form: cities and districts load by htmx.
-        from threehours.orgs.forms import _region_choices
-
-        source = self.data if self.is_bound else self.initial
-        province, city = source.get("province") or None, source.get("city") or None
-        self.fields["province"].choices = _region_choices(None)
-        self.fields["city"].choices = _region_choices(province) if province else [("", "—")]
-        self.fields["district"].choices = _region_choices(city) if city else [("", "—")]
-        self.fields["province"].widget.attrs.update(
-            {"hx-get": "/org/regions/?level=city", "hx-target": "#id_city", "hx-trigger": "change"}
-        )
-        self.fields["city"].widget.attrs.update(
-            {
-                "hx-get": "/org/regions/?level=district",
-                "hx-target": "#id_district",
-                "hx-trigger": "change",
-            }
-        )
+        attach_region_selects(self)
         for i in range(1, MAX_QUESTIONS + 1):
             self.fields[f"q{i}_text"] = forms.CharField(
                 label=_("Question %(n)s") % {"n": i}, required=False, max_length=60

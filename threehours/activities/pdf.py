@@ -8,23 +8,11 @@ import io
 import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
-from threehours.core.fonts import cjk_font_name
+from threehours.core.fonts import cjk_font_name, wrap_cjk
 
 from .models import Activity
-
-
-def _lines(text: str, *, font: str, size: float, width: float) -> list[str]:
-    lines, line = [], ""
-    for char in text:
-        if pdfmetrics.stringWidth(line + char, font, size) > width:
-            lines.append(line)
-            line = char
-        else:
-            line += char
-    return [*lines, line] if line else lines
 
 
 def _draw_qr(pdf: canvas.Canvas, data: str, *, x: float, y: float, size: float) -> None:
@@ -52,7 +40,7 @@ def activity_poster_pdf(*, activity: Activity, url: str) -> bytes:
     pdf.setFillColorRGB(0.12, 0.14, 0.16)
     y = height - 42 * mm
     pdf.setFont(font, 28)
-    for line in _lines(activity.title, font=font, size=28, width=right - left):
+    for line in wrap_cjk(activity.title, font=font, size=28, width=right - left):
         pdf.drawString(left, y, line)
         y -= 12 * mm
     pdf.setFont(font, 13)
@@ -82,7 +70,7 @@ def activity_poster_pdf(*, activity: Activity, url: str) -> bytes:
         pdf.setFillColorRGB(0.42, 0.45, 0.5)
         pdf.drawString(left, y, label)
         pdf.setFillColorRGB(0.12, 0.14, 0.16)
-        for i, line in enumerate(_lines(value, font=font, size=13, width=right - left - 28 * mm)):
+        for i, line in enumerate(wrap_cjk(value, font=font, size=13, width=right - left - 28 * mm)):
             pdf.drawString(left + 28 * mm, y - i * 6.5 * mm, line)
             if i:
                 y -= 6.5 * mm

@@ -367,11 +367,12 @@ def activity_publish(*, activity: Activity, user: User) -> Activity:
 def activity_copy(*, activity: Activity, user: User) -> Activity:
     """One-click copy ("复制"): a new draft with everything but the dates, which start from the
     next week so that the copy is valid and obviously needs dates."""
-    source = Activity.objects.get(pk=activity.pk)
-    span = source.end_date - source.start_date
-    start = max(local_today() + dt.timedelta(days=7), source.start_date)
-    copy = Activity.objects.get(pk=source.pk)
-    copy.pk = None
+    copy = Activity.objects.get(pk=activity.pk)
+    source_pk, span = copy.pk, copy.end_date - copy.start_date
+    extra = list(copy.extra_attributes.all())
+    questions = list(copy.questions.all())
+    start = max(local_today() + dt.timedelta(days=7), copy.start_date)
+    copy.pk = None  # saving inserts a new row with every other field as it was
     copy.state, copy.published_at, copy.cancel_reason, copy.created_by = (
         Activity.State.DRAFT,
         None,
@@ -380,9 +381,8 @@ def activity_copy(*, activity: Activity, user: User) -> Activity:
     )
     copy.start_date, copy.end_date = start, start + span
     copy.registration_deadline = copy.end_date
-    copy.title = source.title
     copy.save()
-    copy.extra_attributes.set(source.extra_attributes.all())
+    copy.extra_attributes.set(extra)
     Question.objects.bulk_create(
         Question(
             activity=copy,
@@ -392,9 +392,9 @@ def activity_copy(*, activity: Activity, user: User) -> Activity:
             choices=q.choices,
             required=q.required,
         )
-        for q in source.questions.all()
+        for q in questions
     )
-    audit_record(actor=user, verb="activity.copied", target=copy, data={"from": source.pk})
+    audit_record(actor=user, verb="activity.copied", target=copy, data={"from": source_pk})
     return copy
 
 

@@ -260,9 +260,7 @@ def attributes(request: HttpRequest):
 )
 def activity_create(request: HttpRequest, org_id: int, payload: ActivityIn):
     org = org_for_staff(user=request.user, org_id=org_id)
-    data = payload.dict()
-    data["questions"] = [q for q in data["questions"]]
-    activity = services.activity_create(org=org, user=request.user, data=data)
+    activity = services.activity_create(org=org, user=request.user, data=payload.dict())
     return Status(201, activity_out(activity))
 
 

@@ -16,6 +16,19 @@ from reportlab.pdfbase.ttfonts import TTFont
 FONT_NAME = "ThreehoursCJK"
 
 
+def wrap_cjk(text: str, *, font: str, size: float, width: float) -> list[str]:
+    """Break text into lines that fit `width` points; CJK text may break between any two
+    characters."""
+    lines, line = [], ""
+    for char in text:
+        if pdfmetrics.stringWidth(line + char, font, size) > width:
+            lines.append(line)
+            line = char
+        else:
+            line += char
+    return [*lines, line] if line else lines
+
+
 @lru_cache(maxsize=1)
 def cjk_font_name() -> str:
     """Register the configured CJK font with reportlab (once) and return its name."""

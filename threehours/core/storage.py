@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.core.files.storage import FileSystemStorage
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
 
 
 class PrivateFileStorage(FileSystemStorage):
@@ -9,3 +11,12 @@ class PrivateFileStorage(FileSystemStorage):
 
     def url(self, name: str | None) -> str:
         raise NotImplementedError("private files have no public URL; serve them through a view")
+
+
+def private_file_response(file: FieldFile) -> FileResponse:
+    """Serve a private file to someone a view has already checked; browsers may keep it for an
+    hour, shared caches never."""
+    response = FileResponse(file.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -14,6 +14,27 @@ def _region_choices(parent: str | None) -> list[tuple[str, str]]:
     return [("", "—")] + [(r.code, r.name) for r in region_children(parent=parent)]
 
 
+def attach_region_selects(form: forms.Form) -> None:
+    """Fill the form's province / city / district selects for the chosen values, and make a
+    change load the next level's options by htmx (orgs:regions)."""
+    source = form.data if form.is_bound else form.initial
+    province = source.get("province") or None
+    city = source.get("city") or None
+    form.fields["province"].choices = _region_choices(None)
+    form.fields["city"].choices = _region_choices(province) if province else [("", "—")]
+    form.fields["district"].choices = _region_choices(city) if city else [("", "—")]
+    form.fields["province"].widget.attrs.update(
+        {"hx-get": "/org/regions/?level=city", "hx-target": "#id_city", "hx-trigger": "change"}
+    )
+    form.fields["city"].widget.attrs.update(
+        {
+            "hx-get": "/org/regions/?level=district",
+            "hx-target": "#id_district",
+            "hx-trigger": "change",
+        }
+    )
+
+
 class ApplicationForm(forms.Form):
     name = forms.CharField(label=_("Organisation name"), max_length=60, required=False)
     category = forms.ChoiceField(
@@ -49,22 +70,7 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        source = self.data if self.is_bound else self.initial
-        province = source.get("province") or None
-        city = source.get("city") or None
-        self.fields["province"].choices = _region_choices(None)
-        self.fields["city"].choices = _region_choices(province) if province else [("", "—")]
-        self.fields["district"].choices = _region_choices(city) if city else [("", "—")]
-        self.fields["province"].widget.attrs.update(
-            {"hx-get": "/org/regions/?level=city", "hx-target": "#id_city", "hx-trigger": "change"}
-        )
-        self.fields["city"].widget.attrs.update(
-            {
-                "hx-get": "/org/regions/?level=district",
-                "hx-target": "#id_district",
-                "hx-trigger": "change",
-            }
-        )
+        attach_region_selects(self)
 
     @staticmethod
     def initial_from(org: Organisation) -> dict:

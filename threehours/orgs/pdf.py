@@ -7,10 +7,9 @@ import io
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
-from threehours.core.fonts import cjk_font_name
+from threehours.core.fonts import cjk_font_name, wrap_cjk
 
 from .models import Organisation
 
@@ -28,18 +27,6 @@ CATEGORY_ZH = {
     Organisation.Category.COMMUNITY: "社区（村）类志愿组织",
     Organisation.Category.PUBLIC_SERVICE: "公共服务单位类志愿组织",
 }
-
-
-def _wrap(text: str, *, font: str, size: float, width: float) -> list[str]:
-    """Break Chinese text into lines that fit `width` points (CJK text wraps anywhere)."""
-    lines, line = [], ""
-    for char in text:
-        if pdfmetrics.stringWidth(line + char, font, size) > width:
-            lines.append(line)
-            line = char
-        else:
-            line += char
-    return [*lines, line] if line else lines
 
 
 def endorsement_template_pdf(*, org: Organisation) -> bytes:
@@ -83,7 +70,7 @@ def endorsement_template_pdf(*, org: Organisation) -> bytes:
     )
     y -= 4 * mm
     pdf.setFont(font, 12)
-    for line in _wrap(body, font=font, size=12, width=right - left):
+    for line in wrap_cjk(body, font=font, size=12, width=right - left):
         pdf.drawString(left, y, line)
         y -= 8 * mm
 

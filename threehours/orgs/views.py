@@ -8,7 +8,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from threehours.core.errors import DomainError, NotFound
 from threehours.core.forms import form_add_domain_error
+from threehours.core.storage import private_file_response
 from threehours.core.timeutil import local_today
 
 from . import selectors, services
@@ -185,14 +186,7 @@ def file_image_view(request: HttpRequest, org: Organisation, file_id: int) -> Ht
     row = org.files.filter(pk=file_id).first()
     if row is None:
         raise Http404
-    return _image_response(row)
-
-
-def _image_response(row: QualificationFile) -> FileResponse:
-    response = FileResponse(row.image.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(row.image)
 
 
 @with_org(admin=True)

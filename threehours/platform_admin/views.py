@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.models import AuditEntry
+from threehours.core.storage import private_file_response
 from threehours.core.timeutil import local_today
 from threehours.orgs import selectors as org_selectors
 from threehours.orgs import services as org_services
@@ -110,9 +111,7 @@ def org_file_view(request: HttpRequest, org_id: int, file_id: int) -> HttpRespon
     row = QualificationFile.objects.filter(pk=file_id, organisation_id=org_id).first()
     if row is None:
         raise Http404
-    response = FileResponse(row.image.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_file_response(row.image)
 
 
 def _org_action(request: HttpRequest, org_id: int, action, done: str, *, reason: bool = False):
