@@ -91,6 +91,19 @@ class Activity(models.Model):
     checkin_time = models.TimeField(_("daily check-in time"))
     checkout_time = models.TimeField(_("daily check-out time"))
     places = models.PositiveIntegerField(_("places"))
+    # Places held by registrations (confirmed or awaiting review; each child takes one too).
+    # A cache of signups.Signup rows, moved only by signups.services in the same transaction
+    # with a conditional UPDATE, so "places_taken <= places" holds under any concurrency.
+    places_taken = models.PositiveIntegerField(_("places taken"), default=0, editable=False)
+
+    class Screening(models.TextChoices):
+        AUTO = "auto", _("Accept automatically")
+        REVIEW = "review", _("Staff review each registration")
+
+    screening = models.CharField(
+        _("screening"), max_length=8, choices=Screening.choices, default=Screening.AUTO
+    )
+    waitlist_enabled = models.BooleanField(_("waiting list when full"), default=True)
     fee_yuan = models.DecimalField(
         _("fee (yuan per person)"), max_digits=8, decimal_places=2, default=0
     )
@@ -178,6 +191,10 @@ class Activity(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(places__gte=1), name="activity_places_min"),
             models.CheckConstraint(
+                condition=models.Q(places_taken__lte=models.F("places")),
+                name="activity_places_taken_within_places",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(fee_yuan__gte=0), name="activity_fee_not_negative"
             ),
             models.CheckConstraint(
@@ -206,6 +223,10 @@ class Activity(models.Model):
         if day < self.start_date:
             return "not_started"
         return "finished" if day > self.end_date else "in_progress"
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.places - self.places_taken)
 
     def registration_open_on(self, day) -> bool:
         return self.state == self.State.PUBLISHED and day <= self.registration_deadline
