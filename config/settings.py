@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "threehours.notifications",
     "threehours.orgs",
     "threehours.activities",
+    "threehours.signups",
     "threehours.api",
     "threehours.platform_admin",
 ]

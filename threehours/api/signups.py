@@ -1,0 +1,263 @@
+"""Registration operations of API.md: register, cancel, my activities, and the staff's
+registrant list with accept / reject / remove."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from threehours.activities import selectors as activity_selectors
+from threehours.activities.errors import ActivityNotFound
+from threehours.core.timeutil import local_today
+from threehours.orgs.selectors import org_for_staff
+from threehours.signups import selectors, services
+from threehours.signups.errors import SignupNotFound
+from threehours.signups.models import Signup
+
+from .auth import token_auth
+from .schemas import StrictIn, errors
+
+router = Router(tags=["registration"])
+
+
+class RegistrationIn(StrictIn):
+    answers: dict[str, str] = {}
+    children: list[int] = []
+    join_waitlist: bool = False
+
+
+class RegistrationOut(Schema):
+    id: int
+    status: str
+
+
+class ReasonIn(StrictIn):
+    reason: str = ""
+
+
+class MyActivityRef(Schema):
+    id: int
+    title: str
+    start_date: dt.date
+    end_date: dt.date
+    checkin_time: str
+    checkout_time: str
+    online: bool
+    address: str
+    organisation: str
+    contact_name: str
+    contact_phone: str
+    phase: str
+    state: str
+    max_hours_per_day: Any
+
+
+class MyRegistrationOut(Schema):
+    id: int
+    status: str
+    reason: str
+    can_cancel: bool
+    hours_to_earn: Any
+    created_at: dt.datetime
+    activity: MyActivityRef
+
+
+class MyRegistrationsOut(Schema):
+    upcoming: list[MyRegistrationOut]
+    in_progress: list[MyRegistrationOut]
+    finished: list[MyRegistrationOut]
+
+
+class VolunteerOut(Schema):
+    id: int
+    name: str
+    phone: str
+
+
+class AnswerOut(Schema):
+    question_id: int
+    question: str
+    answer: str
+
+
+class HistoryOut(Schema):
+    past_activities: int
+    times_removed: int
+
+
+class RegistrantOut(Schema):
+    id: int
+    status: str
+    seats: int
+    reason: str
+    created_at: dt.datetime
+    volunteer: VolunteerOut
+    answers: list[AnswerOut]
+    history: HistoryOut
+
+
+class RegistrantListOut(Schema):
+    items: list[RegistrantOut]
+    places: int
+    places_taken: int
+
+
+def _hours_to_earn(activity) -> Any:
+    days = (activity.end_date - activity.start_date).days + 1
+    return activity.max_hours_per_day if activity.online else activity.max_hours_per_day * days
+
+
+def my_registration_out(signup: Signup, today: dt.date) -> dict[str, Any]:
+    activity = signup.activity
+    return {
+        "id": signup.pk,
+        "status": signup.status,
+        "reason": signup.reason,
+        "can_cancel": signup.is_live
+        and (signup.status == Signup.Status.WAITING or today <= activity.registration_deadline),
+        "hours_to_earn": _hours_to_earn(activity),
+        "created_at": signup.created_at,
+        "activity": {
+            "id": activity.pk,
+            "title": activity.title,
+            "start_date": activity.start_date,
+            "end_date": activity.end_date,
+            "checkin_time": activity.checkin_time.strftime("%H:%M"),
+            "checkout_time": activity.checkout_time.strftime("%H:%M"),
+            "online": activity.online,
+            "address": activity.address,
+            "organisation": activity.organisation.name,
+            "contact_name": activity.contact_name,
+            "contact_phone": activity.contact_phone,
+            "phase": activity.phase_on(today),
+            "state": activity.state,
+            "max_hours_per_day": activity.max_hours_per_day,
+        },
+    }
+
+
+def registrant_out(signup: Signup, questions: dict[str, str]) -> dict[str, Any]:
+    volunteer = signup.volunteer
+    return {
+        "id": signup.pk,
+        "status": signup.status,
+        "seats": signup.seats,
+        "reason": signup.reason,
+        "created_at": signup.created_at,
+        "volunteer": {
+            "id": volunteer.pk,
+            "name": volunteer.real_name or volunteer.display_name,
+            "phone": volunteer.phone or "",
+        },
+        "answers": [
+            {"question_id": int(qid), "question": text, "answer": signup.answers.get(qid, "")}
+            for qid, text in questions.items()
+        ],
+        "history": {
+            "past_activities": getattr(signup, "past_activities", 0),
+            "times_removed": getattr(signup, "times_removed", 0),
+        },
+    }
+
+
+@router.post(
+    "/activities/{activity_id}/registrations",
+    response={201: RegistrationOut, **errors(400, 401, 404, 409)},
+    auth=token_auth,
+)
+def registration_create(request: HttpRequest, activity_id: int, payload: RegistrationIn):
+    activity = selectors.activity_for_registration(activity_id=activity_id)
+    if activity is None:
+        raise ActivityNotFound()
+    signup = services.signup_create(
+        activity=activity,
+        volunteer=request.user,
+        answers=payload.answers,
+        children=payload.children,
+        join_waitlist=payload.join_waitlist,
+    )
+    return Status(201, {"id": signup.pk, "status": signup.status})
+
+
+@router.delete(
+    "/activities/{activity_id}/registrations/me",
+    response={204: None, **errors(401, 404, 409)},
+    auth=token_auth,
+)
+def registration_cancel(request: HttpRequest, activity_id: int):
+    activity = activity_selectors.activity_get_published(activity_id=activity_id)
+    if activity is None:
+        raise SignupNotFound()
+    services.signup_cancel(activity=activity, volunteer=request.user)
+    return Status(204, None)
+
+
+@router.get("/me/registrations", response={200: MyRegistrationsOut, **errors(401)}, auth=token_auth)
+def my_registrations(request: HttpRequest):
+    today = local_today()
+    tabs = selectors.signups_of_volunteer(volunteer=request.user, today=today)
+    return {tab: [my_registration_out(s, today) for s in rows] for tab, rows in tabs.items()}
+
+
+@router.get(
+    "/orgs/{org_id}/activities/{activity_id}/registrations",
+    response={200: RegistrantListOut, **errors(401, 403, 404)},
+    auth=token_auth,
+)
+def registrant_list(request: HttpRequest, org_id: int, activity_id: int):
+    org = org_for_staff(user=request.user, org_id=org_id)
+    activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
+    if activity is None:
+        raise ActivityNotFound()
+    questions = {str(q.pk): q.text for q in activity.questions.all()}
+    rows = selectors.signups_grouped(selectors.signups_for_activity(activity=activity))
+    return {
+        "items": [registrant_out(s, questions) for s in rows],
+        "places": activity.places,
+        "places_taken": activity.places_taken,
+    }
+
+
+def _org_signup(request: HttpRequest, org_id: int, reg_id: int) -> Signup:
+    org = org_for_staff(user=request.user, org_id=org_id)
+    signup = selectors.signup_get_for_org(org=org, signup_id=reg_id)
+    if signup is None:
+        raise SignupNotFound()
+    return signup
+
+
+@router.post(
+    "/orgs/{org_id}/registrations/{reg_id}/accept",
+    response={200: RegistrationOut, **errors(401, 403, 404, 409)},
+    auth=token_auth,
+)
+def registration_accept(request: HttpRequest, org_id: int, reg_id: int):
+    signup = services.signup_accept(signup=_org_signup(request, org_id, reg_id), staff=request.user)
+    return {"id": signup.pk, "status": signup.status}
+
+
+@router.post(
+    "/orgs/{org_id}/registrations/{reg_id}/reject",
+    response={200: RegistrationOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def registration_reject(request: HttpRequest, org_id: int, reg_id: int, payload: ReasonIn):
+    signup = services.signup_reject(
+        signup=_org_signup(request, org_id, reg_id), staff=request.user, reason=payload.reason
+    )
+    return {"id": signup.pk, "status": signup.status}
+
+
+@router.post(
+    "/orgs/{org_id}/registrations/{reg_id}/remove",
+    response={200: RegistrationOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def registration_remove(request: HttpRequest, org_id: int, reg_id: int, payload: ReasonIn):
+    signup = services.signup_remove(
+        signup=_org_signup(request, org_id, reg_id), staff=request.user, reason=payload.reason
+    )
+    return {"id": signup.pk, "status": signup.status}

@@ -1,0 +1,53 @@
+from django.utils.translation import gettext_lazy as _
+
+from threehours.core.errors import DomainError, NotFound
+
+
+class SignupError(DomainError):
+    pass
+
+
+class SignupNotFound(NotFound):
+    default_message = _("No such registration.")
+
+
+class PhoneNotBound(SignupError):
+    code = "phone_not_bound"
+    status = 400
+    default_message = _(
+        "Registration failed: no phone number is bound to your account. Bind one under "
+        "Me → Phone number, then register again."
+    )
+
+
+class RegistrationClosed(SignupError):
+    code = "registration_closed"
+    status = 409
+    default_message = _("Registration has closed for this activity.")
+
+
+class ActivityFull(SignupError):
+    code = "activity_full"
+    status = 409
+    default_message = _("This activity is full.")
+
+
+class AlreadyRegistered(SignupError):
+    code = "already_registered"
+    status = 409
+    default_message = _("You have already registered for this activity.")
+
+
+class CancellationClosed(SignupError):
+    code = "cancellation_closed"
+    status = 409
+    default_message = _(
+        "Registration for this activity closed on %(deadline)s; it can no longer be cancelled "
+        "here. Please tell the organiser (%(contact)s)."
+    )
+
+
+class SignupWrongState(SignupError):
+    code = "wrong_state"
+    status = 409
+    default_message = _("This registration is %(status)s; this cannot be done now.")

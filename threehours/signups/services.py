@@ -1,0 +1,412 @@
+"""Registration services (PRODUCT.md §3): the only code that changes a Signup or an activity's
+`places_taken`.
+
+Capacity: a place is taken by a conditional UPDATE of the activity row
+(`places_taken + seats <= places`) in the same transaction as the Signup row, so it holds on
+PostgreSQL (the row lock makes concurrent updates re-check the condition) and on SQLite (the
+IMMEDIATE transaction serialises writers); a CHECK constraint backs it up. Double registration is
+refused by the partial unique constraint `signup_one_live_per_volunteer`.
+Freeing a place (cancel, reject, remove) locks the activity row first, so places handed to the
+waiting list are handed out one transaction at a time, first come first served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from threehours.accounts.models import User
+from threehours.activities.models import Activity
+from threehours.core.audit import audit_record
+from threehours.core.db import lock_one
+from threehours.core.errors import InvalidInput
+from threehours.core.timeutil import local_today
+
+from .errors import (
+    ActivityFull,
+    AlreadyRegistered,
+    CancellationClosed,
+    PhoneNotBound,
+    RegistrationClosed,
+    SignupNotFound,
+    SignupWrongState,
+)
+from .models import Signup
+
+MAX_ANSWER_LENGTH = 200
+
+
+def _notify(signup: Signup, event: str) -> None:
+    """Queue the volunteer's notice in the caller's transaction (it exists only if that commits;
+    SMS / e-mail leave after commit)."""
+    signup_notify(signup=signup, event=event)
+
+
+def answers_clean(*, activity: Activity, answers: dict[Any, Any] | None) -> dict[str, str]:
+    """Check answers against the activity's questions; keys are question ids as strings.
+    Raises InvalidInput with `answers.<question id>` fields."""
+    answers = {str(key): value for key, value in (answers or {}).items()}
+    questions = {str(q.pk): q for q in activity.questions.all()}
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, str] = {}
+    for key in answers:
+        if key not in questions:
+            errors[f"answers.{key}"] = [_("This activity has no such question.")]
+    for key, question in questions.items():
+        value = answers.get(key)
+        value = "" if value is None else str(value).strip()
+        if not value:
+            if question.required:
+                errors[f"answers.{key}"] = [_("Please answer this question.")]
+            continue
+        if question.kind == question.Kind.CHOICE and value not in question.choices:
+            errors[f"answers.{key}"] = [_("Please choose one of the options.")]
+        elif len(value) > MAX_ANSWER_LENGTH:
+            errors[f"answers.{key}"] = [
+                _("At most %(max)s characters.") % {"max": MAX_ANSWER_LENGTH}
+            ]
+        else:
+            clean[key] = value
+    if errors:
+        raise InvalidInput(fields=errors)
+    return clean
+
+
+def _children_clean(*, volunteer: User, children: list[Any] | None) -> list[int]:
+    # Family members arrive with the family issue; until then no child can be named.
+    if children:
+        raise InvalidInput(fields={"children": [_("No such family member.")]})
+    return []
+
+
+def registration_check(*, activity: Activity, volunteer: User, today: dt.date) -> None:
+    """The refusals that need no write (PRODUCT.md §3). Raises PhoneNotBound, RegistrationClosed."""
+    if not volunteer.phone:
+        raise PhoneNotBound()
+    if not activity.registration_open_on(today):
+        raise RegistrationClosed()
+
+
+def signup_create(
+    *,
+    activity: Activity,
+    volunteer: User,
+    answers: dict[Any, Any] | None = None,
+    children: list[Any] | None = None,
+    join_waitlist: bool = False,
+) -> Signup:
+    """Register `volunteer` (and children, one place each). Status `confirmed`, or `pending`
+    when the activity's staff review registrations, or `waiting` when it is full and the
+    volunteer asked to join the waiting list.
+
+    Raises PhoneNotBound, RegistrationClosed, InvalidInput (answers), AlreadyRegistered,
+    ActivityFull. Nothing is written when it raises. Takes the place with a conditional
+    UPDATE of the activity row (no read-then-write)."""
+    registration_check(activity=activity, volunteer=volunteer, today=local_today())
+    clean_answers = answers_clean(activity=activity, answers=answers)
+    kids = _children_clean(volunteer=volunteer, children=children)
+    seats = 1 + len(kids)
+    status = (
+        Signup.Status.PENDING
+        if activity.screening == Activity.Screening.REVIEW
+        else Signup.Status.CONFIRMED
+    )
+    try:
+        with transaction.atomic(durable=True):
+            # Insert first: the unique constraint answers "already registered" even when full.
+            signup = Signup.objects.create(
+                activity=activity,
+                volunteer=volunteer,
+                status=status,
+                seats=seats,
+                children=kids,
+                answers=clean_answers,
+            )
+            taken = Activity.objects.filter(
+                pk=activity.pk,
+                state=Activity.State.PUBLISHED,
+                places_taken__lte=F("places") - seats,
+            ).update(places_taken=F("places_taken") + seats)
+            if not taken:
+                current = Activity.objects.only("state", "waitlist_enabled").get(pk=activity.pk)
+                if current.state != Activity.State.PUBLISHED:
+                    raise RegistrationClosed()
+                if not (join_waitlist and current.waitlist_enabled):
+                    raise ActivityFull()
+                signup.status = Signup.Status.WAITING
+                Signup.objects.filter(pk=signup.pk).update(status=signup.status)
+            _notify(signup, signup.status)
+    except IntegrityError as exc:
+        # The only constraint the insert can break is one live registration per volunteer.
+        raise AlreadyRegistered() from exc
+    return signup
+
+
+def _free_places_and_promote(*, activity: Activity, seats: int) -> list[Signup]:
+    """Give back `seats` places of the locked `activity` and hand free places to the waiting
+    list in order (a volunteer whose family does not fit waits; the next one may fit)."""
+    activity.places_taken -= seats
+    promoted: list[Signup] = []
+    if activity.state == Activity.State.PUBLISHED and activity.end_date >= local_today():
+        now = timezone.now()
+        for waiting in (
+            Signup.objects.filter(activity=activity).waiting_in_line().select_related("volunteer")
+        ):
+            if activity.places_taken + waiting.seats > activity.places:
+                continue
+            waiting.status = (
+                Signup.Status.PENDING
+                if activity.screening == Activity.Screening.REVIEW
+                else Signup.Status.CONFIRMED
+            )
+            waiting.promoted_at = now
+            waiting.save(update_fields=["status", "promoted_at", "updated_at"])
+            activity.places_taken += waiting.seats
+            promoted.append(waiting)
+            _notify(waiting, "promoted")
+            if activity.places_taken >= activity.places:
+                break
+    Activity.objects.filter(pk=activity.pk).update(places_taken=activity.places_taken)
+    return promoted
+
+
+def signup_cancel(*, activity: Activity, volunteer: User) -> Signup:
+    """Cancel the volunteer's live registration up to the registration deadline (leaving the
+    waiting list is always possible); a held place goes to the first in line.
+    Locks the activity row, then the registration.
+    Raises SignupNotFound, CancellationClosed."""
+    with transaction.atomic(durable=True):
+        activity = lock_one(Activity, pk=activity.pk)
+        signup = (
+            Signup.objects.select_for_update()
+            .filter(activity=activity, volunteer=volunteer)
+            .live()
+            .first()
+        )
+        if signup is None:
+            raise SignupNotFound()
+        if signup.holds_place and local_today() > activity.registration_deadline:
+            raise CancellationClosed(
+                deadline=activity.registration_deadline.isoformat(),
+                contact=f"{activity.contact_name} {activity.contact_phone}",
+            )
+        held = signup.holds_place
+        signup.status = Signup.Status.CANCELLED
+        signup.cancelled_at = timezone.now()
+        signup.save(update_fields=["status", "cancelled_at", "updated_at"])
+        if held:
+            _free_places_and_promote(activity=activity, seats=signup.seats)
+    return signup
+
+
+def _decide(
+    *, signup: Signup, staff: User, allowed: tuple[str, ...], new_status: str, reason: str
+) -> Signup:
+    with transaction.atomic(durable=True):
+        activity = lock_one(Activity, pk=signup.activity_id)
+        signup = lock_one(Signup, pk=signup.pk)
+        if signup.status not in allowed:
+            raise SignupWrongState(status=signup.get_status_display())
+        held = signup.holds_place
+        signup.status = new_status
+        signup.reason = reason
+        signup.decided_by = staff
+        signup.decided_at = timezone.now()
+        signup.save(update_fields=["status", "reason", "decided_by", "decided_at", "updated_at"])
+        if held and not signup.holds_place:
+            _free_places_and_promote(activity=activity, seats=signup.seats)
+        audit_record(
+            actor=staff, verb=f"signup.{new_status}", target=signup, data={"reason": reason}
+        )
+        _notify(signup, new_status)
+    return signup
+
+
+def _reason_clean(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            fields={"reason": [_("Please give a reason; the volunteer will see it.")]}
+        )
+    if len(reason) > 500:
+        raise InvalidInput(fields={"reason": [_("At most %(max)s characters.") % {"max": 500}]})
+    return reason
+
+
+def signup_accept(*, signup: Signup, staff: User) -> Signup:
+    """Accept a registration awaiting review. Raises SignupWrongState."""
+    return _decide(
+        signup=signup,
+        staff=staff,
+        allowed=(Signup.Status.PENDING,),
+        new_status=Signup.Status.CONFIRMED,
+        reason="",
+    )
+
+
+def signup_reject(*, signup: Signup, staff: User, reason: str) -> Signup:
+    """Turn down a registration awaiting review or waiting for a place (reason required); a held
+    place goes to the waiting list. Raises InvalidInput, SignupWrongState."""
+    return _decide(
+        signup=signup,
+        staff=staff,
+        allowed=(Signup.Status.PENDING, Signup.Status.WAITING),
+        new_status=Signup.Status.REJECTED,
+        reason=_reason_clean(reason),
+    )
+
+
+def signup_remove(*, signup: Signup, staff: User, reason: str) -> Signup:
+    """Remove a confirmed registrant (reason required); the place goes to the waiting list.
+    Raises InvalidInput, SignupWrongState."""
+    return _decide(
+        signup=signup,
+        staff=staff,
+        allowed=(Signup.Status.CONFIRMED,),
+        new_status=Signup.Status.REMOVED,
+        reason=_reason_clean(reason),
+    )
+
+
+# -- notifications ---------------------------------------------------------------------------
+
+_EVENT_TITLES = {
+    "confirmed": _lazy("Registration confirmed"),
+    "pending": _lazy("Registration received, awaiting review"),
+    "waiting": _lazy("You are on the waiting list"),
+    "promoted": _lazy("A place is yours"),
+    "rejected": _lazy("Registration not accepted"),
+    "removed": _lazy("You were removed from an activity"),
+}
+# Events that also go out by SMS: the ones that change whether the volunteer should come.
+_SMS_EVENTS = {"promoted", "rejected", "removed", "activity_changed", "activity_cancelled"}
+
+
+def _when_where(activity: Activity) -> str:
+    days = (
+        activity.start_date.isoformat()
+        if activity.start_date == activity.end_date
+        else f"{activity.start_date.isoformat()} – {activity.end_date.isoformat()}"
+    )
+    place = _("Online") if activity.online else activity.address
+    return _("%(days)s, %(start)s–%(end)s, %(place)s. Contact: %(contact)s") % {
+        "days": days,
+        "start": activity.checkin_time.strftime("%H:%M"),
+        "end": activity.checkout_time.strftime("%H:%M"),
+        "place": place,
+        "contact": f"{activity.contact_name} {activity.contact_phone}",
+    }
+
+
+def signup_notify(*, signup: Signup, event: str) -> None:
+    """Tell the volunteer what happened to their registration: in-app; e-mail where verified;
+    SMS for the events that change whether they should come. Call inside the transaction."""
+    from django.urls import reverse
+
+    from threehours.notifications.services import notify
+
+    activity = signup.activity
+    lines = [f"《{activity.title}》", _when_where(activity)]
+    if event == "promoted":
+        lines.insert(1, _("A place became free and is now yours."))
+    if event in ("rejected", "removed") and signup.reason:
+        lines.append(_("Reason: %(reason)s") % {"reason": signup.reason})
+    notify(
+        user=signup.volunteer,
+        title=str(_EVENT_TITLES[event]),
+        body="\n".join(lines),
+        link=reverse("activities:detail", args=[activity.pk]),
+        sms=event in _SMS_EVENTS,
+    )
+
+
+def activity_registrants_notify(*, activity_id: int, event: str, changes: str = "") -> int:
+    """Tell every live registrant that the activity changed (`changes` describes what) or was
+    cancelled. Returns how many were told. Runs in a job after the activity's commit."""
+    from django.urls import reverse
+
+    from threehours.notifications.services import notify
+
+    activity = Activity.objects.filter(pk=activity_id).first()
+    if activity is None:
+        return 0
+    signups = list(Signup.objects.filter(activity=activity).live().select_related("volunteer"))
+    if event == "activity_cancelled":
+        title = _("Activity cancelled")
+        body = _("《%(title)s》 has been cancelled by the organiser. Reason: %(reason)s") % {
+            "title": activity.title,
+            "reason": activity.cancel_reason,
+        }
+    else:
+        title = _("Activity changed")
+        body = _("《%(title)s》 has changed: %(changes)s\nNow: %(when_where)s") % {
+            "title": activity.title,
+            "changes": changes,
+            "when_where": _when_where(activity),
+        }
+    link = reverse("activities:detail", args=[activity.pk])
+    with transaction.atomic():
+        for signup in signups:
+            notify(user=signup.volunteer, title=title, body=body, link=link, sms=True)
+    return len(signups)
+
+
+# -- reminders -------------------------------------------------------------------------------
+
+REMINDER_HOUR = 18  # local time, the evening before
+
+
+def reminders_send_due(*, now: dt.datetime | None = None) -> int:
+    """From 18:00 (Asia/Shanghai) on, remind every confirmed registrant of an activity that
+    starts tomorrow (time, place, contact). Once per registration and day: a Reminder row is
+    inserted first and only the job that inserted it sends. Skips cancelled registrations and
+    activities. Returns how many reminders were sent."""
+    from threehours.core.timeutil import local_tz
+
+    now = (now or timezone.now()).astimezone(local_tz())
+    if now.hour < REMINDER_HOUR:
+        return 0
+    tomorrow = now.date() + dt.timedelta(days=1)
+    due = (
+        Signup.objects.filter(
+            status=Signup.Status.CONFIRMED,
+            activity__state=Activity.State.PUBLISHED,
+            activity__start_date=tomorrow,
+        )
+        .exclude(reminders__day=tomorrow)
+        .select_related("activity", "volunteer")
+    )
+    sent = 0
+    for signup in due:
+        if _reminder_send(signup=signup, day=tomorrow):
+            sent += 1
+    return sent
+
+
+def _reminder_send(*, signup: Signup, day: dt.date) -> bool:
+    from django.urls import reverse
+
+    from threehours.notifications.services import notify
+
+    from .models import Reminder
+
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(signup=signup, day=day)
+            activity = signup.activity
+            notify(
+                user=signup.volunteer,
+                title=_("Reminder: %(title)s is tomorrow") % {"title": activity.title},
+                body=_when_where(activity),
+                link=reverse("activities:detail", args=[activity.pk]),
+                sms=True,
+            )
+    except IntegrityError:
+        return False  # another run sent it
+    return True

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from . import services
+
+
+@db_task(retries=3, retry_delay=60)
+def activity_registrants_notify_task(activity_id: int, event: str, changes: str = "") -> None:
+    services.activity_registrants_notify(activity_id=activity_id, event=event, changes=changes)
+
+
+# Every 15 minutes: from 18:00 local time on, reminders for tomorrow go out; registrations
+# made later in the evening are reminded at the next run.
+@db_periodic_task(crontab(minute="*/15"))
+def reminders_send_due_task() -> None:
+    services.reminders_send_due()

@@ -1,0 +1,150 @@
+"""Registration operations of API.md: each refusal code, and nothing written when refused."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from threehours.activities.models import Activity
+from threehours.orgs.tests.factories import applicant, approved_org
+from threehours.signups.models import Signup
+
+from .factories import published_activity, volunteers
+
+pytestmark = pytest.mark.django_db
+
+
+def _path(activity):
+    return f"activities/{activity.pk}/registrations"
+
+
+def _unchanged(activity, count):
+    activity.refresh_from_db()
+    return Signup.objects.count() == count and activity.places_taken == count
+
+
+def test_register_answers_201_with_the_status(api, org, volunteer):
+    activity = published_activity(org)
+    [question] = activity.questions.all()
+    response = api.as_user(volunteer).post(_path(activity), {"answers": {str(question.pk): "上海"}})
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "confirmed"
+    detail = api.get(f"activities/{activity.pk}").json()
+    assert detail["places_left"] == activity.places - 1
+
+
+def test_refusals_carry_the_api_codes_and_write_nothing(api, org, email_user, volunteer):
+    activity = published_activity(org, places=1, questions=[])
+    response = api.as_user(email_user).post(_path(activity), {})
+    assert (response.status_code, response.json()["code"]) == (400, "phone_not_bound")
+    client = api.as_user(volunteer)
+    assert client.post(_path(activity), {}).status_code == 201
+    response = client.post(_path(activity), {})
+    assert (response.status_code, response.json()["code"]) == (409, "already_registered")
+    other = api.as_user(volunteers(1)[0])
+    response = other.post(_path(activity), {})
+    assert (response.status_code, response.json()["code"]) == (409, "activity_full")
+    assert _unchanged(activity, 1)
+    later = activity.registration_deadline + dt.timedelta(days=1)
+    with time_machine.travel(dt.datetime.combine(later, dt.time(8)).astimezone(), tick=False):
+        response = other.post(_path(activity), {"join_waitlist": True})
+    assert (response.status_code, response.json()["code"]) == (409, "registration_closed")
+    assert _unchanged(activity, 1)
+    response = other.post(_path(activity), {"join_waitlist": True})
+    assert (response.status_code, response.json()["status"]) == (201, "waiting")
+
+
+def test_missing_required_answer_is_a_field_error(api, org, volunteer):
+    activity = published_activity(org)
+    [question] = activity.questions.all()
+    response = api.as_user(volunteer).post(_path(activity), {"answers": {}})
+    assert response.status_code == 400
+    assert f"answers.{question.pk}" in response.json()["fields"]
+    assert _unchanged(activity, 0)
+
+
+def test_anonymous_and_unknown_activity(api, org, volunteer):
+    activity = published_activity(org, questions=[])
+    assert api.post(_path(activity), {}).status_code == 401
+    draft = Activity.objects.create(
+        **{
+            f.name: getattr(activity, f.name)
+            for f in Activity._meta.concrete_fields
+            if f.name not in ("id",)
+        }
+        | {"state": "draft"}
+    )
+    response = api.as_user(volunteer).post(_path(draft), {})
+    assert response.status_code == 404
+
+
+def test_cancel_is_204_before_the_deadline_and_409_after(api, org, volunteer):
+    activity = published_activity(org, questions=[])
+    client = api.as_user(volunteer)
+    client.post(_path(activity), {})
+    later = activity.registration_deadline + dt.timedelta(days=1)
+    with time_machine.travel(dt.datetime.combine(later, dt.time(8)).astimezone(), tick=False):
+        response = client.delete(f"{_path(activity)}/me")
+    assert (response.status_code, response.json()["code"]) == (409, "cancellation_closed")
+    assert client.delete(f"{_path(activity)}/me").status_code == 204
+    assert client.delete(f"{_path(activity)}/me").status_code == 404
+    activity.refresh_from_db()
+    assert activity.places_taken == 0
+
+
+def test_my_registrations_are_grouped_by_phase(api, org, volunteer):
+    activity = published_activity(org, questions=[])
+    client = api.as_user(volunteer)
+    client.post(_path(activity), {})
+    body = client.get("me/registrations").json()
+    assert [r["activity"]["id"] for r in body["upcoming"]] == [activity.pk]
+    card = body["upcoming"][0]
+    assert card["can_cancel"] is True and card["status"] == "confirmed"
+    assert card["activity"]["contact_phone"] == activity.contact_phone
+    assert body["in_progress"] == [] and body["finished"] == []
+
+
+def test_staff_list_registrants_and_reject_with_a_reason(api, org, volunteer, operator):
+    activity = published_activity(org)
+    Activity.objects.filter(pk=activity.pk).update(screening="review")
+    [question] = activity.questions.all()
+    api.as_user(volunteer).post(_path(activity), {"answers": {str(question.pk): "上海"}})
+    staff = api.as_user(org.applicant)
+    body = staff.get(f"orgs/{org.pk}/activities/{activity.pk}/registrations").json()
+    [row] = body["items"]
+    assert row["status"] == "pending" and row["volunteer"]["phone"] == volunteer.phone
+    assert row["answers"] == [
+        {"question_id": question.pk, "question": "所在城市", "answer": "上海"}
+    ]
+    reject = f"orgs/{org.pk}/registrations/{row['id']}/reject"
+    response = staff.post(reject, {"reason": ""})
+    assert response.status_code == 400 and "reason" in response.json()["fields"]
+    assert staff.post(reject, {"reason": "名额留给本社区居民"}).json()["status"] == "rejected"
+    inbox = api.as_user(volunteer).get("me/messages").json()
+    assert "名额留给本社区居民" in str(inbox)
+    # another organisation sees nothing
+    other = approved_org(operator=operator, user=applicant("other@ngo.example.cn"))
+    stranger = api.as_user(other.applicant)
+    assert stranger.get(f"orgs/{org.pk}/activities/{activity.pk}/registrations").status_code == 404
+    assert (
+        stranger.get(f"orgs/{other.pk}/activities/{activity.pk}/registrations").status_code == 404
+    )
+    for verb in ("accept", "reject", "remove"):
+        path = f"orgs/{other.pk}/registrations/{row['id']}/{verb}"
+        assert stranger.post(path, {"reason": "x"} if verb != "accept" else None).status_code == 404
+
+
+def test_one_registration_costs_at_most_six_queries(api, org, volunteer):
+    """Token, activity, questions, insert, place update, inbox message. (The test's own
+    transaction turns the service's BEGIN/COMMIT into savepoints; they are not counted.)"""
+    activity = published_activity(org)
+    [question] = activity.questions.all()
+    client = api.as_user(volunteer)
+    client.get("me/registrations")  # the token's last-used time is written once
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(_path(activity), {"answers": {str(question.pk): "上海"}})
+    assert response.status_code == 201
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) <= 6, sql
