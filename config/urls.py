@@ -18,6 +18,7 @@ admin.site.login = lambda request, extra_context=None: redirect_to_login(
 urlpatterns = [
     path("", activity_views.home_view, name="home"),
     path("activities/", include("threehours.activities.urls")),
+    path("", include("threehours.signups.urls")),
     path("", include("threehours.accounts.urls")),
     path("", include("threehours.notifications.urls")),
     path("org/", include("threehours.orgs.urls")),

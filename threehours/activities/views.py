@@ -84,19 +84,12 @@ def activity_detail_view(request: HttpRequest, activity_id: int) -> HttpResponse
     if activity is None:
         raise Http404
     today = local_today()
-    if not request.user.is_authenticated:
-        blocked = "login"
-    elif not activity.registration_open_on(today):
-        blocked = "closed"
-    else:
-        blocked = "soon"
     return render(
         request,
         "activities/detail.html",
         {
             "activity": activity,
             "phase": activity.phase_on(today),
-            "blocked": blocked,
             "extra": list(activity.extra_attributes.all()),
             "share_url": request.build_absolute_uri(request.path),
         },

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from threehours.activities import console_views
 
@@ -7,6 +7,8 @@ from . import views
 app_name = "orgs"
 
 urlpatterns = [
+    # Registration pages first: the activity catch-all "<action>/" below would swallow them.
+    path("", include("threehours.signups.org_urls")),
     path("", views.console_home_view, name="home"),
     path("apply/", views.apply_view, name="apply"),
     path("regions/", views.region_options_view, name="regions"),

@@ -16,9 +16,18 @@ pytestmark = pytest.mark.django_db
 def _org_scoped_route_names() -> set[str]:
     """Every console URL that takes an org_id, read from the URLconf, so that a new page
     cannot be left out of the isolation test below."""
+    from django.urls import URLResolver
+
     from threehours.orgs.urls import urlpatterns
 
-    return {f"orgs:{p.name}" for p in urlpatterns if "org_id" in str(p.pattern)}
+    def walk(patterns):
+        for p in patterns:
+            if isinstance(p, URLResolver):  # an included module (e.g. registration pages)
+                yield from walk(p.url_patterns)
+            else:
+                yield p
+
+    return {f"orgs:{p.name}" for p in walk(urlpatterns) if "org_id" in str(p.pattern)}
 
 
 @pytest.fixture
@@ -42,9 +51,27 @@ def activity_b(two_orgs, attributes):
     return activity_services.activity_create(org=org_b, user=org_b.applicant, data=activity_data())
 
 
+def _signup_of(activity):
+    """A pending registration for organisation B's activity (written directly: the activity is
+    a draft, which the registration service would refuse)."""
+    from threehours.accounts.models import User
+    from threehours.signups.models import Signup
+
+    volunteer, _ = User.objects.get_or_create(phone="13600000001")
+    signup, _ = Signup.objects.get_or_create(
+        activity=activity, volunteer=volunteer, status="pending"
+    )
+    return signup
+
+
 def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
     b, act = org_b.pk, activity_b.pk
+    reg = _signup_of(activity_b).pk
     return [
+        ("get", f"/org/{b}/activities/{act}/registrants/"),
+        ("post", f"/org/{b}/registrations/{reg}/accept/"),
+        ("post", f"/org/{b}/registrations/{reg}/reject/"),
+        ("post", f"/org/{b}/registrations/{reg}/remove/"),
         ("get", f"/org/{b}/activities/"),
         ("get", f"/org/{b}/activities/new/"),
         ("post", f"/org/{b}/activities/new/"),
@@ -94,6 +121,7 @@ def test_pages_of_another_organisation_answer_404(two_orgs, who, outsider, activ
     assert org_b.invitations.filter(revoked_at__isnull=True).count() == 1
     activity_b.refresh_from_db()
     assert activity_b.state == "draft" and org_b.activities.count() == 1
+    assert _signup_of(activity_b).status == "pending"
 
 
 def test_api_operations_on_another_organisation_answer_404(two_orgs, api):

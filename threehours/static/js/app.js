@@ -22,6 +22,13 @@
     }, 1000);
   });
 
+  // Buttons that undo something ask first (cancelling a registration gives the place away).
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    var text = button && button.getAttribute("data-confirm");
+    if (text && !window.confirm(text)) { event.preventDefault(); }
+  });
+
   // "Near me": put the phone's position (WGS-84; the server converts) into the search form.
   document.querySelectorAll("[data-near-me]").forEach(function (button) {
     button.addEventListener("click", function () {

@@ -1,0 +1,84 @@
+"""Registration pages: the register box's states, registering and cancelling from the activity
+page, my activities, and the staff's registrant list."""
+
+import pytest
+from django.test import Client
+
+from threehours.activities.models import Activity
+from threehours.signups import services
+from threehours.signups.models import Signup
+
+from .factories import published_activity, volunteers
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user=None):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _page(client, activity):
+    return client.get(f"/activities/{activity.pk}/").content.decode()
+
+
+def test_the_register_box_says_why_one_cannot_register(org, volunteer, email_user):
+    activity = published_activity(org, places=1, questions=[])
+    assert "登录后报名" in _page(_client(), activity)
+    page = _page(_client(email_user), activity)
+    assert "未绑定手机号" in page and "/me/phone/?next=" in page
+    services.signup_create(activity=activity, volunteer=volunteers(1)[0])
+    assert "候补" in _page(_client(volunteer), activity)
+    Activity.objects.filter(pk=activity.pk).update(waitlist_enabled=False)
+    assert "名额已满" in _page(_client(volunteer), activity)
+
+
+def test_register_from_the_page_with_answers_then_cancel(org, volunteer):
+    activity = published_activity(org)
+    [question] = activity.questions.all()
+    client = _client(volunteer)
+    page = _page(client, activity)
+    assert question.text in page and f'name="answers.{question.pk}"' in page
+    response = client.post(f"/activities/{activity.pk}/register/", {})
+    assert response.status_code == 200 and "请回答此问题" in response.content.decode()
+    assert not Signup.objects.exists()
+    response = client.post(
+        f"/activities/{activity.pk}/register/", {f"answers.{question.pk}": "上海"}, follow=True
+    )
+    page = response.content.decode()
+    assert "你已报名" in page and "取消报名" in page
+    assert Signup.objects.get().answers == {str(question.pk): "上海"}
+    mine = client.get("/me/activities/").content.decode()
+    assert activity.title in mine and activity.contact_phone in mine
+    client.post(f"/activities/{activity.pk}/cancel/")
+    assert Signup.objects.get().status == "cancelled"
+    assert activity.title not in client.get("/me/activities/").content.decode()
+
+
+def test_register_requires_login_and_post(org):
+    activity = published_activity(org, questions=[])
+    response = _client().post(f"/activities/{activity.pk}/register/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert not Signup.objects.exists()
+
+
+def test_staff_see_registrants_and_reject_with_a_reason(org, volunteer):
+    activity = published_activity(org)
+    Activity.objects.filter(pk=activity.pk).update(screening="review")
+    activity.refresh_from_db()
+    [question] = activity.questions.all()
+    signup = services.signup_create(
+        activity=activity, volunteer=volunteer, answers={str(question.pk): "浦东"}
+    )
+    staff = _client(org.applicant)
+    page = staff.get(f"/org/{org.pk}/activities/{activity.pk}/registrants/").content.decode()
+    assert volunteer.phone in page and "浦东" in page and "待审核" in page
+    staff.post(f"/org/{org.pk}/registrations/{signup.pk}/reject/", {"reason": ""})
+    assert Signup.objects.get(pk=signup.pk).status == "pending"
+    staff.post(f"/org/{org.pk}/registrations/{signup.pk}/reject/", {"reason": "需要本社区居民"})
+    signup.refresh_from_db()
+    assert signup.status == "rejected" and signup.reason == "需要本社区居民"
+    inbox = _client(volunteer).get("/me/inbox/").content.decode()
+    assert "需要本社区居民" in inbox
