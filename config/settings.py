@@ -148,6 +148,8 @@ INSTALLED_APPS = [
     "threehours.orgs",
     "threehours.activities",
     "threehours.signups",
+    "threehours.attendance",
+    "threehours.hours",
     "threehours.api",
     "threehours.platform_admin",
 ]
@@ -298,6 +300,15 @@ SMS_DAILY_CAP_PER_IP = env_int("THREEHOURS_SMS_DAILY_CAP_PER_IP", 50, minimum=1)
 LOGIN_MAX_FAILURES = env_int("THREEHOURS_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("THREEHOURS_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
 EMAIL_VERIFY_MAX_AGE_SECONDS = 3 * 24 * 3600
+
+# Attendance (PRODUCT.md §4): the on-site QR token's lifetime, wrong 4-digit codes allowed per
+# volunteer and activity-day, the identity provider (dotted path or "none"), and how long a
+# pending credit after a forgotten check-out waits for confirmation.
+CHECKIN_QR_SECONDS = env_int("THREEHOURS_CHECKIN_QR_SECONDS", 30, minimum=10)
+CHECKIN_CODE_MAX_WRONG = env_int("THREEHOURS_CHECKIN_CODE_MAX_WRONG", 5, minimum=1)
+CHECKIN_GUESS_ALERT = env_int("THREEHOURS_CHECKIN_GUESS_ALERT", 20, minimum=2)
+IDENTITY_PROVIDER = env_str("THREEHOURS_IDENTITY_PROVIDER") or "none"
+PENDING_CREDIT_DAYS = env_int("THREEHOURS_PENDING_CREDIT_DAYS", 7, minimum=1)
 API_TOKEN_TTL_DAYS = env_int("THREEHOURS_API_TOKEN_TTL_DAYS", 30, minimum=1)
 
 # django-ratelimit: blocked requests become 429 through this view; counters live in the cache,

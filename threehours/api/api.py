@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from threehours.core.errors import DomainError
 
-from . import accounts, activities, notifications, orgs, signups
+from . import accounts, activities, attendance, notifications, orgs, signups
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ api.add_router("/", notifications.router)
 api.add_router("/", orgs.router)
 api.add_router("/", activities.router)
 api.add_router("/", signups.router)
+api.add_router("/", attendance.router)
 
 
 def error_response(

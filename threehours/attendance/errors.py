@@ -1,0 +1,96 @@
+from django.utils.translation import gettext_lazy as _
+
+from threehours.core.errors import DomainError, RateLimited
+
+
+class AttendanceError(DomainError):
+    pass
+
+
+class NotRegistered(AttendanceError):
+    code = "not_registered"
+    status = 409
+    default_message = _("You are not a confirmed registrant of this activity.")
+
+
+class OutsideWindow(AttendanceError):
+    code = "outside_window"
+    status = 409
+
+
+class AlreadyCheckedIn(AttendanceError):
+    code = "already_checked_in"
+    status = 409
+    default_message = _("You already checked in today at %(time)s.")
+
+
+class NotCheckedIn(AttendanceError):
+    code = "not_checked_in"
+    status = 409
+    default_message = _("You have not checked in today, so you cannot check out. Ask the staff.")
+
+
+class AlreadyCheckedOut(AttendanceError):
+    code = "already_checked_out"
+    status = 409
+    default_message = _("You already checked out today at %(time)s (%(hours)s h).")
+
+
+class OutsideRadius(AttendanceError):
+    code = "outside_radius"
+    status = 400
+    default_message = _(
+        "You are about %(distance)s m from the activity; check in within %(radius)s m of it."
+    )
+
+
+class PositionRequired(AttendanceError):
+    code = "position_required"
+    status = 400
+    default_message = _(
+        "We need your position to check you in at this activity. Allow location access and "
+        "try again, or ask the staff."
+    )
+
+
+class BadCode(AttendanceError):
+    code = "bad_code"
+    status = 400
+    default_message = _("That code is not right. Ask the staff for today's 4-digit code.")
+
+
+class ProofRequired(AttendanceError):
+    code = "proof_required"
+    status = 400
+    default_message = _("Scan the QR code shown on site, or enter the 4-digit code from the staff.")
+
+
+class QrExpired(AttendanceError):
+    code = "qr_expired"
+    status = 400
+    default_message = _(
+        "This QR code is no longer valid (it changes every few seconds, or is for another "
+        "activity or day). Scan the code on the screen again, or enter the 4-digit code."
+    )
+
+
+class IdentityFailed(AttendanceError):
+    code = "identity_failed"
+    status = 400
+    default_message = _("Identity check failed. Try again.")
+
+
+class IdentityGreenChannel(AttendanceError):
+    code = "identity_failed"
+    status = 400
+    default_message = _(
+        "Identity check failed twice. Use the green channel: ask the staff for the 4-digit "
+        "code and enter it."
+    )
+
+
+class TooManyWrongCodes(RateLimited):
+    code = "too_many_wrong_codes"
+    default_message = _(
+        "Too many wrong codes for this activity today. Ask the staff to check you in."
+    )

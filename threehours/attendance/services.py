@@ -1,0 +1,642 @@
+"""Check-in and check-out (PRODUCT.md §4, issue #6): the only code that writes Attendance, and
+the only caller of hours.services.ledger_append for attendance.
+
+Order of checks: registered → activity day and time window → proof of presence (rotating QR
+token or the 4-digit code, wrong codes limited) → identity (pluggable, green channel after two
+failures) → position within the radius (offline) → write. Every attempt, accepted or refused,
+is recorded as an Attempt; a refused one in its own transaction, after the refusal rolled back.
+One attendance per registration and day and one credit per attendance are database constraints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from threehours.accounts.models import User
+from threehours.activities.models import Activity
+from threehours.core.audit import audit_record
+from threehours.core.errors import DomainError, InvalidInput
+from threehours.core.geo import distance_m, wgs84_to_gcj02
+from threehours.core.timeutil import local_tz
+from threehours.hours import services as hours_services
+from threehours.hours.models import LedgerEntry, PendingCredit
+from threehours.signups.models import Signup
+
+from . import codes, rules
+from .errors import (
+    AlreadyCheckedIn,
+    AlreadyCheckedOut,
+    BadCode,
+    IdentityFailed,
+    IdentityGreenChannel,
+    NotCheckedIn,
+    NotRegistered,
+    OutsideRadius,
+    OutsideWindow,
+    PositionRequired,
+    ProofRequired,
+    QrExpired,
+    TooManyWrongCodes,
+)
+from .identity import GREEN_CHANNEL_AFTER, identity_provider
+from .models import Attempt, Attendance, GuessingAlert, Method, NoShow
+
+GUESS_WINDOW = dt.timedelta(minutes=10)
+
+
+@dataclass
+class Proof:
+    """What the volunteer's phone sends: a QR token or a code, the position, and (with an
+    identity provider) the identity evidence."""
+
+    qr_token: str = ""
+    code: str = ""
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+    coord: str = "wgs84"
+    accuracy_m: int | None = None
+    identity: str = ""
+    user_agent: str = ""
+
+
+@dataclass
+class _Log:
+    method: str = ""
+    distance: int | None = None
+
+
+def _local(now: dt.datetime | None) -> dt.datetime:
+    return (now or timezone.now()).astimezone(local_tz())
+
+
+def _confirmed_signup(activity: Activity, volunteer: User) -> Signup:
+    signup = Signup.objects.filter(
+        activity=activity, volunteer=volunteer, status=Signup.Status.CONFIRMED
+    ).first()
+    if signup is None:
+        raise NotRegistered()
+    return signup
+
+
+def _activity_day(activity: Activity, day: dt.date) -> None:
+    if not activity.start_date <= day <= activity.end_date:
+        raise OutsideWindow(
+            _("This activity takes place from %(start)s to %(end)s; today is not one of its days.")
+            % {"start": activity.start_date.isoformat(), "end": activity.end_date.isoformat()}
+        )
+
+
+def _wrong_codes(activity: Activity, volunteer: User, day: dt.date) -> int:
+    return Attempt.objects.filter(
+        activity=activity, volunteer=volunteer, day=day, result=BadCode.code
+    ).count()
+
+
+def _seconds_to_midnight(now: dt.datetime) -> int:
+    tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0), now.tzinfo)
+    return max(1, int((tomorrow - now).total_seconds()))
+
+
+def _presence(activity: Activity, volunteer: User, day: dt.date, proof: Proof, now, log: _Log):
+    """A valid QR token or the day's code. Raises QrExpired, ProofRequired, BadCode,
+    TooManyWrongCodes."""
+    if proof.qr_token and codes.qr_token_valid(proof.qr_token, activity_id=activity.pk, day=day):
+        log.method = Method.QR
+        return
+    if proof.code:
+        if _wrong_codes(activity, volunteer, day) >= settings.CHECKIN_CODE_MAX_WRONG:
+            raise TooManyWrongCodes(retry_after=_seconds_to_midnight(now))
+        if not hmac.compare_digest(proof.code.strip(), codes.day_code(activity.pk, day)):
+            raise BadCode()
+        log.method = Method.CODE
+        return
+    if proof.qr_token:
+        raise QrExpired()
+    raise ProofRequired()
+
+
+def _identity(activity: Activity, volunteer: User, day: dt.date, proof: Proof, log: _Log) -> None:
+    """With an identity provider: the evidence must pass, or — after two failures that day —
+    the code from staff opens the green channel. Raises IdentityFailed."""
+    provider = identity_provider()
+    if provider is None:
+        return
+    if proof.identity and provider.verify(volunteer, proof.identity):
+        return
+    failures = Attempt.objects.filter(
+        activity=activity, volunteer=volunteer, day=day, result=IdentityFailed.code
+    ).count()
+    if failures >= GREEN_CHANNEL_AFTER and log.method == Method.CODE:
+        log.method = Method.GREEN
+        return
+    if failures + 1 >= GREEN_CHANNEL_AFTER:
+        raise IdentityGreenChannel()
+    raise IdentityFailed()
+
+
+def _position(activity: Activity, proof: Proof, log: _Log) -> None:
+    """Offline activities: the position must be within the radius (WGS-84 from browsers is
+    converted to GCJ-02 first). Raises PositionRequired, OutsideRadius."""
+    if activity.online:
+        return
+    if proof.lat is None or proof.lng is None:
+        raise PositionRequired()
+    lat, lng = float(proof.lat), float(proof.lng)
+    if proof.coord == "wgs84":
+        lat, lng = wgs84_to_gcj02(lat, lng)
+    distance = distance_m(lat, lng, float(activity.lat), float(activity.lng))
+    log.distance = round(distance)
+    if distance > activity.checkin_radius_m:
+        raise OutsideRadius(distance=round(distance), radius=activity.checkin_radius_m)
+
+
+def _record(
+    activity: Activity,
+    volunteer: User,
+    day: dt.date,
+    action: str,
+    result: str,
+    proof: Proof | None,
+    log: _Log,
+    actor: User | None = None,
+) -> None:
+    Attempt.objects.create(
+        activity=activity,
+        volunteer=volunteer,
+        actor=actor,
+        day=day,
+        action=action,
+        method=log.method,
+        result=result,
+        lat=round(proof.lat, 6) if proof and proof.lat is not None else None,
+        lng=round(proof.lng, 6) if proof and proof.lng is not None else None,
+        coord=proof.coord if proof and proof.lat is not None else "",
+        accuracy_m=proof.accuracy_m if proof else None,
+        distance_m=log.distance,
+        user_agent=(proof.user_agent if proof else "")[:300],
+    )
+
+
+def _refused(activity, volunteer, day, action, exc: DomainError, proof, log, actor=None) -> None:
+    """Record a refused attempt (its own transaction: the refusal rolled the rest back) and
+    alert staff when wrong codes pile up on one activity-day."""
+    with transaction.atomic():
+        _record(activity, volunteer, day, action, exc.code, proof, log, actor)
+    if exc.code == BadCode.code:
+        _guessing_check(activity, day)
+
+
+def _guessing_check(activity: Activity, day: dt.date) -> None:
+    since = timezone.now() - GUESS_WINDOW
+    wrong = Attempt.objects.filter(
+        activity=activity, day=day, result=BadCode.code, created_at__gte=since
+    ).count()
+    if wrong < settings.CHECKIN_GUESS_ALERT:
+        return
+    from django.urls import reverse
+
+    from threehours.notifications.services import notify
+    from threehours.orgs.models import Membership
+
+    try:
+        with transaction.atomic():
+            GuessingAlert.objects.create(activity=activity, day=day)
+            for membership in Membership.objects.filter(
+                organisation_id=activity.organisation_id
+            ).select_related("user"):
+                notify(
+                    user=membership.user,
+                    title=_("Many wrong check-in codes"),
+                    body=_(
+                        "%(count)s wrong 4-digit codes for 《%(title)s》 in the last 10 minutes: "
+                        "someone may be guessing. Check who is checked in on the attendance board."
+                    )
+                    % {"count": wrong, "title": activity.title},
+                    link=reverse(
+                        "orgs:attendance-board",
+                        kwargs={"org_id": activity.organisation_id, "activity_id": activity.pk},
+                    ),
+                    sms=True,
+                )
+    except IntegrityError:
+        pass  # staff were already told about this day
+
+
+def attendance_check_in(
+    *,
+    activity: Activity,
+    volunteer: User,
+    proof: Proof | None = None,
+    staff: User | None = None,
+    now: dt.datetime | None = None,
+) -> Attendance:
+    """Check a confirmed registrant in for today. With `staff` (staff-assisted, method `staff`)
+    no proof or position is needed. Online activities: checking in completes the participation
+    and credits 0.1 h once per registration.
+
+    Raises NotRegistered, OutsideWindow, QrExpired, ProofRequired, BadCode, TooManyWrongCodes
+    (429), IdentityFailed, PositionRequired, OutsideRadius, AlreadyCheckedIn."""
+    now = _local(now)
+    day, log = now.date(), _Log(method=Method.STAFF if staff else "")
+    try:
+        signup = _confirmed_signup(activity, volunteer)
+        _activity_day(activity, day)
+        if not rules.checkin_open(now, day, activity.checkin_time, activity.checkout_time):
+            raise OutsideWindow(
+                _("Check-in is open on %(day)s until %(end)s.")
+                % {"day": day.isoformat(), "end": activity.checkout_time.strftime("%H:%M")}
+            )
+        if staff is None:
+            _presence(activity, volunteer, day, proof or Proof(), now, log)
+            _identity(activity, volunteer, day, proof or Proof(), log)
+            _position(activity, proof or Proof(), log)
+        with transaction.atomic(durable=staff is None):
+            attendance = Attendance.objects.create(
+                signup=signup,
+                activity=activity,
+                volunteer=volunteer,
+                day=day,
+                checked_in_at=now,
+                checkin_method=log.method,
+            )
+            if activity.online:
+                _online_complete(signup, attendance)
+            _record(activity, volunteer, day, "checkin", "ok", proof, log, staff)
+            if staff is not None:
+                audit_record(actor=staff, verb="attendance.staff_checkin", target=attendance)
+        return attendance
+    except IntegrityError:
+        first = Attendance.objects.get(signup__activity=activity, volunteer=volunteer, day=day)
+        exc: DomainError = AlreadyCheckedIn(
+            time=first.checked_in_at.astimezone(local_tz()).strftime("%H:%M")
+        )
+        _refused(activity, volunteer, day, "checkin", exc, proof, log, staff)
+        raise exc from None
+    except DomainError as exc:
+        _refused(activity, volunteer, day, "checkin", exc, proof, log, staff)
+        raise
+
+
+def _online_complete(signup: Signup, attendance: Attendance) -> None:
+    """Online activities: 0.1 h participation credit, once per registration (not per day)."""
+    attendance.checked_out_at = attendance.checked_in_at
+    attendance.checkout_method = attendance.checkin_method
+    if LedgerEntry.objects.filter(attendance__signup=signup, entry_type="credit").exists():
+        attendance.hours = Decimal("0.0")
+    else:
+        attendance.hours = signup.activity.max_hours_per_day
+        hours_services.ledger_append(
+            volunteer=signup.volunteer,
+            activity=signup.activity,
+            day=attendance.day,
+            hours=attendance.hours,
+            entry_type=LedgerEntry.EntryType.CREDIT,
+            attendance=attendance,
+        )
+    attendance.save(update_fields=["checked_out_at", "checkout_method", "hours", "updated_at"])
+
+
+def _window(activity: Activity, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return rules.window_bounds(day, activity.checkin_time, activity.checkout_time, local_tz())
+
+
+def attendance_check_out(
+    *,
+    activity: Activity,
+    volunteer: User,
+    proof: Proof | None = None,
+    staff: User | None = None,
+    now: dt.datetime | None = None,
+) -> Attendance:
+    """Check out for today and credit the overlap of [check-in, check-out] with the day's
+    window (0.1 h half up, at most the daily maximum). Locks the attendance row, so a check-out
+    sent from several clients at once credits once.
+
+    Raises NotRegistered, OutsideWindow, proof/identity/position errors as check-in,
+    NotCheckedIn, AlreadyCheckedOut."""
+    now = _local(now)
+    day, log = now.date(), _Log(method=Method.STAFF if staff else "")
+    try:
+        signup = _confirmed_signup(activity, volunteer)
+        _activity_day(activity, day)
+        if not rules.checkout_open(now, day, activity.checkin_time):
+            raise OutsideWindow(
+                _("Check-out is open on %(day)s from %(start)s until 24:00.")
+                % {"day": day.isoformat(), "start": activity.checkin_time.strftime("%H:%M")}
+            )
+        if staff is None:
+            _presence(activity, volunteer, day, proof or Proof(), now, log)
+            _identity(activity, volunteer, day, proof or Proof(), log)
+            _position(activity, proof or Proof(), log)
+        with transaction.atomic(durable=staff is None):
+            attendance = (
+                Attendance.objects.select_for_update().filter(signup=signup, day=day).first()
+            )
+            if attendance is None:
+                raise NotCheckedIn()
+            if attendance.checked_out_at is not None:
+                raise AlreadyCheckedOut(
+                    time=attendance.checked_out_at.astimezone(local_tz()).strftime("%H:%M"),
+                    hours=attendance.hours,
+                )
+            hours = rules.credited_hours(
+                attendance.checked_in_at, now, _window(activity, day), activity.max_hours_per_day
+            )
+            attendance.checked_out_at = now
+            attendance.checkout_method = log.method
+            attendance.hours = hours
+            attendance.save(
+                update_fields=["checked_out_at", "checkout_method", "hours", "updated_at"]
+            )
+            if hours > 0:
+                hours_services.ledger_append(
+                    volunteer=volunteer,
+                    activity=activity,
+                    day=day,
+                    hours=hours,
+                    entry_type=LedgerEntry.EntryType.CREDIT,
+                    attendance=attendance,
+                )
+            _record(activity, volunteer, day, "checkout", "ok", proof, log, staff)
+            if staff is not None:
+                audit_record(actor=staff, verb="attendance.staff_checkout", target=attendance)
+        return attendance
+    except DomainError as exc:
+        _refused(activity, volunteer, day, "checkout", exc, proof, log, staff)
+        raise
+
+
+def attendance_staff_check(
+    *, signup: Signup, staff: User, action: str, now: dt.datetime | None = None
+) -> Attendance:
+    """Staff check a volunteer without a phone in or out (method `staff`, audited); the time
+    rules still apply."""
+    service = attendance_check_in if action == "checkin" else attendance_check_out
+    with transaction.atomic(durable=True):
+        return service(activity=signup.activity, volunteer=signup.volunteer, staff=staff, now=now)
+
+
+def _aware(day: dt.date, value: dt.time | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(local_tz())
+    return dt.datetime.combine(day, value, tzinfo=local_tz())
+
+
+def attendance_correct(
+    *,
+    signup: Signup,
+    day: dt.date,
+    checkin_at: dt.time | dt.datetime,
+    checkout_at: dt.time | dt.datetime,
+    staff: User,
+    reason: str,
+    today: dt.date | None = None,
+) -> Attendance:
+    """A coordinator sets a day's times (phone died, forgot to check out). The difference to
+    what the ledger already holds for that day becomes a correction entry with the reason;
+    nothing is deleted. The volunteer is notified. Raises InvalidInput."""
+    activity = signup.activity
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = [_("Please give a reason; the volunteer will see it.")]
+    today = today or _local(None).date()
+    if not activity.start_date <= day <= activity.end_date or day > today:
+        errors["day"] = [_("Choose a day of the activity that has begun.")]
+    start, end = _aware(day, checkin_at), _aware(day, checkout_at)
+    if start.date() != day or end.date() != day or end < start:
+        errors["checkout_at"] = [_("Check-out must be after check-in, on the same day.")]
+    if signup.status != Signup.Status.CONFIRMED:
+        errors["registration"] = [_("Only confirmed registrants have attendance.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    new_hours = rules.credited_hours(start, end, _window(activity, day), activity.max_hours_per_day)
+    if activity.online:
+        new_hours = min(new_hours, activity.max_hours_per_day)
+    with transaction.atomic(durable=True):
+        attendance = Attendance.objects.select_for_update().filter(signup=signup, day=day).first()
+        if attendance is None:
+            attendance = Attendance.objects.create(
+                signup=signup,
+                activity=activity,
+                volunteer=signup.volunteer,
+                day=day,
+                checked_in_at=start,
+                checkin_method=Method.STAFF,
+            )
+        held = hours_services.hours_credited_for(attendance)
+        attendance.checked_in_at, attendance.checked_out_at = start, end
+        attendance.checkout_method = attendance.checkout_method or Method.STAFF
+        attendance.hours = new_hours
+        attendance.save()
+        delta = new_hours - held
+        if delta:
+            hours_services.ledger_append(
+                volunteer=signup.volunteer,
+                activity=activity,
+                day=day,
+                hours=delta,
+                entry_type=LedgerEntry.EntryType.CORRECTION,
+                attendance=attendance,
+                actor=staff,
+                reason=reason,
+            )
+        PendingCredit.objects.filter(
+            attendance=attendance,
+            state__in=[PendingCredit.State.OPEN, PendingCredit.State.DISPUTED],
+        ).update(state=PendingCredit.State.SUPERSEDED)
+        audit_record(
+            actor=staff,
+            verb="attendance.corrected",
+            target=attendance,
+            data={"reason": reason, "hours": str(new_hours), "delta": str(delta)},
+        )
+        _notify_volunteer(
+            signup.volunteer,
+            _("Your hours were corrected"),
+            _("《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: %(reason)s")
+            % {
+                "title": activity.title,
+                "day": day.isoformat(),
+                "start": start.strftime("%H:%M"),
+                "end": end.strftime("%H:%M"),
+                "hours": new_hours,
+                "reason": reason,
+            },
+        )
+    return attendance
+
+
+def _notify_volunteer(user: User, title: str, body: str) -> None:
+    from django.urls import reverse
+
+    from threehours.notifications.services import notify
+
+    notify(user=user, title=title, body=body, link=reverse("hours:mine"), sms=False)
+
+
+def no_show_mark(
+    *, signup: Signup, day: dt.date, staff: User, today: dt.date | None = None
+) -> NoShow:
+    """Mark a confirmed registrant absent on a past activity day on which they never checked
+    in. Raises InvalidInput."""
+    today = today or _local(None).date()
+    activity = signup.activity
+    if not activity.start_date <= day <= activity.end_date or day >= today:
+        raise InvalidInput(fields={"day": [_("No-shows are marked after the activity day.")]})
+    if signup.status != Signup.Status.CONFIRMED:
+        raise InvalidInput(
+            fields={"registration": [_("Only confirmed registrants can be absent.")]}
+        )
+    if Attendance.objects.filter(signup=signup, day=day).exists():
+        raise InvalidInput(fields={"day": [_("This volunteer checked in that day.")]})
+    with transaction.atomic(durable=True):
+        no_show, _created = NoShow.objects.get_or_create(
+            signup=signup, day=day, defaults={"marked_by": staff}
+        )
+        audit_record(actor=staff, verb="attendance.no_show", target=no_show)
+    return no_show
+
+
+# -- forgotten check-out ---------------------------------------------------------------------
+
+
+def pending_credits_create_due(*, now: dt.datetime | None = None) -> int:
+    """After an activity day has ended (midnight), every offline attendance without check-out
+    gets a pending credit: its check-in time to the end of the day's window. The volunteer is
+    asked to confirm. Returns how many were created."""
+    now = _local(now)
+    created = 0
+    due = (
+        Attendance.objects.filter(
+            checked_out_at__isnull=True, day__lt=now.date(), pending_credit__isnull=True
+        )
+        .select_related("activity", "volunteer")
+        .order_by("pk")
+    )
+    for attendance in due:
+        activity = attendance.activity
+        hours = rules.credited_hours(
+            attendance.checked_in_at,
+            _window(activity, attendance.day)[1],
+            _window(activity, attendance.day),
+            activity.max_hours_per_day,
+        )
+        if hours <= 0:
+            continue
+        try:
+            with transaction.atomic():
+                PendingCredit.objects.create(
+                    attendance=attendance,
+                    hours=hours,
+                    expires_at=now + dt.timedelta(days=settings.PENDING_CREDIT_DAYS),
+                )
+                _notify_volunteer(
+                    attendance.volunteer,
+                    _("You forgot to check out"),
+                    _(
+                        "《%(title)s》 %(day)s: we propose %(hours)s h (from your check-in to the "
+                        "end of the day's time). Confirm or dispute it under My hours; a "
+                        "coordinator co-signs it."
+                    )
+                    % {"title": activity.title, "day": attendance.day.isoformat(), "hours": hours},
+                )
+        except IntegrityError:
+            continue  # another run created it
+        created += 1
+    return created
+
+
+def _credit_pending(pending: PendingCredit) -> None:
+    attendance = pending.attendance
+    activity = attendance.activity
+    attendance.checked_out_at = _window(activity, attendance.day)[1]
+    attendance.checkout_method = Method.STAFF
+    attendance.hours = pending.hours
+    attendance.save(update_fields=["checked_out_at", "checkout_method", "hours", "updated_at"])
+    hours_services.ledger_append(
+        volunteer=attendance.volunteer,
+        activity=activity,
+        day=attendance.day,
+        hours=pending.hours,
+        entry_type=LedgerEntry.EntryType.CREDIT,
+        attendance=attendance,
+        actor=pending.cosigned_by,
+        reason=_("Forgotten check-out, confirmed by the volunteer and co-signed by staff."),
+    )
+    pending.state = PendingCredit.State.CREDITED
+
+
+def pending_credit_respond(
+    *, pending: PendingCredit, volunteer: User, agree: bool, note: str = ""
+) -> PendingCredit:
+    """The volunteer confirms (one tap) or disputes the proposed hours. Credited at once when a
+    coordinator has already co-signed. Raises InvalidInput when it is not theirs or not open."""
+    with transaction.atomic(durable=True):
+        pending = (
+            PendingCredit.objects.select_for_update()
+            .select_related("attendance__activity", "attendance__volunteer")
+            .get(pk=pending.pk)
+        )
+        if (
+            pending.attendance.volunteer_id != volunteer.pk
+            or pending.state != PendingCredit.State.OPEN
+        ):
+            raise InvalidInput(fields={"pending": [_("This proposal is no longer open.")]})
+        pending.volunteer_note = (note or "")[:300]
+        if not agree:
+            pending.state = PendingCredit.State.DISPUTED
+        else:
+            pending.volunteer_confirmed_at = timezone.now()
+            if pending.cosigned_at is not None:
+                _credit_pending(pending)
+        pending.save()
+    return pending
+
+
+def pending_credit_cosign(
+    *, pending: PendingCredit, staff: User, approve: bool = True
+) -> PendingCredit:
+    """A coordinator co-signs (or refuses) a pending credit of their organisation. Credited at
+    once when the volunteer has confirmed. Raises InvalidInput when not open."""
+    with transaction.atomic(durable=True):
+        pending = (
+            PendingCredit.objects.select_for_update()
+            .select_related("attendance__activity", "attendance__volunteer")
+            .get(pk=pending.pk)
+        )
+        if pending.state != PendingCredit.State.OPEN or pending.cosigned_at is not None:
+            raise InvalidInput(fields={"pending": [_("This proposal is no longer open.")]})
+        if not approve:
+            pending.state = PendingCredit.State.REFUSED
+        else:
+            pending.cosigned_by, pending.cosigned_at = staff, timezone.now()
+            if pending.volunteer_confirmed_at is not None:
+                _credit_pending(pending)
+        pending.save()
+        audit_record(actor=staff, verb=f"pending_credit.{pending.state}", target=pending)
+    return pending
+
+
+def pending_credits_expire(*, now: dt.datetime | None = None) -> int:
+    """Open proposals past their expiry are closed uncredited."""
+    now = now or timezone.now()
+    return PendingCredit.objects.filter(state=PendingCredit.State.OPEN, expires_at__lt=now).update(
+        state=PendingCredit.State.EXPIRED
+    )
+
+
+def time_parse(raw: str, *, field: str) -> dt.time:
+    """ "HH:MM" from a form or the API. Raises InvalidInput naming the field."""
+    try:
+        return dt.time.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise InvalidInput(fields={field: [_("Enter a time like 13:30.")]}) from None

@@ -1,0 +1,112 @@
+"""Attendance and hours operations of API.md."""
+
+import datetime as dt
+from decimal import Decimal
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from threehours.attendance import codes
+from threehours.core.timeutil import local_tz
+from threehours.orgs.tests.factories import applicant, approved_org
+from threehours.signups import services as signup_services
+from threehours.signups.tests.factories import published_activity
+
+pytestmark = pytest.mark.django_db
+
+HERE = {"lat": 31.188, "lng": 121.437, "coord": "gcj02"}
+
+
+@pytest.fixture
+def activity(org, volunteer):
+    activity = published_activity(org, questions=[])
+    signup_services.signup_create(activity=activity, volunteer=volunteer)
+    return activity
+
+
+def _at(activity, hh, mm=0):
+    return dt.datetime.combine(activity.start_date, dt.time(hh, mm), tzinfo=local_tz())
+
+
+def test_check_in_and_out_and_read_my_hours(api, activity, volunteer):
+    client = api.as_user(volunteer)
+    code = codes.day_code(activity.pk, activity.start_date)
+    with time_machine.travel(_at(activity, 13, 2), tick=False):
+        response = client.post(f"activities/{activity.pk}/checkin", {"code": code, **HERE})
+    assert response.status_code == 200, response.json()
+    assert response.json()["day"] == activity.start_date.isoformat()
+    with time_machine.travel(_at(activity, 13, 59), tick=False):
+        response = client.post(f"activities/{activity.pk}/checkout", {"code": code, **HERE})
+    assert response.status_code == 200 and response.json()["hours"] == "1.0"
+    body = client.get("me/hours").json()
+    assert body["total_hours"] == "1.0" and body["service_hours"] == "1.0"
+    [entry] = body["entries"]
+    assert (entry["activity_id"], entry["kind"], entry["hours"]) == (activity.pk, "service", "1.0")
+
+
+def test_refusals_carry_the_api_codes(api, activity, volunteer, outsider):
+    code = codes.day_code(activity.pk, activity.start_date)
+    with time_machine.travel(_at(activity, 13), tick=False):
+        response = api.as_user(outsider).post(
+            f"activities/{activity.pk}/checkin", {"code": code, **HERE}
+        )
+        assert (response.status_code, response.json()["code"]) == (409, "not_registered")
+        client = api.as_user(volunteer)
+        far = {**HERE, "lat": 31.2}
+        response = client.post(f"activities/{activity.pk}/checkin", {"code": code, **far})
+        assert (response.status_code, response.json()["code"]) == (400, "outside_radius")
+        for _ in range(5):
+            response = client.post(f"activities/{activity.pk}/checkin", {"code": "x", **HERE})
+            assert (response.status_code, response.json()["code"]) == (400, "bad_code")
+        response = client.post(f"activities/{activity.pk}/checkin", {"code": code, **HERE})
+        assert response.status_code == 429 and int(response["Retry-After"]) > 0
+        response = client.post(f"activities/{activity.pk}/checkout", {"code": code, **HERE})
+    assert response.status_code == 429  # the code limit covers check-out too
+    with time_machine.travel(_at(activity, 14, 1), tick=False):
+        response = client.post(f"activities/{activity.pk}/checkin", {**HERE})
+    assert (response.status_code, response.json()["code"]) == (409, "outside_window")
+
+
+def test_staff_get_the_code_and_a_fresh_qr_url(api, activity, org, operator):
+    with time_machine.travel(_at(activity, 12), tick=False):
+        body = (
+            api.as_user(org.applicant)
+            .get(f"orgs/{org.pk}/activities/{activity.pk}/checkin-code")
+            .json()
+        )
+        assert body["code"] == codes.day_code(activity.pk, activity.start_date)
+        token = parse_qs(urlparse(body["qr_url"]).query)["t"][0]
+        assert codes.qr_token_valid(token, activity_id=activity.pk, day=activity.start_date)
+    other = approved_org(operator=operator, user=applicant("other@ngo.example.cn"))
+    stranger = api.as_user(other.applicant)
+    assert stranger.get(f"orgs/{org.pk}/activities/{activity.pk}/checkin-code").status_code == 404
+    assert stranger.get(f"orgs/{other.pk}/activities/{activity.pk}/checkin-code").status_code == 404
+
+
+def test_staff_correction_needs_a_reason(api, activity, org, volunteer):
+    signup = volunteer.signups.get()
+    staff = api.as_user(org.applicant)
+    path = f"orgs/{org.pk}/registrations/{signup.pk}/attendance"
+    body = {"day": activity.start_date.isoformat(), "checkin_at": "13:00", "checkout_at": "14:00"}
+    with time_machine.travel(_at(activity, 20), tick=False):
+        response = staff.post(path, {**body, "reason": ""})
+        assert response.status_code == 400 and "reason" in response.json()["fields"]
+        response = staff.post(path, {**body, "reason": "手机没电"})
+    assert response.status_code == 200 and response.json()["hours"] == "1.0"
+    assert api.as_user(volunteer).get("me/hours").json()["service_hours"] == "1.0"
+
+
+def test_one_qr_check_in_costs_at_most_six_queries(api, activity, volunteer):
+    client = api.as_user(volunteer)
+    client.get("me/hours")  # the token's last-used time is written once
+    with time_machine.travel(_at(activity, 13), tick=False):
+        token, _ = codes.qr_token_make(activity.pk, activity.start_date)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(f"activities/{activity.pk}/checkin", {"qr_token": token, **HERE})
+    assert response.status_code == 200, response.json()
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) <= 6, sql
+    assert Decimal(client.get("me/hours").json()["total_hours"]) == 0  # no hours before check-out

@@ -1,0 +1,50 @@
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from threehours.attendance import rules
+
+TZ = ZoneInfo("Asia/Shanghai")
+DAY = dt.date(2026, 12, 5)
+WINDOW = rules.window_bounds(DAY, dt.time(13, 0), dt.time(14, 0), TZ)
+
+
+def _at(h, m):
+    return dt.datetime.combine(DAY, dt.time(h, m), tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("checkin", "checkout", "hours"),
+    [
+        ((13, 2), (13, 59), "1.0"),  # 57 min = 0.95 h → 1.0 half up
+        ((13, 10), (13, 40), "0.5"),
+        ((12, 0), (15, 30), "1.0"),  # in early, out late: at most the window
+        ((13, 0), (13, 2), "0.0"),  # 0.033 h
+        ((13, 0), (13, 3), "0.1"),  # 0.05 h → 0.1 half up
+        ((14, 30), (15, 0), "0.0"),  # after the window
+    ],
+)
+def test_credited_hours_are_the_overlap_rounded_half_up(checkin, checkout, hours):
+    got = rules.credited_hours(_at(*checkin), _at(*checkout), WINDOW, Decimal("1.0"))
+    assert got == Decimal(hours)
+
+
+def test_credited_hours_never_exceed_the_daily_maximum():
+    window = rules.window_bounds(DAY, dt.time(11, 0), dt.time(12, 15), TZ)
+    assert rules.credited_hours(_at(10, 0), _at(13, 0), window, Decimal("1.3")) == Decimal("1.3")
+    assert rules.credited_hours(_at(10, 0), _at(13, 0), window, Decimal("1.0")) == Decimal("1.0")
+
+
+def test_checkin_is_open_until_the_days_checkout_time():
+    assert rules.checkin_open(_at(0, 0), DAY, dt.time(13), dt.time(14))
+    assert rules.checkin_open(_at(14, 0), DAY, dt.time(13), dt.time(14))
+    assert not rules.checkin_open(_at(14, 1), DAY, dt.time(13), dt.time(14))
+    assert not rules.checkin_open(_at(13, 0), DAY + dt.timedelta(days=1), dt.time(13), dt.time(14))
+
+
+def test_checkout_is_open_from_the_checkin_time_to_midnight():
+    assert not rules.checkout_open(_at(12, 59), DAY, dt.time(13))
+    assert rules.checkout_open(_at(13, 0), DAY, dt.time(13))
+    assert rules.checkout_open(_at(23, 59), DAY, dt.time(13))

@@ -1,0 +1,111 @@
+"""The service-hours ledger (PRODUCT.md §4, issue #6 §4): the only code that writes
+LedgerEntry and HoursSummary. Every entry and the summary move in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+
+from threehours.accounts.models import User
+from threehours.activities.models import Activity
+
+from .models import HoursSummary, Kind, LedgerEntry
+
+
+def kind_of(activity: Activity) -> str:
+    """Offline attended service counts as volunteer service time; online activities earn
+    participation credit."""
+    return Kind.ONLINE if activity.online else Kind.SERVICE
+
+
+def ledger_append(
+    *,
+    volunteer: User,
+    activity: Activity,
+    day,
+    hours: Decimal,
+    entry_type: str,
+    attendance=None,
+    actor: User | None = None,
+    reason: str = "",
+) -> LedgerEntry:
+    """Append one entry and move the volunteer's summary by the same amount. Call inside the
+    caller's transaction. The unique constraint refuses a second credit for one attendance
+    (IntegrityError, which the caller turns into its own refusal)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_append() must run inside transaction.atomic()")
+    kind = kind_of(activity)
+    entry = LedgerEntry.objects.create(
+        volunteer=volunteer,
+        activity=activity,
+        organisation_id=activity.organisation_id,
+        day=day,
+        hours=hours,
+        kind=kind,
+        entry_type=entry_type,
+        attendance=attendance,
+        actor=actor,
+        reason=reason,
+    )
+    field = "service_hours" if kind == Kind.SERVICE else "online_hours"
+    if not HoursSummary.objects.filter(volunteer=volunteer).update(**{field: F(field) + hours}):
+        try:
+            with transaction.atomic():  # a savepoint: two first credits may race
+                HoursSummary.objects.create(volunteer=volunteer, **{field: hours})
+        except IntegrityError:
+            HoursSummary.objects.filter(volunteer=volunteer).update(**{field: F(field) + hours})
+    return entry
+
+
+def hours_credited_for(attendance) -> Decimal:
+    """What the ledger holds for one attendance (its credit plus corrections)."""
+    total = LedgerEntry.objects.filter(attendance=attendance).aggregate(s=Sum("hours"))["s"]
+    return total or Decimal("0.0")
+
+
+@dataclass
+class Totals:
+    service_hours: Decimal
+    online_hours: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.service_hours + self.online_hours
+
+
+def hours_totals(*, volunteer: User) -> Totals:
+    """The volunteer's totals: one indexed row."""
+    row = HoursSummary.objects.filter(volunteer=volunteer).first()
+    if row is None:
+        return Totals(Decimal("0.0"), Decimal("0.0"))
+    return Totals(row.service_hours, row.online_hours)
+
+
+@dataclass
+class Difference:
+    volunteer_id: int
+    kind: str
+    summary: Decimal
+    ledger: Decimal
+
+
+def ledger_verify() -> list[Difference]:
+    """Recompute every volunteer's totals from the entries and list where the summary row
+    disagrees (a missing row counts as zero)."""
+    sums: dict[tuple[int, str], Decimal] = {}
+    for row in LedgerEntry.objects.values("volunteer_id", "kind").annotate(s=Sum("hours")):
+        sums[(row["volunteer_id"], row["kind"])] = row["s"] or Decimal("0.0")
+    summaries = {s.volunteer_id: s for s in HoursSummary.objects.all()}
+    differences = []
+    volunteers = {v for v, _k in sums} | set(summaries)
+    for volunteer_id in sorted(volunteers):
+        summary = summaries.get(volunteer_id)
+        for kind, field in ((Kind.SERVICE, "service_hours"), (Kind.ONLINE, "online_hours")):
+            kept = getattr(summary, field) if summary else Decimal("0.0")
+            ledger = sums.get((volunteer_id, kind), Decimal("0.0"))
+            if kept != ledger:
+                differences.append(Difference(volunteer_id, kind, kept, ledger))
+    return differences
