@@ -5,12 +5,14 @@ code and poster, publish, copy and cancel. Every page loads the organisation thr
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from threehours.core.errors import DomainError, InvalidInput
+from threehours.core.images import InvalidImage
+from threehours.core.ratelimit import ratelimit_check
 from threehours.core.timeutil import local_today
 from threehours.orgs.models import Organisation
 from threehours.orgs.views import _context, with_org
@@ -87,6 +89,28 @@ def activity_create_view(request: HttpRequest, org: Organisation) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def activity_edit_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
     return _save(request, org, _activity_or_404(org, activity_id))
+
+
+IMAGE_UPLOAD_RATE = "60/h"  # per user: a description holds a handful of pictures
+
+
+@with_org()
+@require_POST
+def activity_image_upload_view(request: HttpRequest, org: Organisation) -> HttpResponse:
+    """The description editor's image button: store one image (field `image`) and answer
+    `{"url"}`; a refused upload answers `{"code", "message"}` with 400 (429 when too many)."""
+    try:
+        ratelimit_check(request, group="web.activity_image", rate=IMAGE_UPLOAD_RATE, key="user")
+        upload = request.FILES.get("image")
+        if upload is None:
+            raise InvalidImage(_("Choose an image file."))
+        url = services.activity_image_store(org=org, user=request.user, upload=upload)
+    except DomainError as exc:
+        response = JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
+        if exc.retry_after:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    return JsonResponse({"url": url})
 
 
 @with_org()

@@ -24,3 +24,13 @@ class ActivityWrongState(ActivityError):
     code = "wrong_state"
     status = 409
     default_message = _("This cannot be done while the activity is %(state)s.")
+
+
+class PaymentQrImage(ActivityError):
+    """PRODUCT.md §2: fees are collected on site; payment QR codes may not be on the platform."""
+
+    code = "payment_qr"
+    default_message = _(
+        "The image contains a payment QR code. Activities on the platform cannot take "
+        "payments; if there is a fee, explain in “How to pay” how volunteers pay on site."
+    )

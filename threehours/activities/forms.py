@@ -19,7 +19,12 @@ def _choices(options) -> list[tuple[str, str]]:
 class ActivityForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=60, required=False)
     description_html = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Description"),
+        required=False,
+        help_text=_(
+            "Images are uploaded to the platform (at most 5 MB each); no payment QR codes."
+        ),
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     start_date = forms.CharField(
         label=_("First day"), required=False, widget=forms.DateInput(attrs={"type": "date"})

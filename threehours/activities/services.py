@@ -10,28 +10,35 @@ a published offline activity having a place):
 - at least 1 place and at most the organisation's limit (default 100);
 - free, or a positive fee with a note on how to pay; requirements at most 20 characters;
 - type, form and field required; further attributes only from the lists; at most 5 questions;
-- descriptions are sanitised; only an organisation that may publish can publish.
+- descriptions are sanitised; only an organisation that may publish can publish;
+- no payment links in the description or the fee note, no payment QR codes in uploaded images
+  (covers and description images): fees are collected on site.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from threehours.accounts.models import User
 from threehours.core.audit import audit_record
 from threehours.core.db import lock_one
 from threehours.core.errors import InvalidInput
+from threehours.core.images import CleanImage, image_clean
+from threehours.core.qrscan import has_payment_link, image_has_payment_qr
 from threehours.core.timeutil import local_today
 from threehours.orgs.models import Organisation, Region
 
 from . import rules
-from .errors import ActivityWrongState, OrgCannotPublish
+from .errors import ActivityWrongState, OrgCannotPublish, PaymentQrImage
 from .models import Activity, AttributeOption, Question
 from .sanitize import sanitize_description
 
@@ -76,6 +83,13 @@ class _Checker:
             return None
 
 
+def _payment_link_message() -> str:
+    return _(
+        "Payment links cannot be put on the platform: fees are collected on site. Say how "
+        "volunteers pay, without a link."
+    )
+
+
 def _option(kind: str, code: Any) -> AttributeOption | None:
     return AttributeOption.objects.filter(kind=kind, code=str(code or ""), active=True).first()
 
@@ -89,7 +103,11 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
     if not 2 <= len(title) <= 60:
         check.add("title", _("Give a title of 2 to 60 characters."))
     clean["title"] = title
-    clean["description_html"] = sanitize_description(str(data.get("description_html") or ""))
+    description = str(data.get("description_html") or "")
+    clean["description_html"] = sanitize_description(description)
+    # Both: the sanitiser drops wxp:// links (refuse the attempt) and decodes entities.
+    if has_payment_link(description) or has_payment_link(clean["description_html"]):
+        check.add("description_html", _payment_link_message())
 
     start = check.parse(data, "start_date", _date, _("Enter the first day."))
     end = check.parse(data, "end_date", _date, _("Enter the last day."))
@@ -135,6 +153,8 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
         check.add("fee_yuan", _("Enter a fee from 0 to 100000 yuan."))
     elif fee > 0 and not fee_note:
         check.add("fee_note", _("Explain how and when volunteers pay (collected on site)."))
+    if has_payment_link(fee_note):
+        check.add("fee_note", _payment_link_message())
     clean.update(
         fee_yuan=fee.quantize(Decimal("0.01")) if fee >= 0 else fee,
         fee_note=fee_note[:200] if fee > 0 else "",
@@ -324,10 +344,11 @@ COVER_RECOMMENDED_MIN_BYTES = 400 * 1024
 def activity_cover_set(*, activity: Activity, user: User, upload) -> bool:
     """Check, re-encode (at most 1600 px, no EXIF) and attach a cover image. Returns True when
     the original was under the guide's recommended 400 KB (accepted, with a warning).
-    Raises InvalidImage, ImageTooLarge, ImageTooSmall."""
+    Raises InvalidImage, ImageTooLarge, ImageTooSmall, PaymentQrImage."""
     from threehours.core.images import image_clean
 
     image = image_clean(upload, max_bytes=COVER_MAX_BYTES, max_side=1600, min_side=200)
+    _refuse_payment_qr(image)
     with transaction.atomic(durable=True):
         activity = lock_one(Activity, pk=activity.pk)
         old = activity.cover.name
@@ -338,6 +359,34 @@ def activity_cover_set(*, activity: Activity, user: User, upload) -> bool:
             storage = activity.cover.storage
             transaction.on_commit(lambda: storage.delete(old))
     return image.original_size < COVER_RECOMMENDED_MIN_BYTES
+
+
+def _refuse_payment_qr(image: CleanImage) -> None:
+    """Raise PaymentQrImage when a QR code in the (re-encoded) image is a payment code."""
+    image.content.seek(0)
+    with Image.open(io.BytesIO(image.content.read())) as picture:
+        found = image_has_payment_qr(picture)
+    image.content.seek(0)
+    if found:
+        raise PaymentQrImage()
+
+
+DESCRIPTION_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+DESCRIPTION_IMAGE_DIR = "activities/images"
+DESCRIPTION_IMAGE_MIN = 32  # small pictures (a logo, an icon) are fine inside a text
+
+
+def activity_image_store(*, org: Organisation, user: User, upload) -> str:
+    """Check, re-encode (at most 1600 px, no EXIF) and store an image for an activity
+    description in public storage; returns its URL (under MEDIA_URL, as the sanitiser
+    requires). Raises InvalidImage, ImageTooLarge, ImageTooSmall, PaymentQrImage."""
+    image = image_clean(
+        upload, max_bytes=DESCRIPTION_IMAGE_MAX_BYTES, max_side=1600, min_side=DESCRIPTION_IMAGE_MIN
+    )
+    _refuse_payment_qr(image)
+    name = default_storage.save(f"{DESCRIPTION_IMAGE_DIR}/{image.content.name}", image.content)
+    audit_record(actor=user, verb="activity.image", target=org, data={"name": name})
+    return default_storage.url(name)
 
 
 @transaction.atomic(durable=True)

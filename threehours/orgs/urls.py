@@ -42,6 +42,11 @@ urlpatterns = [
         "<int:org_id>/activities/new/", console_views.activity_create_view, name="activity-create"
     ),
     path(
+        "<int:org_id>/activities/images/",
+        console_views.activity_image_upload_view,
+        name="activity-image-upload",
+    ),
+    path(
         "<int:org_id>/activities/<int:activity_id>/",
         console_views.activity_detail_view,
         name="activity-detail",

@@ -1,26 +1,48 @@
 """An approved organisation creates an offline activity with a question, publishes it and
-copies it, in the console (issue #4 acceptance, organisation half)."""
+copies it, in the console (issue #4 acceptance, organisation half). The description is written
+in the rich-text editor, with an uploaded picture; a payment QR code is refused."""
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from threehours.core.tests.pictures import photo
 from threehours.core.timeutil import local_today
 from threehours.orgs.tests.factories import approved_org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _serve_media(page, settings) -> None:
+    """The live server runs with DEBUG off and so serves no media; answer from MEDIA_ROOT."""
+
+    def fulfil(route):
+        name = route.request.url.split("/media/", 1)[1].split("?")[0]
+        route.fulfill(path=Path(settings.MEDIA_ROOT) / name)
+
+    page.route("**/media/**", fulfil)
+
+
 def test_organisation_creates_publishes_and_copies_an_activity(
-    browser, live_server, operator, regions, attributes, screenshot_dir
+    browser, live_server, operator, regions, attributes, screenshot_dir, settings, tmp_path
 ):
     org = approved_org(operator=operator)
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url
     )
     page = context.new_page()
+    csp_errors = []
+    page.on(
+        "console",
+        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    _serve_media(page, settings)
+    picture, payment_code = tmp_path / "garden.jpg", tmp_path / "pay.jpg"
+    photo(size=(1200, 900)).save(picture, quality=88)
+    photo(size=(1200, 900), qr="wxp://f2f0abc").save(payment_code, quality=88)
     page.goto("/org/login/")
     page.get_by_label("电子邮箱").fill(org.applicant.email)
     page.get_by_label("密码").fill("Apply-Pass-2026")
@@ -30,6 +52,31 @@ def test_organisation_creates_publishes_and_copies_an_activity(
 
     day = (local_today() + dt.timedelta(days=14)).isoformat()
     page.get_by_label("活动标题").fill("周末社区图书角整理")
+    editor = page.get_by_role("textbox", name="活动描述")
+    expect(page.locator("textarea[name=description_html]")).to_be_hidden()
+    editor.click()
+    page.keyboard.type("和社区的孩子们一起给图书分类、贴标签。")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+b")
+    page.keyboard.type("请自带水杯")
+    page.keyboard.press("Control+b")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="项目符号列表").click()
+    page.keyboard.type("集合地点：图书角门口")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="插入图片").click()
+    chooser.value.set_files(payment_code)
+    expect(page.get_by_text("图片中含有收款二维码")).to_be_visible()
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="插入图片").click()
+    chooser.value.set_files(picture)
+    expect(editor.locator("img")).to_have_attribute("src", re.compile(r"^/media/activities/"))
+    expect(page.get_by_text("图片中含有收款二维码")).to_be_hidden()
+    editor.evaluate("node => { node.scrollTop = 0; }")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=screenshot_dir / "org-activity-form.png")
     page.get_by_label("开始日期").fill(day)
     page.get_by_label("结束日期").fill(day)
     page.get_by_label("每日签到时间").fill("09:00")
@@ -50,10 +97,16 @@ def test_organisation_creates_publishes_and_copies_an_activity(
     page.get_by_label("选项").first.fill("S, M, L")
     page.get_by_role("button", name="保存草稿").click()
     expect(page.get_by_role("alert").first).to_contain_text("8 小时")
+    expect(editor.locator("strong")).to_have_text("请自带水杯")  # the editor got it back
     page.get_by_label("每日签退时间").fill("17:00")
     page.get_by_role("button", name="保存草稿").click()
 
     expect(page.get_by_test_id("activity-state")).to_contain_text("草稿")
+    description = org.activities.get().description_html
+    assert "<strong>请自带水杯</strong>" in description
+    assert "<ul><li>集合地点：图书角门口</li></ul>" in description
+    assert '<img src="/media/activities/images/' in description
+    assert "&nbsp;" not in description and "ql-" not in description
     expect(page.get_by_text("每天最多 8.0 小时")).to_be_visible()
     page.get_by_role("button", name="发布", exact=True).click()
     expect(page.get_by_test_id("activity-state")).to_contain_text("已发布")
@@ -66,4 +119,5 @@ def test_organisation_creates_publishes_and_copies_an_activity(
     expect(page.get_by_label("问题 1")).to_have_value("T 恤尺码")
     assert org.activities.count() == 2
     assert org.activities.filter(state="draft").count() == 1
+    assert not csp_errors
     context.close()

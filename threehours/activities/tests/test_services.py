@@ -131,6 +131,31 @@ def test_descriptions_are_sanitised(org):
     assert "javascript" not in activity.description_html
 
 
+def test_what_the_description_editor_writes_survives_sanitising(org):
+    # Quill's getSemanticHTML() output for every toolbar button (static/js/rich-editor.js).
+    html = (
+        "<h2>集合</h2><h3>物品</h3><p>带<strong>水杯</strong>和<em>帽子</em>，<u>准时</u></p>"
+        "<p><br></p><ol><li>一</li></ol><ul><li>二</li></ul><blockquote>引用</blockquote>"
+        '<p><a href="https://example.org/" rel="noopener noreferrer" target="_blank">链接</a></p>'
+        '<p><img src="/media/activities/images/a.jpg"></p>'
+    )
+    kept = _create(org, description_html=html).description_html
+    for part in (
+        "<h2>集合</h2>",
+        "<h3>物品</h3>",
+        "<strong>水杯</strong>",
+        "<em>帽子</em>",
+        "<u>准时</u>",
+        "<ol><li>一</li></ol>",
+        "<ul><li>二</li></ul>",
+        "<blockquote>引用</blockquote>",
+        'href="https://example.org/"',
+        '<img src="/media/activities/images/a.jpg">',
+    ):
+        assert part in kept
+    assert "target=" not in kept
+
+
 def test_only_an_organisation_that_may_publish_publishes(operator):
     pending = submitted_org(user=applicant("pending@ngo.example.cn"))
     draft = services.activity_create(org=pending, user=pending.applicant, data=activity_data())
@@ -170,3 +195,91 @@ def test_suspended_organisations_activities_are_hidden(org, operator):
     assert list(Activity.objects.published()) == [activity]
     org_services.org_suspend(org=org, operator=operator, reason="投诉")
     assert not Activity.objects.published().exists()
+
+
+# --- no payment on the platform: links in text, QR codes in images (PRODUCT.md §2) ----------
+
+
+def test_a_fee_note_with_a_payment_link_is_refused(org):
+    _refused(org, "fee_note", fee_yuan="30", fee_note="扫码付款 https://qr.alipay.com/abc")
+    _refused(org, "fee_note", fee_yuan="30", fee_note="微信 wxp://f2f0abc")
+    assert _create(org, fee_yuan="30", fee_note="现场用微信或支付宝付款，开具收据").pk
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>报名后付款：https://qr.alipay.com/fkx123</p>",
+        '<p><a href="https://qr.95516.com/00010000/1">云闪付付款</a></p>',
+        '<p><a href="wxp://f2f0abc">微信付款</a></p>',  # the sanitiser drops the href
+    ],
+)
+def test_a_description_with_a_payment_link_is_refused(org, html):
+    _refused(org, "description_html", description_html=html)
+
+
+def test_a_description_with_ordinary_links_is_kept(org):
+    html = '<p>详见 <a href="https://example.org/guide">活动指南</a></p>'
+    assert (
+        'href="https://example.org/guide"' in _create(org, description_html=html).description_html
+    )
+
+
+def test_description_images_are_reencoded_into_public_storage(org):
+    from django.core.files.storage import default_storage
+
+    from threehours.core.tests.pictures import photo_upload
+
+    url = services.activity_image_store(org=org, user=org.applicant, upload=photo_upload())
+    assert url.startswith("/media/activities/images/") and url.endswith(".jpg")
+    name = url.removeprefix("/media/")
+    assert default_storage.exists(name)
+    with default_storage.open(name) as stored:
+        from PIL import Image
+
+        assert max(Image.open(stored).size) == 1600
+    html = _create(org, description_html=f'<p>现场</p><p><img src="{url}"></p>').description_html
+    assert f'<img src="{url}">' in html
+
+
+def _stored_images() -> set[str]:
+    from django.core.files.storage import default_storage
+
+    if not default_storage.exists(services.DESCRIPTION_IMAGE_DIR):
+        return set()
+    return set(default_storage.listdir(services.DESCRIPTION_IMAGE_DIR)[1])
+
+
+def test_an_image_with_a_payment_qr_code_is_refused(org):
+    from threehours.core.tests.pictures import photo_upload, qr_png_upload
+
+    before = _stored_images()
+    for upload in (photo_upload(qr="wxp://f2f0abc"), qr_png_upload("https://qr.alipay.com/fkx1")):
+        with pytest.raises(errors.PaymentQrImage) as caught:
+            services.activity_image_store(org=org, user=org.applicant, upload=upload)
+        assert caught.value.code == "payment_qr"
+    assert _stored_images() == before
+
+
+def test_images_with_ordinary_qr_codes_and_plain_photos_are_accepted(org):
+    from threehours.core.tests.pictures import photo_upload
+
+    for upload in (photo_upload(qr="https://example.org/"), photo_upload()):
+        assert services.activity_image_store(org=org, user=org.applicant, upload=upload)
+
+
+def test_a_cover_with_a_payment_qr_code_is_refused(org):
+    from threehours.core.tests.pictures import photo_upload
+
+    activity = _create(org)
+    with pytest.raises(errors.PaymentQrImage):
+        services.activity_cover_set(
+            activity=activity, user=org.applicant, upload=photo_upload(qr="wxp://f2f0abc")
+        )
+    activity.refresh_from_db()
+    assert not activity.cover
+    services.activity_cover_set(
+        activity=activity, user=org.applicant, upload=photo_upload(qr="https://example.org/")
+    )
+    activity.refresh_from_db()
+    assert activity.cover

@@ -75,6 +75,7 @@ def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
         ("get", f"/org/{b}/activities/"),
         ("get", f"/org/{b}/activities/new/"),
         ("post", f"/org/{b}/activities/new/"),
+        ("post", f"/org/{b}/activities/images/"),
         ("get", f"/org/{b}/activities/{act}/"),
         ("get", f"/org/{b}/activities/{act}/edit/"),
         ("post", f"/org/{b}/activities/{act}/edit/"),
