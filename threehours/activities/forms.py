@@ -55,6 +55,21 @@ class ActivityForm(forms.Form):
     places = forms.CharField(
         label=_("Places"), required=False, widget=forms.NumberInput(attrs={"min": 1})
     )
+    screening = forms.ChoiceField(
+        label=_("Screening"),
+        choices=[
+            ("auto", _("Accept automatically")),
+            ("review", _("Staff review each registration")),
+        ],
+        required=False,
+        initial="auto",
+    )
+    waitlist_enabled = forms.BooleanField(
+        label=_("waiting list when full"),
+        required=False,
+        initial=True,
+        help_text=_("When a place becomes free, the first on the list gets it and is told."),
+    )
     fee_yuan = forms.CharField(
         label=_("Fee (yuan per person, 0 = free)"),
         required=False,

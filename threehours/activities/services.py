@@ -259,6 +259,17 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
             }
         )
     clean["questions"] = cleaned_questions
+
+    # Registration settings (PRODUCT.md §3): staff review or automatic acceptance; a waiting
+    # list when full, on by default for offline activities.
+    screening = str(data.get("screening") or Activity.Screening.AUTO)
+    if screening not in Activity.Screening.values:
+        check.add("screening", _("Choose how registrations are accepted."))
+    clean["screening"] = screening
+    waitlist = data.get("waitlist_enabled")
+    clean["waitlist_enabled"] = (
+        not clean.get("online") if waitlist in (None, "") else waitlist in (True, "true", "on", "1")
+    )
     if check.errors:
         raise InvalidInput(fields=check.errors)
     return clean
@@ -298,6 +309,8 @@ def activity_as_data(activity: Activity) -> dict[str, Any]:
             {"text": q.text, "kind": q.kind, "choices": q.choices, "required": q.required}
             for q in activity.questions.all()
         ],
+        "screening": activity.screening,
+        "waitlist_enabled": activity.waitlist_enabled,
     }
 
 
@@ -332,9 +345,44 @@ def activity_update(*, activity: Activity, user: User, data: dict[str, Any]) -> 
     if activity.state == Activity.State.CANCELLED:
         raise ActivityWrongState(state=activity.get_state_display())
     clean = activity_clean(data=data, org=activity.organisation)
+    if clean["places"] < activity.places_taken:
+        raise InvalidInput(
+            fields={
+                "places": [
+                    _("%(n)s places are already taken; places cannot be fewer.")
+                    % {"n": activity.places_taken}
+                ]
+            }
+        )
+    before = _when_where(activity)
     activity = _write(activity, clean)
     audit_record(actor=user, verb="activity.updated", target=activity)
+    after = _when_where(activity)
+    if activity.state == Activity.State.PUBLISHED and before != after:
+        _registrants_notify_later(activity, "activity_changed", _changes(before, after))
     return activity
+
+
+def _when_where(activity: Activity) -> dict[str, str]:
+    """What registrants plan their day around: dates, daily times and place."""
+    return {
+        _("Dates"): f"{activity.start_date:%Y-%m-%d} – {activity.end_date:%Y-%m-%d}",
+        _("Daily"): f"{activity.checkin_time:%H:%M}–{activity.checkout_time:%H:%M}",
+        _("Where"): _("Online")
+        if activity.online
+        else f"{activity.address} ({activity.lat}, {activity.lng})",
+    }
+
+
+def _changes(before: dict[str, str], after: dict[str, str]) -> str:
+    return "；".join(f"{k}：{before[k]} → {after[k]}" for k in after if before[k] != after[k])
+
+
+def _registrants_notify_later(activity: Activity, event: str, changes: str = "") -> None:
+    """After commit, tell the activity's registrants (a job: there may be hundreds)."""
+    from threehours.signups.tasks import activity_registrants_notify_task
+
+    transaction.on_commit(lambda: activity_registrants_notify_task(activity.pk, event, changes))
 
 
 COVER_MAX_BYTES = 5 * 1024 * 1024
@@ -449,7 +497,7 @@ def activity_copy(*, activity: Activity, user: User) -> Activity:
 
 @transaction.atomic(durable=True)
 def activity_cancel(*, activity: Activity, user: User, reason: str) -> Activity:
-    """Cancel with a reason (registrants are told once registration exists, issue #5).
+    """Cancel with a reason; its registrants are told (after commit, by a job).
     Raises ActivityWrongState, InvalidInput."""
     reason = (reason or "").strip()
     if not reason:
@@ -457,7 +505,10 @@ def activity_cancel(*, activity: Activity, user: User, reason: str) -> Activity:
     activity = lock_one(Activity, pk=activity.pk)
     if activity.state == Activity.State.CANCELLED:
         raise ActivityWrongState(state=activity.get_state_display())
+    was_published = activity.state == Activity.State.PUBLISHED
     activity.state, activity.cancel_reason = Activity.State.CANCELLED, reason
     activity.save(update_fields=["state", "cancel_reason", "updated_at"])
     audit_record(actor=user, verb="activity.cancelled", target=activity, data={"reason": reason})
+    if was_published:
+        _registrants_notify_later(activity, "activity_cancelled")
     return activity

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
@@ -78,6 +78,8 @@ class ActivityIn(StrictIn):
     contact_name: str
     contact_phone: str
     questions: list[QuestionIn] = []
+    screening: Literal["auto", "review"] = "auto"
+    waitlist_enabled: bool | None = None
 
 
 class ActivityPatch(StrictIn):
@@ -108,6 +110,8 @@ class ActivityPatch(StrictIn):
     contact_name: str | None = None
     contact_phone: str | None = None
     questions: list[QuestionIn] | None = None
+    screening: Literal["auto", "review"] | None = None
+    waitlist_enabled: bool | None = None
 
 
 class ReasonIn(StrictIn):
@@ -161,6 +165,8 @@ class ActivityOut(Schema):
     state: str
     organisation: OrgRef
     questions: list[QuestionOut]
+    screening: str
+    waitlist_enabled: bool
 
 
 class ActivityListOut(Schema):
@@ -191,8 +197,7 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "checkout_time": activity.checkout_time.strftime("%H:%M"),
         "max_hours_per_day": activity.max_hours_per_day,
         "places": activity.places,
-        # Registrations arrive with issue #5; until then every place is free.
-        "places_left": activity.places,
+        "places_left": activity.places_left,
         "registration_open": activity.registration_open_on(today),
         "phase": activity.phase_on(today),
         "fee_yuan": activity.fee_yuan,
@@ -223,6 +228,8 @@ def activity_out(activity: Activity) -> dict[str, Any]:
             }
             for q in activity.questions.all()
         ],
+        "screening": activity.screening,
+        "waitlist_enabled": activity.waitlist_enabled,
     }
 
 
