@@ -60,7 +60,8 @@ def test_demo_logins_work(settings, regions):
     assert ops.check_password("demo-ops-2026") and ops.is_staff
     volunteer = User.objects.get(phone="13800000001")
     assert volunteer.phone_bound and not volunteer.has_usable_password()
-    assert Message.objects.filter(recipient=volunteer).count() == 1
+    assert Message.objects.filter(recipient=volunteer, title__contains="欢迎").count() == 1
+    assert Message.objects.filter(recipient=volunteer, title="报名成功").count() == 1
 
 
 @pytest.mark.django_db
