@@ -4,7 +4,7 @@ registrant list with accept / reject / remove."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -13,9 +13,10 @@ from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
 from threehours.core.timeutil import local_today
 from threehours.orgs.selectors import org_for_staff
-from threehours.signups import selectors, services
+from threehours.signups import export_services, exports, selectors, services
 from threehours.signups.errors import SignupNotFound
-from threehours.signups.models import Signup
+from threehours.signups.export_views import file_response
+from threehours.signups.models import Export, Signup
 
 from .auth import token_auth
 from .schemas import StrictIn, errors
@@ -261,3 +262,48 @@ def registration_remove(request: HttpRequest, org_id: int, reg_id: int, payload:
         signup=_org_signup(request, org_id, reg_id), staff=request.user, reason=payload.reason
     )
     return {"id": signup.pk, "status": signup.status}
+
+
+class ExportQueuedOut(Schema):
+    export_id: int
+    status: str
+    rows: int
+
+
+_EXPORT_FILE = {
+    "200": {
+        "description": "The registrants as a file",
+        "content": {
+            content_type: {"schema": {"type": "string", "format": "binary"}}
+            for content_type in (exports.XLSX_CONTENT_TYPE, exports.CSV_CONTENT_TYPE)
+        },
+    }
+}
+
+
+@router.get(
+    "/orgs/{org_id}/activities/{activity_id}/registrations/export",
+    response={202: ExportQueuedOut, **errors(400, 401, 403, 404)},
+    auth=token_auth,
+    openapi_extra={"responses": _EXPORT_FILE},
+)
+def registrant_export(
+    request: HttpRequest, org_id: int, activity_id: int, format: Literal["xlsx", "csv"] = "xlsx"
+):
+    """The registrants as an xlsx or CSV file; above the synchronous limit the export is queued
+    (202) and the staff member is notified with a download link when it is ready."""
+    org = org_for_staff(user=request.user, org_id=org_id)
+    activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
+    if activity is None:
+        raise ActivityNotFound()
+    count = export_services.registrants_count(activity=activity)
+    if count > export_services.SYNC_ROW_LIMIT:
+        export = export_services.export_request(
+            org=org,
+            user=request.user,
+            kind=Export.Kind.REGISTRANTS,
+            params={"activity_id": activity.pk, "format": format},
+            row_count=count,
+        )
+        return Status(202, {"export_id": export.pk, "status": export.status, "rows": count})
+    return file_response(*export_services.registrants_export(activity=activity, fmt=format))

@@ -100,3 +100,57 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signup_id} @ {self.day}"
+
+
+def export_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def export_upload_to(instance: Export, filename: str) -> str:
+    return f"exports/{instance.organisation_id}/{instance.pk}/{filename}"
+
+
+class Export(models.Model):
+    """A staff export too large to build in a request (issue 5 §7): built by a job into private
+    storage, then downloaded through a view that checks the organisation. The row stays as the
+    audit trail of who exported which personal data, and when."""
+
+    class Kind(models.TextChoices):
+        REGISTRANTS = "registrants", _("Registrants of an activity")
+        HOURS = "hours", _("Hours by date range")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Being prepared")
+        RUNNING = "running", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.CASCADE, related_name="exports"
+    )
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="exports"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # {"activity_id": …, "format": …} or {"from": "YYYY-MM-DD", "to": …, "format": …}
+    params = models.JSONField(default=dict)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    row_count = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=export_upload_to, storage=export_storage, blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="export_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"

@@ -1,0 +1,315 @@
+"""Exports of registrants and hours (issue 5 §7): Excel and CSV files, the staff-only views,
+the API operation and the job that builds large exports into private storage."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from threehours.activities import services as activity_services
+from threehours.activities.tests.factories import activity_data
+from threehours.core.timeutil import local_today
+from threehours.notifications.models import Message
+from threehours.orgs.tests.factories import applicant, approved_org
+from threehours.signups import export_services, exports, services
+from threehours.signups.models import Export, Signup
+
+from .factories import published_activity, volunteers
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("threehours.signups.tests.export_urlconf")]
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.fixture
+def activity(org):
+    activity = published_activity(
+        org,
+        title="社区助老探访",
+        questions=[
+            {"text": "所在城市", "kind": "text", "required": True},
+            {"text": "T恤尺码", "kind": "choice", "choices": ["S", "M", "L"], "required": False},
+        ],
+    )
+    city, size = (str(q.pk) for q in activity.questions.all())
+    people = volunteers(3)
+    people[0].real_name = "张三"
+    people[0].save(update_fields=["real_name"])
+    services.signup_create(
+        activity=activity, volunteer=people[0], answers={city: "上海", size: "M"}
+    )
+    services.signup_create(activity=activity, volunteer=people[1], answers={city: "=HYPERLINK(1)"})
+    third = services.signup_create(activity=activity, volunteer=people[2], answers={city: "杭州"})
+    services.signup_remove(signup=third, staff=org.applicant, reason="名额已满")
+    return activity
+
+
+@pytest.fixture
+def staff(org):
+    client = Client()
+    client.force_login(org.applicant)
+    return client
+
+
+def _xlsx(content: bytes):
+    return load_workbook(io.BytesIO(content))
+
+
+def test_registrants_xlsx_has_frozen_header_answers_and_real_datetimes(activity):
+    filename, content_type, content = export_services.registrants_export(
+        activity=activity, fmt="xlsx"
+    )
+    assert filename.endswith(".xlsx") and content_type == exports.XLSX_CONTENT_TYPE
+    ws = _xlsx(content).active
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    assert header[-3:] == ["所在城市", "T恤尺码", _("Reason")]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert [r[0] for r in rows] == ["张三", "志愿者1", "志愿者2"]
+    assert rows[0][1] == "13700000000"  # the full phone number
+    assert rows[0][-3:] == ["上海", "M", None]
+    assert rows[2][2] == str(Signup.Status.REMOVED.label) and rows[2][-1] == "名额已满"
+    registered = ws.cell(row=2, column=5)
+    assert registered.is_date and isinstance(registered.value, dt.datetime)
+    assert registered.value.tzinfo is None
+    assert abs(registered.value - dt.datetime.now()) < dt.timedelta(hours=24)
+    injected = ws.cell(row=3, column=6)
+    assert injected.value == "=HYPERLINK(1)" and injected.data_type == "s"
+    assert ws.column_dimensions["A"].width > 0
+
+
+def test_registrants_csv_starts_with_a_bom_and_neutralises_formulas(activity):
+    filename, content_type, content = export_services.registrants_export(
+        activity=activity, fmt="csv"
+    )
+    assert filename.endswith(".csv") and content.startswith(BOM)
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0][-3:] == ["所在城市", "T恤尺码", _("Reason")]
+    assert rows[1][0] == "张三" and rows[1][5] == "上海"
+    assert rows[2][5] == "'=HYPERLINK(1)"
+
+
+def test_registration_time_is_local_wall_clock_time(activity):
+    signup = activity.signups.order_by("pk").first()
+    local = signup.created_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    ws = _xlsx(export_services.registrants_export(activity=activity, fmt="xlsx")[2]).active
+    assert ws.cell(row=2, column=5).value == local.replace(tzinfo=None, microsecond=0)
+
+
+def test_sheet_titles_are_short_unique_and_valid():
+    titles = exports.sheet_titles(["a" * 40, "a" * 40, "A" * 40, "x/y:z?", ""])
+    assert all(len(t) <= 31 for t in titles)
+    assert len({t.lower() for t in titles}) == 5
+    assert titles[1].endswith(" (2)") and titles[2].endswith(" (3)")
+    assert titles[3] == "x_y_z_"
+
+
+def test_range_export_has_a_sheet_per_activity_with_dates_hours_and_days(org, activity):
+    start = local_today() + dt.timedelta(days=20)
+    other = published_activity(
+        org,
+        title=activity.title,  # same title: sheet names must still be unique
+        start_date=start.isoformat(),
+        end_date=(start + dt.timedelta(days=2)).isoformat(),
+        questions=[],
+    )
+    services.signup_create(activity=other, volunteer=volunteers(1, start=50)[0])
+    later_day = (start + dt.timedelta(days=60)).isoformat()
+    later = published_activity(
+        org, title="以后的活动", start_date=later_day, end_date=later_day, questions=[]
+    )
+    filename, _type, content = export_services.range_export(
+        org=org, date_from=local_today(), date_to=start, fmt="xlsx"
+    )
+    wb = _xlsx(content)
+    assert len(wb.sheetnames) == 2 and later.title not in wb.sheetnames
+    assert wb.sheetnames[0] == activity.title and wb.sheetnames[1] == f"{activity.title} (2)"
+    ws = wb[wb.sheetnames[1]]
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    assert header[:5] == [
+        _(h) for h in ("Activity", "First day", "Last day", "Hours per day", "Days")
+    ]
+    row = [c.value for c in ws[2]]
+    assert row[1] == dt.datetime.combine(start, dt.time())  # a date cell
+    assert ws.cell(row=2, column=2).is_date
+    assert row[3] == 1 and row[4] == 3
+    assert filename == f"hours-{local_today().isoformat()}-{start.isoformat()}.xlsx"
+
+
+def test_range_export_csv_is_one_file_with_an_activity_column(org, activity):
+    _name, _type, content = export_services.range_export(
+        org=org,
+        date_from=activity.start_date,
+        date_to=activity.end_date,
+        fmt="csv",
+    )
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0][0] == _("Activity") and len(rows) == 4
+    assert {r[0] for r in rows[1:]} == {"社区助老探访"}
+    assert "所在城市: 上海" in rows[1][-2]
+
+
+def test_range_is_checked(org):
+    from threehours.core.errors import InvalidInput
+
+    today = local_today()
+    with pytest.raises(InvalidInput):
+        export_services.range_export(
+            org=org, date_from=today, date_to=today - dt.timedelta(days=1), fmt="xlsx"
+        )
+    with pytest.raises(InvalidInput):
+        export_services.range_export(org=org, date_from=today, date_to=today, fmt="pdf")
+
+
+# --- Views -------------------------------------------------------------------------------------
+
+
+def test_staff_download_registrants_in_both_formats(staff, org, activity):
+    response = staff.get(reverse("orgs:activity-registrants-xlsx", args=[org.pk, activity.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
+    assert "attachment" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"
+    assert _xlsx(response.content).active.max_row == 4
+    response = staff.get(f"/org/{org.pk}/activities/{activity.pk}/registrants.csv")
+    assert response.status_code == 200 and response.content.startswith(BOM)
+    assert "张三" in response.content.decode("utf-8-sig")
+
+
+def test_hours_export_view(staff, org, activity):
+    day = activity.start_date.isoformat()
+    response = staff.get(
+        reverse("orgs:export-hours", args=[org.pk]), {"from": day, "to": day, "format": "csv"}
+    )
+    assert response.status_code == 200 and response.content.startswith(BOM)
+    response = staff.get(
+        reverse("orgs:export-hours", args=[org.pk]), {"from": day, "to": "nonsense"}
+    )
+    assert response.status_code == 302
+
+
+@pytest.fixture
+def other_staff(operator):
+    org_b = approved_org(operator=operator, user=applicant("b@ngo.example.cn"))
+    client = Client()
+    client.force_login(org_b.applicant)
+    return client
+
+
+def test_another_organisation_gets_404(other_staff, outsider, org, activity):
+    day = activity.start_date.isoformat()
+    stranger = Client()
+    stranger.force_login(outsider)
+    for client in (other_staff, stranger):
+        for url in (
+            f"/org/{org.pk}/activities/{activity.pk}/registrants.xlsx",
+            f"/org/{org.pk}/activities/{activity.pk}/registrants.csv",
+            f"/org/{org.pk}/exports/hours?from={day}&to={day}",
+        ):
+            assert client.get(url).status_code == 404, url
+
+
+def test_another_organisations_activity_is_404_for_staff(staff, operator, org):
+    org_b = approved_org(operator=operator, user=applicant("b@ngo.example.cn"))
+    activity_b = activity_services.activity_create(
+        org=org_b, user=org_b.applicant, data=activity_data()
+    )
+    response = staff.get(f"/org/{org.pk}/activities/{activity_b.pk}/registrants.xlsx")
+    assert response.status_code == 404
+
+
+# --- Large exports -----------------------------------------------------------------------------
+
+
+def test_large_export_is_built_by_a_job_and_downloaded_by_staff_only(
+    monkeypatch, staff, other_staff, org, activity, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(export_services, "SYNC_ROW_LIMIT", 1)
+    url = reverse("orgs:activity-registrants-xlsx", args=[org.pk, activity.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.get(url, headers={"referer": "http://testserver/somewhere/"})
+    assert response.status_code == 302 and response["Location"] == "http://testserver/somewhere/"
+    export = Export.objects.get()
+    assert export.status == Export.Status.READY and export.requested_by == org.applicant
+    assert export.kind == "registrants" and export.row_count == 3
+    assert export.params == {"activity_id": activity.pk, "format": "xlsx"}
+    message = Message.objects.get(recipient=org.applicant, link__contains="/exports/")
+    download = reverse("orgs:export-download", args=[org.pk, export.pk])
+    assert message.link == download
+    assert export.file.storage is not None and export.file.name.startswith(f"exports/{org.pk}/")
+
+    response = staff.get(download)
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    content = b"".join(response.streaming_content)
+    assert _xlsx(content).active.max_row == 4
+    assert other_staff.get(download).status_code == 404
+    assert Client().get(download).status_code == 302  # to the login page
+
+
+def test_large_hours_export_is_queued_too(
+    monkeypatch, staff, org, activity, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(export_services, "SYNC_ROW_LIMIT", 1)
+    day = activity.start_date.isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.get(
+            reverse("orgs:export-hours", args=[org.pk]), {"from": day, "to": day, "format": "csv"}
+        )
+    assert response.status_code == 302
+    export = Export.objects.get()
+    assert export.kind == "hours" and export.filename.endswith(".csv")
+    assert export.file.read().startswith(BOM)
+
+
+def test_export_build_runs_once(monkeypatch, org, activity, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        export = export_services.export_request(
+            org=org,
+            user=org.applicant,
+            kind="registrants",
+            params={"activity_id": activity.pk, "format": "csv"},
+            row_count=3,
+        )
+    assert export_services.export_build(export_id=export.pk) is not None
+    assert export_services.export_build(export_id=export.pk) is None
+    assert Message.objects.filter(recipient=org.applicant, link__contains="/exports/").count() == 1
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def test_api_export(api, org, activity, other_staff, operator):
+    client = api.as_user(org.applicant)
+    path = f"orgs/{org.pk}/activities/{activity.pk}/registrations/export"
+    response = client.get(path, data={"format": "csv"})
+    assert response.status_code == 200, response.content
+    assert response.content.startswith(BOM)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert _xlsx(response.content).active.freeze_panes == "A2"
+    assert client.get(path, data={"format": "pdf"}).status_code == 400
+
+    org_b = approved_org(operator=operator, user=applicant("c@ngo.example.cn"))
+    response = api.as_user(org_b.applicant).get(path)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_api_large_export_is_queued(
+    monkeypatch, api, org, activity, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(export_services, "SYNC_ROW_LIMIT", 1)
+    client = api.as_user(org.applicant)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(f"orgs/{org.pk}/activities/{activity.pk}/registrations/export")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["rows"] == 3 and Export.objects.get(pk=body["export_id"]).status == "ready"
