@@ -64,10 +64,29 @@ def _signup_of(activity):
     return signup
 
 
+def _export_of(org):
+    """A finished export of organisation B (a file in private storage)."""
+    from django.core.files.base import ContentFile
+
+    from threehours.signups.models import Export
+
+    export, created = Export.objects.get_or_create(
+        organisation=org, requested_by=org.applicant, kind="hours", status="ready"
+    )
+    if created:
+        export.file.save("b.csv", ContentFile(b"secret"))
+    return export
+
+
 def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
     b, act = org_b.pk, activity_b.pk
     reg = _signup_of(activity_b).pk
+    export = _export_of(org_b).pk
     return [
+        ("get", f"/org/{b}/activities/{act}/registrants.xlsx"),
+        ("get", f"/org/{b}/activities/{act}/registrants.csv"),
+        ("get", f"/org/{b}/exports/hours?from=2020-01-01&to=2020-12-31"),
+        ("get", f"/org/{b}/exports/{export}/download"),
         ("get", f"/org/{b}/activities/{act}/registrants/"),
         ("post", f"/org/{b}/registrations/{reg}/accept/"),
         ("post", f"/org/{b}/registrations/{reg}/reject/"),

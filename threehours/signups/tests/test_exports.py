@@ -23,7 +23,7 @@ from threehours.signups.models import Export, Signup
 
 from .factories import published_activity, volunteers
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("threehours.signups.tests.export_urlconf")]
+pytestmark = pytest.mark.django_db
 
 BOM = b"\xef\xbb\xbf"
 
