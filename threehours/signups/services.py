@@ -112,6 +112,15 @@ def signup_create(
     clean_answers = answers_clean(activity=activity, answers=answers)
     kids = _children_clean(volunteer=volunteer, children=children)
     seats = 1 + len(kids)
+    # Fast refusal (issue 5's rush: most attempts meet a full activity). When the row the caller
+    # read has no place left and the volunteer did not ask for the waiting list, answer with one
+    # read instead of a rolled-back insert and update. The row may be a moment old; refusing as
+    # of that moment is still a correct answer, and capacity is still kept by the conditional
+    # UPDATE below, never by this check.
+    if not join_waitlist and activity.places_taken + seats > activity.places:
+        if Signup.objects.filter(activity=activity, volunteer=volunteer).live().exists():
+            raise AlreadyRegistered()
+        raise ActivityFull()
     status = (
         Signup.Status.PENDING
         if activity.screening == Activity.Screening.REVIEW
