@@ -1,0 +1,339 @@
+"""Registration rush (issue #5): 2,000 volunteers try to register for one activity with 100 places
+at once, through the real server on PostgreSQL.
+
+    uv run python bench/registration_rush.py
+    uv run python bench/registration_rush.py --volunteers 4000 --places 200 --connections 64
+
+Steps: (re)create the database `threehours_bench_rush` on 127.0.0.1:5432 (user postgres, trust;
+see --database-url), migrate it, create an approved organisation and a published activity with
+100 places and no required question (through the services), 2,000 volunteers with a bound phone
+and an API token each; count the SQL queries of one successful registration (Django's test
+client under CaptureQueriesContext, on a second activity so the rush's places stay untouched);
+start `threehours serve` (gunicorn, 2 workers) on a free port; fire one registration per
+volunteer with wrk (32 connections, 2 threads, bench/wrk_rush.lua: each request carries the next
+volunteer's token, each wrk thread sends exactly its slice of them and stops); then check the
+database. Prints successes, each status and error code, attempts/s, p50/p99 latency, queries per
+registration and wrk's own CPU share.
+
+Targets: exactly 100 successes (and 100 rows, places_taken == 100), ≥ 400 attempts/s,
+p99 ≤ 150 ms, ≤ 6 queries per successful registration. Exit status 1 when one is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/threehours_bench_rush"
+TARGET_RPS = 400.0
+TARGET_P99_MS = 150.0
+TARGET_QUERIES = 6
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise SystemExit(f"refusing to drop a database named {name!r}")
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+
+
+def django_setup(url: str, var_dir: Path) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["THREEHOURS_VAR_DIR"] = str(var_dir)
+    os.environ["THREEHOURS_SSL_REDIRECT"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("THREEHOURS_DEBUG", "true")
+    os.environ.setdefault("THREEHOURS_SMS_BACKEND", "memory")
+    os.environ.setdefault("THREEHOURS_EMAIL_BACKEND", "memory")
+    import django
+
+    django.setup()
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def load(*, volunteers: int, places: int) -> dict:
+    """The organisation, the rush activity, a second activity for counting queries, and the
+    volunteers' tokens (one more volunteer than the rush uses, for the query count)."""
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from threehours.accounts.models import User
+    from threehours.accounts.services import token_issue
+    from threehours.orgs.tests.factories import approved_org
+    from threehours.signups.tests.factories import published_activity
+
+    call_command("migrate", interactive=False, verbosity=0)
+    operator = User.objects.create_superuser(email="ops@bench.example", password="Bench-Pass-9")
+    org = approved_org(operator=operator)
+    rush = published_activity(org, title="抢报名压测活动", places=places, questions=[])
+    spare = published_activity(org, title="查询计数活动", places=10, questions=[])
+    now = timezone.now()
+    users = User.objects.bulk_create(
+        User(phone=f"135{i:08d}", nickname=f"压测{i}", phone_bound_at=now)
+        for i in range(volunteers + 2)
+    )
+    tokens = [token_issue(user=user, name="bench") for user in users]
+    return {"rush": rush, "spare": spare, "tokens": tokens}
+
+
+def queries_per_registration(activity_id: int, tokens: list[str]) -> tuple[int, list[str]]:
+    """SQL statements of one successful registration through the API (the second one: the
+    first warms per-process caches), savepoints left out."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    path = f"/api/v1/activities/{activity_id}/registrations"
+    for i, token in enumerate(tokens):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(
+                path, "{}", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+            )
+        if response.status_code != 201:
+            raise SystemExit(f"the query-count registration failed: {response.content!r}")
+        if i == len(tokens) - 1:
+            sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+            return len(sql), sql
+    raise AssertionError("no token")
+
+
+# --- server and load ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(url: str, var_dir: Path, port: int, workers: int) -> subprocess.Popen:
+    from cryptography.fernet import Fernet
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "THREEHOURS_DEBUG": "false",
+        "THREEHOURS_SECRET_KEY": secrets.token_urlsafe(50),
+        "THREEHOURS_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "THREEHOURS_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "THREEHOURS_SSL_REDIRECT": "false",
+        "THREEHOURS_VAR_DIR": str(var_dir),
+        "THREEHOURS_LOG_LEVEL": "WARNING",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("THREEHOURS_SMS_BACKEND", None)
+    env.pop("THREEHOURS_EMAIL_BACKEND", None)
+    command = ["uv", "run", "threehours", "serve", "--workers", str(workers)]
+    command += ["--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped with status {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as response:
+                if response.status == 200:
+                    return server
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit("the server did not answer /healthz within 60 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def cpu_busy() -> tuple[int, int]:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def warm_up(port: int, workers: int) -> None:
+    """One request per worker thread, so that connections to PostgreSQL are open and code is
+    imported before the clock starts (a GET that writes nothing)."""
+    for _ in range(workers * 4):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/activities?limit=1") as r:
+            r.read()
+
+
+def run_wrk(*, port: int, path: str, tokens: list[str], connections: int, threads: int) -> dict:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    work = Path(tempfile.mkdtemp(prefix="rush-"))
+    (work / "tokens.txt").write_text("\n".join(tokens) + "\n")
+    done_dir = work / "done"
+    done_dir.mkdir()
+    env = {
+        **os.environ,
+        "RUSH_TOKENS": str(work / "tokens.txt"),
+        "RUSH_PATH": path,
+        "RUSH_THREADS": str(threads),
+        "RUSH_DONE_DIR": str(done_dir),
+    }
+    # -d is only an upper bound: each thread stops after its slice, and wrk's main thread,
+    # which sleeps for the whole duration, is woken with SIGINT once every thread is done.
+    command = [wrk, f"-t{threads}", f"-c{connections}", "-d120s", "--timeout", "10s"]
+    command += ["-s", str(ROOT / "bench" / "wrk_rush.lua"), f"http://127.0.0.1:{port}"]
+    busy0, total0 = cpu_busy()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    while len(list(done_dir.iterdir())) < threads and process.poll() is None:
+        time.sleep(0.01)
+    wall = time.perf_counter() - started
+    busy1, total1 = cpu_busy()
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    # wait4 gives wrk's own CPU time (user + system): how much of the machine the load
+    # generator took from the server. Its idle sleep after the threads stop costs nothing.
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    output = process.stdout.read() if process.stdout else ""
+    shutil.rmtree(work, ignore_errors=True)
+    line = next((x for x in output.splitlines() if x.startswith("WRK_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk printed no result:\n{output}")
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    cores = os.cpu_count() or 1
+    result["wall_s"] = wall
+    result["rps"] = result["requests"] / (result["span_us"] / 1e6)
+    result["wrk_cpu_s"] = usage.ru_utime + usage.ru_stime
+    result["wrk_cpu_share"] = result["wrk_cpu_s"] / (wall * cores)
+    result["machine_busy"] = (busy1 - busy0) / max(1, total1 - total0)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--volunteers", type=int, default=2000)
+    parser.add_argument("--places", type=int, default=100)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--show-queries", action="store_true")
+    args = parser.parse_args()
+
+    var_dir = Path(tempfile.mkdtemp(prefix="threehours-rush-var-"))
+    log(f"database {args.database_url} (recreated); var dir {var_dir}")
+    recreate_database(args.database_url)
+    django_setup(args.database_url, var_dir)
+    started = time.perf_counter()
+    data = load(volunteers=args.volunteers, places=args.places)
+    rush, spare, tokens = data["rush"], data["spare"], data["tokens"]
+    log(
+        f"loaded 1 organisation, 2 activities, {len(tokens)} volunteers with tokens in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    queries, sql = queries_per_registration(spare.pk, tokens[-2:])
+    if args.show_queries:
+        for statement in sql:
+            log(f"  SQL: {statement[:200]}")
+
+    from django.db import connections
+
+    connections.close_all()
+    port = free_port()
+    server = start_server(args.database_url, var_dir, port, args.workers)
+    try:
+        warm_up(port, args.workers)
+        log(
+            f"server up on :{port} ({args.workers} workers); rush: {args.volunteers} attempts, "
+            f"{args.connections} connections, {args.threads} wrk threads"
+        )
+        result = run_wrk(
+            port=port,
+            path=f"/api/v1/activities/{rush.pk}/registrations",
+            tokens=tokens[: args.volunteers],
+            connections=args.connections,
+            threads=args.threads,
+        )
+    finally:
+        stop_server(server)
+
+    from threehours.activities.models import Activity
+    from threehours.signups.models import Signup
+
+    rows = Signup.objects.filter(activity=rush).count()
+    places_taken = Activity.objects.get(pk=rush.pk).places_taken
+    successes = result["statuses"].get("201", 0)
+    p50, p99 = result["p50"] / 1000, result["p99"] / 1000
+    socket_errors = sum(result["errors"].values()) - result["errors"]["status"]
+    checks = {
+        f"successes == {args.places}": successes == args.places,
+        f"signup rows == {args.places}": rows == args.places,
+        f"places_taken == {args.places}": places_taken == args.places,
+        f"attempts answered == {args.volunteers}": result["requests"] == args.volunteers,
+        "no socket errors or timeouts": socket_errors == 0,
+        f"attempts/s >= {TARGET_RPS:.0f}": result["rps"] >= TARGET_RPS,
+        f"p99 <= {TARGET_P99_MS:.0f} ms": p99 <= TARGET_P99_MS,
+        f"queries per registration <= {TARGET_QUERIES}": queries <= TARGET_QUERIES,
+    }
+    log("")
+    log("registration rush — summary")
+    log(f"  attempts answered     {result['requests']} (sent {result['sent']})")
+    log(f"  successes (201)       {successes}")
+    log(f"  statuses              {json.dumps(result['statuses'], sort_keys=True)}")
+    log(f"  error codes           {json.dumps(result['codes'], sort_keys=True)}")
+    log(f"  socket errors         {json.dumps(result['errors'], sort_keys=True)}")
+    log(f"  database              {rows} signup rows, places_taken {places_taken}")
+    log(
+        f"  throughput            {result['rps']:.0f} attempts/s "
+        f"({result['span_us'] / 1e6:.2f} s first request → last response)"
+    )
+    log(
+        f"  latency               p50 {p50:.1f} ms, p90 {result['p90'] / 1000:.1f} ms, "
+        f"p99 {p99:.1f} ms, max {result['max'] / 1000:.1f} ms"
+    )
+    log(f"  queries / registration {queries} (savepoints excluded)")
+    log(
+        f"  wrk CPU               {result['wrk_cpu_s']:.2f} s = {result['wrk_cpu_share']:.1%} "
+        f"of {os.cpu_count()} cores over {result['wall_s']:.2f} s; machine busy "
+        f"{result['machine_busy']:.0%}"
+    )
+    for name, ok in checks.items():
+        log(f"  [{'ok' if ok else 'MISSED'}] {name}")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
