@@ -456,5 +456,8 @@ LOGGING = {
         # Giving huey a handler here stops run_huey from adding a second one of its own.
         "huey": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        # 4xx answers (full, closed, wrong code) are the API working as designed; a log line for
+        # each costs a registration rush dearly. Server errors are still logged.
+        "django.request": {"level": "ERROR"},
     },
 }

@@ -273,6 +273,9 @@ def token_issue(*, user: User, name: str = "") -> str:
         key_hash=_token_hash(raw),
         name=name[:64],
         created_at=now,
+        # "Used" at issue: a fresh token's first requests need no write (a registration rush
+        # is mostly first requests).
+        last_used_at=now,
         expires_at=now + dt.timedelta(days=settings.API_TOKEN_TTL_DAYS),
     )
     return raw
