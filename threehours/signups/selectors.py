@@ -82,5 +82,6 @@ def signups_grouped(signups) -> list[Signup]:
 
 
 def activity_for_registration(*, activity_id: int) -> Activity | None:
-    """A published activity with its questions: all that registering needs (2 queries)."""
-    return Activity.objects.published().prefetch_related("questions").filter(pk=activity_id).first()
+    """A published activity (one query; its questions are read only when the registration
+    gets that far)."""
+    return Activity.objects.published().filter(pk=activity_id).first()

@@ -109,7 +109,6 @@ def signup_create(
     ActivityFull. Nothing is written when it raises. Takes the place with a conditional
     UPDATE of the activity row (no read-then-write)."""
     registration_check(activity=activity, volunteer=volunteer, today=local_today())
-    clean_answers = answers_clean(activity=activity, answers=answers)
     kids = _children_clean(volunteer=volunteer, children=children)
     seats = 1 + len(kids)
     # Fast refusal (issue 5's rush: most attempts meet a full activity). When the row the caller
@@ -121,6 +120,8 @@ def signup_create(
         if Signup.objects.filter(activity=activity, volunteer=volunteer).live().exists():
             raise AlreadyRegistered()
         raise ActivityFull()
+    # After the fast refusal: reading the questions is a query most of a rush never needs.
+    clean_answers = answers_clean(activity=activity, answers=answers)
     status = (
         Signup.Status.PENDING
         if activity.screening == Activity.Screening.REVIEW
