@@ -6,3 +6,8 @@ class ActivitiesConfig(AppConfig):
     name = "threehours.activities"
     label = "activities"
     verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        from .reference import connect_signals
+
+        connect_signals()

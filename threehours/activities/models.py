@@ -56,7 +56,12 @@ def cover_upload_to(instance: Activity, filename: str) -> str:
 class ActivityQuerySet(models.QuerySet):
     def published(self) -> ActivityQuerySet:
         """Visible to volunteers: published, and its organisation not suspended."""
-        return self.filter(state=Activity.State.PUBLISHED, organisation__suspended_at__isnull=True)
+        from threehours.orgs.models import Organisation
+
+        # NOT IN a (small, hashed) list rather than a join: the discovery list stays a query on
+        # one table, whose planner walks the sort-order index and stops after one page.
+        suspended = Organisation.objects.filter(suspended_at__isnull=False).values("pk")
+        return self.filter(state=Activity.State.PUBLISHED).exclude(organisation_id__in=suspended)
 
 
 class Activity(models.Model):
@@ -162,6 +167,10 @@ class Activity(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # Lower-cased "title organisation-name" that keyword search matches (activities/search.py):
+    # one column, so that PostgreSQL can index it; written by activities.services and refreshed
+    # by orgs.services when an organisation is renamed.
+    search_text = models.TextField(default="", blank=True, editable=False)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -173,8 +182,23 @@ class Activity(models.Model):
         verbose_name_plural = _("activities")
         indexes = [
             models.Index(fields=["organisation", "-created_at"], name="activity_org_idx"),
-            models.Index(fields=["state", "start_date", "id"], name="activity_discovery_idx"),
-            models.Index(fields=["state", "city", "start_date", "id"], name="activity_city_idx"),
+            # Discovery (selectors.activity_search): one index per filter shape, each ending in
+            # the sort keys so that a page is a short index range scan, never a sort of every
+            # match. end_date sits in the key so "not ended yet" is checked on the index entry.
+            # The keyword index (GIN on grams of search_text) is PostgreSQL-only: migration 0005.
+            models.Index(
+                fields=["state", "start_date", "end_date", "id"], name="activity_soonest_idx"
+            ),
+            models.Index(
+                fields=["state", "city", "start_date", "end_date", "id"],
+                name="activity_city_soonest_idx",
+            ),
+            models.Index(
+                fields=["state", "type", "start_date", "end_date", "id"],
+                name="activity_type_soonest_idx",
+            ),
+            models.Index(fields=["state", "lat", "lng"], name="activity_place_idx"),
+            models.Index(fields=["state", "published_at", "id"], name="activity_newest_idx"),
         ]
         constraints = [
             models.CheckConstraint(

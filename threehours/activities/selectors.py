@@ -1,14 +1,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
+from threehours.core.errors import InvalidInput
 from threehours.core.pagination import Page, keyset_page
+from threehours.orgs.models import Region
 
+from . import rules
 from .models import Activity, AttributeOption
+from .search import keyword_filter
 
 
 def attribute_lists() -> dict[str, list[AttributeOption]]:
@@ -43,6 +61,38 @@ def activity_get_published(*, activity_id: int) -> Activity | None:
     )
 
 
+SORTS = ("soonest", "nearest", "newest")
+NEAREST_DEFAULT_RADIUS_KM = 50.0
+_M_PER_DEGREE = 111_195.0  # metres per degree of latitude (mean Earth radius)
+
+
+def _bbox(lat: Decimal, lng: Decimal, radius_km: float) -> tuple[tuple, tuple]:
+    # 1 degree of latitude ≈ 111 km; longitude shrinks with the cosine of the latitude.
+    d_lat = Decimal(str(round(radius_km / 111.0, 6)))
+    cos = max(0.1, math.cos(math.radians(float(lat))))
+    d_lng = Decimal(str(round(radius_km / (111.0 * cos), 6)))
+    return (lat - d_lat, lat + d_lat), (lng - d_lng, lng + d_lng)
+
+
+def _distance_sq(lat: Decimal, lng: Decimal):
+    """Squared distance in whole square metres on a local flat map (equirectangular), which
+    orders places within a city's reach as the true distance does. An integer, so that a
+    cursor repeats it exactly on SQLite and PostgreSQL alike."""
+    k_lng = _M_PER_DEGREE * math.cos(math.radians(float(lat)))
+    d_lat = (Cast("lat", FloatField()) - Value(float(lat))) * Value(_M_PER_DEGREE)
+    d_lng = (Cast("lng", FloatField()) - Value(float(lng))) * Value(k_lng)
+    return Cast(
+        ExpressionWrapper(d_lat * d_lat + d_lng * d_lng, output_field=FloatField()),
+        BigIntegerField(),
+    )
+
+
+def _option_id(kind: str, code: str):
+    # A subquery rather than a join: the planner compares type_id with one value and walks
+    # the (state, type, start_date, …) index in order (a join would sort every match).
+    return Subquery(AttributeOption.objects.filter(kind=kind, code=code).values("pk")[:1])
+
+
 def activity_search(
     *,
     q: str = "",
@@ -58,50 +108,98 @@ def activity_search(
     lat: Decimal | None = None,
     lng: Decimal | None = None,
     radius_km: float | None = None,
+    has_places: bool = False,
+    sort: str = "soonest",
 ) -> Page:
-    """Published activities that have not ended, soonest first (keyset pagination).
-    Near-me uses a bounding box on the indexed coordinates (≈ radius)."""
-    qs = Activity.objects.published().filter(end_date__gte=date_from or today)
+    """Published activities that have not ended by `date_from` (default today), keyset-paginated.
+
+    `sort`: soonest (first day, then last day, then id), newest (most recently published) or
+    nearest (needs `lat`/`lng`; within `radius_km`, default 50 km). Near-me is a bounding box on
+    the indexed coordinates (≈ radius). `has_places`: places are left. Every filter shape has
+    an index whose order is the sort order (models.Activity.Meta, migration 0005).
+    Raises InvalidInput for an unknown sort, nearest without a position, or a bad cursor."""
+    if sort not in SORTS:
+        raise InvalidInput(
+            fields={"sort": [_("Sort by one of: %(sorts)s.") % {"sorts": ", ".join(SORTS)}]}
+        )
+    near = lat is not None and lng is not None
+    if sort == "nearest" and not near:
+        raise InvalidInput(fields={"sort": [_("Sorting by distance needs your position.")]})
+    day = date_from or today
+    qs = Activity.objects.published().filter(
+        end_date__gte=day,
+        # Redundant with the line above (an activity lasts at most MAX_DAYS days), but it gives
+        # the index on start_date a place to begin instead of walking every past activity.
+        start_date__gte=day - dt.timedelta(days=rules.MAX_DAYS - 1),
+    )
     if date_to:
         qs = qs.filter(start_date__lte=date_to)
     if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(organisation__name__icontains=q))
+        qs = keyword_filter(qs, q)
     if city:
-        qs = qs.filter(Q(city_id=city) | Q(city__name=city))
+        if city.isdigit():
+            qs = qs.filter(city_id=city)
+        else:
+            names = Region.objects.filter(name=city, level=Region.Level.CITY).values("code")
+            qs = qs.filter(city_id__in=Subquery(names))
     if type:
-        qs = qs.filter(type__code=type)
+        qs = qs.filter(type_id=_option_id("type", type))
     if form:
-        qs = qs.filter(form__code=form)
+        qs = qs.filter(form_id=_option_id("form", form))
     if online is not None:
         qs = qs.filter(online=online)
-    if lat is not None and lng is not None and radius_km:
-        # 1 degree of latitude ≈ 111 km; longitude shrinks with the cosine of the latitude.
-        import math
+    if has_places:
+        qs = qs.filter(places_taken__lt=F("places"))
+    if near and (radius_km or sort == "nearest"):
+        lat_range, lng_range = _bbox(lat, lng, radius_km or NEAREST_DEFAULT_RADIUS_KM)
+        qs = qs.filter(online=False, lat__range=lat_range, lng__range=lng_range)
+    if sort == "nearest":
+        qs = qs.annotate(distance_sq=_distance_sq(lat, lng))
+        order: tuple[str, ...] = ("distance_sq", "pk")
+        parsers: dict = {"distance_sq": int}
+    elif sort == "newest":
+        order, parsers = ("-published_at", "-pk"), {}
+    else:
+        order = ("start_date", "end_date", "pk")
+        parsers = {"start_date": dt.date.fromisoformat, "end_date": dt.date.fromisoformat}
+    page = keyset_page(qs, order=order, limit=limit, cursor=cursor, parsers=parsers)
+    _attach_related(page.items)
+    return page
 
-        d_lat = Decimal(str(radius_km / 111.0))
-        d_lng = Decimal(str(radius_km / (111.0 * max(0.1, math.cos(math.radians(float(lat)))))))
-        qs = qs.filter(
-            online=False,
-            lat__range=(lat - d_lat, lat + d_lat),
-            lng__range=(lng - d_lng, lng + d_lng),
-        )
-    qs = qs.select_related("organisation", "type", "form", "field", "city__parent", "district")
-    qs = qs.prefetch_related("questions")
-    return keyset_page(
-        qs,
-        order=("start_date", "pk"),
-        limit=limit,
-        cursor=cursor,
-        parsers={"start_date": dt.date.fromisoformat},
+
+def _attach_related(activities: list[Activity]) -> None:
+    """Load what a list shows: organisations and questions in two small queries by primary
+    key, attribute options and regions from the per-process copy (reference.py). Joining them
+    into the page query instead makes PostgreSQL plan an eight-table join per request (≈ 10 ms)
+    and, misjudging row counts, sometimes join every match before sorting."""
+    if not activities:
+        return
+    from threehours.orgs.models import Organisation
+
+    from .reference import options_and_regions
+
+    orgs = Organisation.objects.in_bulk({a.organisation_id for a in activities})
+    options, regions = options_and_regions(
+        {pk for a in activities for pk in (a.type_id, a.form_id, a.field_id)},
+        {pk for a in activities for pk in (a.city_id, a.district_id) if pk},
     )
+    for activity in activities:
+        activity.organisation = orgs[activity.organisation_id]
+        activity.type = options[activity.type_id]
+        activity.form = options[activity.form_id]
+        activity.field = options[activity.field_id]
+        activity.city = regions.get(activity.city_id)
+        activity.district = regions.get(activity.district_id)
+    prefetch_related_objects(activities, "questions")
 
 
 def cities_with_activities() -> list:
-    """Cities that have upcoming published activities, for the city filter."""
-    from threehours.orgs.models import Region
-
+    """Cities that have published activities, for the city filter. One index probe per city
+    (EXISTS on the city index) rather than reading every activity's city."""
+    published = Activity.objects.published().filter(city_id=OuterRef("pk"))
     return list(
         Region.objects.select_related("parent")
-        .filter(pk__in=Activity.objects.published().filter(city__isnull=False).values("city_id"))
+        .filter(level=Region.Level.CITY)
+        .filter(Exists(published))
         .order_by("code")
     )

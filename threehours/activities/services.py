@@ -41,6 +41,7 @@ from . import rules
 from .errors import ActivityWrongState, OrgCannotPublish, PaymentQrImage
 from .models import Activity, AttributeOption, Question
 from .sanitize import sanitize_description
+from .search import search_text_for
 
 EXTRA_KINDS = {
     "regions": "region",
@@ -318,6 +319,9 @@ def _write(activity: Activity, clean: dict[str, Any]) -> Activity:
     extra, questions = clean.pop("extra"), clean.pop("questions")
     for name, value in clean.items():
         setattr(activity, name, value)
+    activity.search_text = search_text_for(
+        title=activity.title, org_name=activity.organisation.name
+    )
     activity.save()
     activity.extra_attributes.set(extra)
     activity.questions.all().delete()

@@ -45,6 +45,10 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
         g_lat, g_lng = wgs84_to_gcj02(float(lat), float(lng))
         lat, lng = Decimal(str(round(g_lat, 6))), Decimal(str(round(g_lng, 6)))
     online = {"1": True, "0": False}.get(params.get("online", ""))
+    near = lat is not None and lng is not None
+    sort = params.get("sort", "")
+    if sort not in selectors.SORTS or (sort == "nearest" and not near):
+        sort = "soonest"  # a page offers "nearest" only with a position; fall back quietly
     try:
         page = selectors.activity_search(
             q=params.get("q", "").strip()[:50],
@@ -58,7 +62,9 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
             cursor=params.get("cursor"),
             lat=lat,
             lng=lng,
-            radius_km=10.0 if lat is not None and lng is not None else None,
+            radius_km=10.0 if near else None,
+            has_places=params.get("has_places") == "1",
+            sort=sort,
         )
     except InvalidInput as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
@@ -68,7 +74,8 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
         "types": lists["type"],
         "cities": selectors.cities_with_activities(),
         "params": params,
-        "near": lat is not None and lng is not None,
+        "near": near,
+        "sort": sort,
         "query": params.urlencode() if hasattr(params, "urlencode") else "",
     }
     template = (

@@ -359,10 +359,14 @@ def activity_search(
     lat: float | None = None,
     lng: float | None = None,
     radius_km: float | None = None,
+    has_places: bool = False,
+    sort: Literal["soonest", "nearest", "newest"] = "soonest",
     limit: int = 20,
     cursor: str | None = None,
 ):
-    """Published activities that have not ended, soonest first."""
+    """Published activities that have not ended. `sort`: soonest (default), newest (most
+    recently published) or nearest (needs `lat` and `lng`; within `radius_km`, default 50 km).
+    `has_places=true` leaves out full activities. `next_cursor` continues the same sort."""
     page = selectors.activity_search(
         q=q.strip()[:50],
         city=city,
@@ -377,6 +381,8 @@ def activity_search(
         lat=Decimal(str(lat)) if lat is not None else None,
         lng=Decimal(str(lng)) if lng is not None else None,
         radius_km=min(radius_km, 500.0) if radius_km else None,
+        has_places=has_places,
+        sort=sort,
     )
     return {"items": [activity_out(a) for a in page.items], "next_cursor": page.next_cursor}
 

@@ -93,6 +93,11 @@ def keyset_page(
             for j in range(i):
                 step &= Q(**{fields[j]: values[j]})
             condition |= step
+        if len(order) > 1:
+            # Implied by the steps above, but PostgreSQL cannot start an index range from an
+            # OR: this bound lets a deep page begin at the cursor instead of scanning up to it.
+            first = f"{fields[0]}__{'lte' if order[0].startswith('-') else 'gte'}"
+            condition &= Q(**{first: values[0]})
         queryset = queryset.filter(condition)
     rows = list(queryset[: limit + 1])
     items, more = rows[:limit], len(rows) > limit

@@ -287,9 +287,15 @@ def org_application_update(*, org: Organisation, user: User, data: dict[str, Any
     _require_admin(user=user, org=org)
     _require_editable(org)
     clean = _application_clean({k: v for k, v in data.items() if k in FIELDS}, current=org)
+    renamed = "name" in clean and clean["name"] != org.name
     for name, value in clean.items():
         setattr(org, name, value)
     org.save()
+    if renamed:
+        # Keyword search matches the organisation's name through each activity's search text.
+        from threehours.activities.search import activity_search_text_refresh
+
+        activity_search_text_refresh(org=org)
     audit_record(actor=user, verb="org.updated", target=org, data={"fields": sorted(clean)})
     return org
 

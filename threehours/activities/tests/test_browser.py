@@ -65,6 +65,15 @@ def test_volunteer_finds_an_activity_by_keyword_and_near_me(
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.screenshot(path=screenshot_dir / "volunteer-activities.png", full_page=True)
 
+    page.get_by_label("排序").select_option("nearest")
+    page.get_by_label("有名额").check()
+    page.get_by_role("button", name="搜索").click()
+    expect(page).to_have_url(re.compile(r"sort=nearest.*has_places=1"))
+    expect(page.locator("#results .activity-card")).to_have_count(1)
+    expect(page.get_by_label("排序")).to_have_value("nearest")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=screenshot_dir / "volunteer-activities-sorted.png", full_page=True)
+
     page.get_by_text("徐汇滨江垃圾分类宣传").click()
     expect(page.get_by_role("heading", name="徐汇滨江垃圾分类宣传")).to_be_visible()
     expect(page.get_by_test_id("register")).to_contain_text("登录后报名")

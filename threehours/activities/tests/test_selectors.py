@@ -1,0 +1,170 @@
+"""Discovery (issue #4): filters, the three sorts and keyset pages for each, keyword search on
+title and organisation name (Chinese included), and its upkeep when an organisation is renamed."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from threehours.activities import selectors, services
+from threehours.activities.models import Activity
+from threehours.activities.search import keyword_grams, search_text_for
+from threehours.core.errors import InvalidInput
+from threehours.core.timeutil import local_today
+from threehours.orgs import services as org_services
+from threehours.orgs.tests.factories import approved_org, draft_org
+
+from .factories import activity_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(operator):
+    return approved_org(operator=operator)
+
+
+def _day(n: int) -> str:
+    return (local_today() + dt.timedelta(days=n)).isoformat()
+
+
+def _published(org, **overrides) -> Activity:
+    activity = services.activity_create(
+        org=org, user=org.applicant, data=activity_data(**overrides)
+    )
+    return services.activity_publish(activity=activity, user=org.applicant)
+
+
+def _search(**kwargs):
+    return selectors.activity_search(today=local_today(), **kwargs)
+
+
+def _all_pages(**kwargs) -> list[int]:
+    """Every id, following cursors two at a time."""
+    ids, cursor = [], None
+    while True:
+        page = _search(limit=2, cursor=cursor, **kwargs)
+        ids += [a.pk for a in page.items]
+        if page.next_cursor is None:
+            return ids
+        cursor = page.next_cursor
+
+
+def test_search_text_is_lowercased_title_and_organisation_name():
+    assert search_text_for(title="  社区 Cleanup ", org_name="阳光 NGO") == "社区 cleanup 阳光 ngo"
+
+
+def test_keyword_grams_are_character_pairs_or_the_single_character():
+    assert keyword_grams("环保") == ["环保"]
+    assert keyword_grams("图书馆") == ["书馆", "图书"]
+    assert keyword_grams("老") == ["老"]
+    assert keyword_grams("") == []
+
+
+def test_keyword_matches_title_or_organisation_name_in_any_case(org):
+    elderly = _published(org, title="社区助老探访")
+    books = _published(org, title="图书馆 Book Sorting")
+    assert [a.pk for a in _search(q="助老").items] == [elderly.pk]  # two characters
+    assert [a.pk for a in _search(q="老").items] == [elderly.pk]  # one
+    assert [a.pk for a in _search(q="图书馆").items] == [books.pk]  # three
+    assert [a.pk for a in _search(q="book sort").items] == [books.pk]
+    assert {a.pk for a in _search(q="阳光志愿").items} == {elderly.pk, books.pk}  # org name
+    assert _search(q="助老图书").items == []  # every gram is there, the substring is not
+    assert _search(q="植树").items == []
+
+
+def test_renaming_an_organisation_updates_what_keywords_find(operator):
+    org = draft_org()
+    activity = services.activity_create(org=org, user=org.applicant, data=activity_data())
+    org_services.org_application_update(org=org, user=org.applicant, data={"name": "蓝天救援队"})
+    activity.refresh_from_db()
+    assert activity.search_text == "社区助老探访 蓝天救援队"
+
+
+def test_has_places_leaves_out_full_activities(org):
+    open_one = _published(org, title="还有名额", places=2)
+    full = _published(org, title="已满", places=2)
+    # Registrations (signups app) move places_taken; set it the way they leave it.
+    Activity.objects.filter(pk=full.pk).update(places_taken=2)
+    assert {a.pk for a in _search().items} == {open_one.pk, full.pk}
+    assert [a.pk for a in _search(has_places=True).items] == [open_one.pk]
+
+
+def test_soonest_orders_by_first_day_then_last_day_and_pages_with_cursors(org):
+    later = _published(org, start_date=_day(5), end_date=_day(5))
+    long_one = _published(org, start_date=_day(3), end_date=_day(6))
+    short_one = _published(org, start_date=_day(3), end_date=_day(3))
+    running = _published(org, start_date=_day(1), end_date=_day(2))
+    expected = [running.pk, short_one.pk, long_one.pk, later.pk]
+    assert [a.pk for a in _search().items] == expected
+    assert _all_pages() == expected
+    # On day 3 the activity that ran on days 1–2 has ended; the one of days 3–6 is running.
+    day3 = local_today() + dt.timedelta(days=3)
+    assert [a.pk for a in _search(date_from=day3).items] == expected[1:]
+
+
+def test_newest_orders_by_publication_and_pages_with_cursors(org):
+    rows = [_published(org, title=f"活动{i}") for i in range(5)]
+    now = timezone.now()
+    for i, row in enumerate(rows):  # 活动0 published first, 活动4 last; two share a moment
+        moment = now - dt.timedelta(hours=5 - min(i, 3))
+        Activity.objects.filter(pk=row.pk).update(published_at=moment)
+    expected = [rows[4].pk, rows[3].pk, rows[2].pk, rows[1].pk, rows[0].pk]
+    assert [a.pk for a in _search(sort="newest").items] == expected
+    assert _all_pages(sort="newest") == expected
+
+
+def test_nearest_orders_by_distance_within_the_radius_and_pages_with_cursors(org):
+    here = {"lat": Decimal("31.188000"), "lng": Decimal("121.437000")}
+    spots = {
+        "300 m": (31.1907, 121.4370),
+        "1 km east": (31.1880, 121.4475),
+        "2 km north": (31.2060, 121.4370),
+        "twin of 1 km east": (31.1880, 121.4475),
+        "30 km away": (31.4580, 121.4370),
+    }
+    made = {
+        name: _published(org, title=name, lat=lat, lng=lng) for name, (lat, lng) in spots.items()
+    }
+    expected = [made[n].pk for n in ("300 m", "1 km east", "twin of 1 km east", "2 km north")]
+    page = _search(sort="nearest", radius_km=10, **here)
+    assert [a.pk for a in page.items] == expected
+    assert _all_pages(sort="nearest", radius_km=10, **here) == expected
+    # Without a radius, nearest looks 50 km around.
+    assert len(_search(sort="nearest", **here).items) == 5
+
+
+def test_nearest_needs_a_position_and_sorts_are_checked(org):
+    with pytest.raises(InvalidInput) as caught:
+        _search(sort="nearest")
+    assert "sort" in caught.value.fields
+    with pytest.raises(InvalidInput):
+        _search(sort="cheapest")
+
+
+def test_a_forged_cursor_is_refused(org):
+    _published(org)
+    with pytest.raises(InvalidInput):
+        _search(sort="nearest", lat=Decimal("31.2"), lng=Decimal("121.4"), cursor="WyJ4IiwgMV0")
+
+
+def test_type_form_city_and_online_filters(org):
+    team = _published(org, title="团队活动", type="team")
+    online = _published(
+        org,
+        title="线上活动",
+        type="other",
+        form="online_other",
+        address="",
+        district="",
+        lat=None,
+        lng=None,
+        checkin_radius_m=None,
+    )
+    assert [a.pk for a in _search(type="team").items] == [team.pk]
+    assert [a.pk for a in _search(form="online_other").items] == [online.pk]
+    assert [a.pk for a in _search(online=True).items] == [online.pk]
+    assert [a.pk for a in _search(city="3101").items] == [team.pk]
+    assert [a.pk for a in _search(city="上海市").items] == []  # a placeholder city has no name
+    assert _search(type="no-such-type").items == []
