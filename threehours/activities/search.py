@@ -1,4 +1,4 @@
-"""Keyword search over activities (docs/decisions/0004-keyword-search-with-grams.md).
+"""Keyword search over activities (docs/decisions/0006-keyword-search-with-grams.md).
 
 A keyword matches when it is a substring of the activity's title or its organisation's name,
 ignoring case. Both live, lower-cased, in `Activity.search_text`, so one column answers and
