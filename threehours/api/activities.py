@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import File, Router, Schema, Status
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from threehours.activities import selectors, services
@@ -19,12 +19,12 @@ from threehours.core.timeutil import local_today
 from threehours.orgs.selectors import org_for_staff
 
 from .auth import token_auth
-from .schemas import LaxDate, StrictIn, errors
+from .schemas import LaxDate, Out, StrictIn, errors
 
 router = Router(tags=["activities"])
 
 
-class OptionOut(Schema):
+class OptionOut(Out):
     code: str
     label: str
 
@@ -33,7 +33,7 @@ class FormOptionOut(OptionOut):
     online: bool
 
 
-class AttributesOut(Schema):
+class AttributesOut(Out):
     types: list[OptionOut]
     forms: list[FormOptionOut]
     fields: list[OptionOut]
@@ -118,12 +118,12 @@ class ReasonIn(StrictIn):
     reason: str
 
 
-class OrgRef(Schema):
+class OrgRef(Out):
     id: int
     name: str
 
 
-class QuestionOut(Schema):
+class QuestionOut(Out):
     id: int
     text: str
     kind: str
@@ -131,7 +131,7 @@ class QuestionOut(Schema):
     required: bool
 
 
-class ActivityOut(Schema):
+class ActivityOut(Out):
     id: int
     title: str
     description_html: str
@@ -169,12 +169,12 @@ class ActivityOut(Schema):
     waitlist_enabled: bool
 
 
-class ActivityListOut(Schema):
+class ActivityListOut(Out):
     items: list[ActivityOut]
     next_cursor: str | None
 
 
-class CoverOut(Schema):
+class CoverOut(Out):
     cover_url: str
     small_original: bool
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Router
 
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
@@ -23,7 +23,7 @@ from threehours.signups.errors import SignupNotFound
 from threehours.signups.selectors import signup_get_for_org
 
 from .auth import token_auth
-from .schemas import LaxDate, StrictIn, errors
+from .schemas import LaxDate, Out, StrictIn, errors
 
 router = Router(tags=["attendance"])
 
@@ -38,18 +38,18 @@ class CheckIn(StrictIn):
     identity: str | None = None
 
 
-class CheckInOut(Schema):
+class CheckInOut(Out):
     day: dt.date
     checked_in_at: dt.datetime
 
 
-class CheckOutOut(Schema):
+class CheckOutOut(Out):
     day: dt.date
     checked_out_at: dt.datetime
     hours: Decimal
 
 
-class EntryOut(Schema):
+class EntryOut(Out):
     activity_id: int
     activity_title: str
     day: dt.date
@@ -60,14 +60,14 @@ class EntryOut(Schema):
     created_at: dt.datetime
 
 
-class HoursOut(Schema):
+class HoursOut(Out):
     total_hours: Decimal
     service_hours: Decimal
     online_hours: Decimal
     entries: list[EntryOut]
 
 
-class CodeOut(Schema):
+class CodeOut(Out):
     code: str
     qr_url: str
     qr_expires_at: dt.datetime
@@ -80,7 +80,7 @@ class CorrectionIn(StrictIn):
     reason: str = ""
 
 
-class AttendanceOut(Schema):
+class AttendanceOut(Out):
     day: dt.date
     checked_in_at: dt.datetime
     checked_out_at: dt.datetime | None

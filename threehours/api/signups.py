@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
@@ -19,7 +19,7 @@ from threehours.signups.export_views import file_response
 from threehours.signups.models import Export, Signup
 
 from .auth import token_auth
-from .schemas import StrictIn, errors
+from .schemas import Out, StrictIn, errors
 
 router = Router(tags=["registration"])
 
@@ -30,7 +30,7 @@ class RegistrationIn(StrictIn):
     join_waitlist: bool = False
 
 
-class RegistrationOut(Schema):
+class RegistrationOut(Out):
     id: int
     status: str
 
@@ -39,7 +39,7 @@ class ReasonIn(StrictIn):
     reason: str = ""
 
 
-class MyActivityRef(Schema):
+class MyActivityRef(Out):
     id: int
     title: str
     start_date: dt.date
@@ -56,7 +56,7 @@ class MyActivityRef(Schema):
     max_hours_per_day: Any
 
 
-class MyRegistrationOut(Schema):
+class MyRegistrationOut(Out):
     id: int
     status: str
     reason: str
@@ -66,30 +66,30 @@ class MyRegistrationOut(Schema):
     activity: MyActivityRef
 
 
-class MyRegistrationsOut(Schema):
+class MyRegistrationsOut(Out):
     upcoming: list[MyRegistrationOut]
     in_progress: list[MyRegistrationOut]
     finished: list[MyRegistrationOut]
 
 
-class VolunteerOut(Schema):
+class VolunteerOut(Out):
     id: int
     name: str
     phone: str
 
 
-class AnswerOut(Schema):
+class AnswerOut(Out):
     question_id: int
     question: str
     answer: str
 
 
-class HistoryOut(Schema):
+class HistoryOut(Out):
     past_activities: int
     times_removed: int
 
 
-class RegistrantOut(Schema):
+class RegistrantOut(Out):
     id: int
     status: str
     seats: int
@@ -100,7 +100,7 @@ class RegistrantOut(Schema):
     history: HistoryOut
 
 
-class RegistrantListOut(Schema):
+class RegistrantListOut(Out):
     items: list[RegistrantOut]
     places: int
     places_taken: int
@@ -264,7 +264,7 @@ def registration_remove(request: HttpRequest, org_id: int, reg_id: int, payload:
     return {"id": signup.pk, "status": signup.status}
 
 
-class ExportQueuedOut(Schema):
+class ExportQueuedOut(Out):
     export_id: int
     status: str
     rows: int
