@@ -1,0 +1,1000 @@
+"""Check-in burst (issue #6): 1,000 accepted registrants of one activity check in within one
+burst from 32 concurrent clients through the real server on PostgreSQL, then check out.
+
+    uv run python bench/checkin_burst.py                 # ≈ 1 minute on 2 cores, after any wait
+    uv run python bench/checkin_burst.py --py-spy        # also profile the workers (uvx py-spy)
+    uv run python bench/checkin_burst.py --volunteers 200 --connections 16
+
+Steps: wait until no other benchmark runs (wrk, `threehours serve`/gunicorn, another bench/*.py;
+poll every 30 s, up to 20 min) and print the load average (before the bursts it also waits up to
+5 min for other engineers' pytest runs, and names whatever still runs beside each phase);
+(re)create the database `threehours_bench_checkin` on 127.0.0.1:5432 (user postgres, trust) and
+migrate it; create an
+approved organisation, an offline activity for TODAY (Asia/Shanghai) through
+activities.services.activity_create/activity_publish, with the daily window check-in = now − 2 h
+(whole hour) to check-out = now + 1 h (next 5 minutes) so that "now" lies inside it; 1,000
+volunteers with a bound phone and an API token (accounts.services.token_issue) and confirmed
+registrations, bulk-created with activity.places_taken set to match (faster than 1,000
+signup_create calls, which would also queue 1,000 notifications).
+
+Queries: one extra registrant checks in and out through Django's test Client against the bench
+database under CaptureQueriesContext; every statement is printed and counted without
+SAVEPOINT/RELEASE but with BEGIN/COMMIT (round trips too; as bench/registration_rush.py counts);
+the count without BEGIN/COMMIT, as signups/tests/test_api.py counts, is printed beside it.
+
+Load: `threehours serve --workers 2` (gunicorn gthread, 4 threads per worker as configured) on a
+free port with THREEHOURS_CHECKIN_QR_SECONDS=600, so one QR token, made here with the server's
+THREEHOURS_SECRET_KEY by attendance.codes.qr_token_make, stays valid for the whole run (valid for
+2 × 600 s). wrk (Debian) with a Lua script written next to the run: 32 connections on 2 threads,
+each thread a disjoint slice of the volunteers, every token used exactly once per phase (a
+connection with nothing left to send goes idle), the thread stops after its slice's last
+response and this script ends wrk (SIGINT) once every thread reported, so wrk's duration is the
+burst's. Phase 1 POSTs /checkin, phase 2 /checkout (QR token + a position 0–60 m from the meeting
+point, GCJ-02). Between the phases every attendance's check-in time is moved back by 6–200
+minutes with one UPDATE, standing in for the time volunteers serve: checking out seconds after
+checking in credits 0.0 h and writes no ledger entry, which would leave nothing to verify.
+Before each phase the tokens' last-used time is set an hour back, as for phones on the day, so
+each request also pays token_authenticate's last-used write (it writes when older than 5 min).
+
+CPU: wrk's own share (wait4 rusage over wall time × cores), and per request the CPU seconds of
+the server's processes and of PostgreSQL (/proc/<pid>/stat), which bound the rate the 2 cores
+allow whatever else runs; with --py-spy, the workers' GIL-holding samples by package and frame.
+
+Verification: every registrant has exactly one attendance row, checked in and out, and exactly
+one ledger credit whose hours equal attendance.rules.credited_hours() of the times the database
+recorded (and the attendance's own hours); `threehours manage verify_ledger` runs against the
+bench database. Targets: ≥ 500 check-ins/s, p99 ≤ 100 ms, ≤ 6 SQL queries per check-in.
+Exit status 1 when a target is missed or the verification fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/threehours_bench_checkin"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
+TARGET_CHECKINS_PER_S = 500.0
+TARGET_P99_MS = 100.0
+TARGET_QUERIES = 6
+QR_SECONDS = 600
+# The meeting point (GCJ-02) in Xuhui, Shanghai, and its check-in radius.
+SITE = (Decimal("31.174500"), Decimal("121.460200"))
+RADIUS_M = 500
+LOG_PATH = Path(tempfile.gettempdir()) / "threehours-checkin-server.log"
+OWN_SERVER: list[int] = []  # the session id of the server this script started
+
+LUA = r"""
+-- Written by bench/checkin_burst.py. Each line of WRK_REQUESTS is "token<TAB>json body".
+-- setup() gives every thread a disjoint slice of the lines; every line is sent exactly once;
+-- a connection with nothing left to send goes idle (an empty request writes nothing; gunicorn
+-- closes it after its 2 s keep-alive and wrk counts a read error and reconnects); after
+-- its slice's last response a thread appends its id to WRK_DONE and stops.
+local lines = nil
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  if lines == nil then
+    lines = {}
+    for line in io.lines(os.getenv("WRK_REQUESTS")) do
+      if #line > 0 then lines[#lines + 1] = line end
+    end
+  end
+  local n = tonumber(os.getenv("WRK_THREADS"))
+  local per = math.ceil(#lines / n)
+  thread:set("id", counter)
+  thread:set("first", counter * per + 1)
+  thread:set("last", math.min(#lines, (counter + 1) * per))
+  table.insert(threads, thread)
+  counter = counter + 1
+end
+
+function init(args)
+  local path = os.getenv("WRK_PATH")
+  local all = {}
+  for line in io.lines(os.getenv("WRK_REQUESTS")) do
+    if #line > 0 then all[#all + 1] = line end
+  end
+  reqs = {}
+  for i = first, last do
+    local token, body = all[i]:match("^([^\t]+)\t(.*)$")
+    reqs[#reqs + 1] = wrk.format("POST", path, {
+      ["Authorization"] = "Bearer " .. token,
+      ["Content-Type"] = "application/json",
+      ["Accept"] = "application/json",
+    }, body)
+  end
+  sent, received = 0, 0
+  verify_call = id == 0
+  statuses = {}
+  first_error = ""
+end
+
+function request()
+  if verify_call then
+    -- wrk calls thread 0's request() once before the run to count pipelined requests:
+    -- answer it without using up a line.
+    verify_call = false
+    return reqs[1]
+  end
+  if sent >= #reqs then
+    return ""
+  end
+  sent = sent + 1
+  return reqs[sent]
+end
+
+function response(status, headers, body)
+  received = received + 1
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
+  if (status < 200 or status > 299) and first_error == "" then
+    first_error = key .. " " .. string.sub(body or "", 1, 300)
+  end
+  if received >= #reqs then
+    local f = io.open(os.getenv("WRK_DONE"), "a")
+    f:write(id .. "\n")
+    f:close()
+    wrk.thread:stop()
+  end
+end
+
+function done(summary, latency, requests)
+  local counts = {}
+  local sent_total = 0
+  local errors = {}
+  for _, thread in ipairs(threads) do
+    sent_total = sent_total + (thread:get("sent") or 0)
+    for k, v in pairs(thread:get("statuses") or {}) do
+      counts[k] = (counts[k] or 0) + v
+    end
+    local e = thread:get("first_error")
+    if e and e ~= "" then errors[#errors + 1] = e end
+  end
+  local parts = {}
+  for k, v in pairs(counts) do parts[#parts + 1] = string.format('"%s": %d', k, v) end
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "sent": %d, "duration_us": %d, "statuses": {%s}, '
+      .. '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, '
+      .. '"p50": %d, "p90": %d, "p99": %d, "max": %d, "mean": %.1f}\n',
+    summary.requests, sent_total, summary.duration, table.concat(parts, ", "),
+    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status,
+    summary.errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    latency.mean))
+  for _, e in ipairs(errors) do
+    io.write("WRK_ERROR " .. string.gsub(e, "\n", " ") .. "\n")
+  end
+end
+"""
+
+
+def log(message: str = "") -> None:
+    print(message, flush=True)
+
+
+# --- other benchmarks ------------------------------------------------------------------------
+def other_benchmarks(*, tests: bool = False) -> list[str]:
+    """Command lines of load generators, servers and bench scripts that are not ours (with
+    `tests`, of test runs instead: other engineers' pytest takes the same cores)."""
+    mine = {os.getpid(), os.getppid()}
+    found = []
+    own_server = OWN_SERVER[0] if OWN_SERVER else None
+    patterns = [["-x", "wrk"], ["-f", "threehours serve"], ["-f", "gunicorn config.wsgi"]]
+    patterns.append(["-f", r"bench/[a-z_]+\.py"])
+    if tests:
+        patterns = [["-f", r"bin/pytest|-m pytest"]]
+    for pattern in patterns:
+        result = subprocess.run(["pgrep", "-a", *pattern], capture_output=True, text=True)
+        for line in result.stdout.splitlines():
+            pid, _, command = line.partition(" ")
+            if int(pid) in mine or "checkin_burst" in command:
+                continue
+            try:
+                if own_server is not None and os.getsid(int(pid)) == own_server:
+                    continue
+            except ProcessLookupError:
+                continue
+            found.append(f"{pid} {command[:100]}")
+    return found
+
+
+def wait_until_quiet(max_wait_s: int, poll_s: int = 30, *, tests: bool = False) -> bool:
+    what = "test runs" if tests else "benchmarks"
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        busy = other_benchmarks(tests=tests)
+        if not busy:
+            return True
+        if time.monotonic() >= deadline:
+            log(f"Other {what} still running after the wait; measuring anyway:")
+            log("\n".join(f"  {b}" for b in busy))
+            return False
+        log(f"Waiting {poll_s} s for other {what} to finish: {'; '.join(busy)}")
+        time.sleep(poll_s)
+
+
+# --- database and Django ---------------------------------------------------------------------
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise SystemExit(f"refusing to drop a database named {name!r}")
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+
+
+def server_env(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
+    """The environment of the server, of `verify_ledger` and of this process (same secret, so
+    the QR token made here validates there)."""
+    from cryptography.fernet import Fernet
+
+    return {
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "THREEHOURS_DEBUG": "false",
+        "THREEHOURS_SECRET_KEY": secrets.token_urlsafe(50),
+        "THREEHOURS_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "THREEHOURS_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "THREEHOURS_SSL_REDIRECT": "false",
+        "THREEHOURS_SECURE_COOKIES": "false",
+        "THREEHOURS_HSTS_SECONDS": "0",
+        "THREEHOURS_VAR_DIR": str(var_dir),
+        "THREEHOURS_LOG_LEVEL": "WARNING",
+        "THREEHOURS_CHECKIN_QR_SECONDS": str(QR_SECONDS),
+        "THREEHOURS_WEB_WORKERS": str(args.workers),
+    }
+
+
+def django_setup(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+
+
+def activity_window(now: dt.datetime) -> tuple[dt.time, dt.time] | None:
+    """Check-in time now − 2 h (whole hour, not before 00:00), check-out time now + 1 h (next
+    5 minutes); None when that would cross midnight (the run needs a few minutes)."""
+    start = max(now - dt.timedelta(hours=2), now.replace(hour=0, minute=0, second=0))
+    end = now + dt.timedelta(hours=1)
+    end += dt.timedelta(minutes=(5 - end.minute % 5) % 5)
+    if end.date() != now.date() or end.time() > dt.time(23, 55):
+        return None
+    return start.time().replace(minute=0, second=0, microsecond=0), end.time().replace(
+        second=0, microsecond=0
+    )
+
+
+def create_data(*, volunteers: int, window: tuple[dt.time, dt.time]) -> dict:
+    """Organisation, today's activity (through the services), volunteers + tokens + confirmed
+    registrations. Returns the activity and [(user id, token)], the last one the extra
+    registrant for the query count."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from threehours.accounts.models import User
+    from threehours.accounts.services import token_issue
+    from threehours.activities import services as activity_services
+    from threehours.activities.models import Activity
+    from threehours.core.timeutil import local_today
+    from threehours.orgs.models import Organisation, Region
+    from threehours.signups.models import Signup
+
+    now = timezone.now()
+    today = local_today()
+    district = Region.objects.filter(code="310104").select_related("parent").first()
+    if district is None:
+        district = (
+            Region.objects.filter(level=Region.Level.DISTRICT).select_related("parent").first()
+        )
+    city = district.parent
+    staff = User.objects.create_user(email="bench-checkin@example.org")
+    org = Organisation.objects.create(
+        name="徐汇滨江志愿者协会",
+        category=Organisation.Category.COMMUNITY,
+        province_id=city.parent_id,
+        city=city,
+        district=district,
+        address="龙腾大道 2000 号",
+        contact_name="王老师",
+        contact_phone="13800138000",
+        intro="基准测试用组织。",
+        state=Organisation.State.APPROVED,
+        applicant=staff,
+        approved_at=now,
+    )
+    # One activity may offer at most the organisation's limit of places (default 100).
+    Organisation.objects.filter(pk=org.pk).update(places_limit=volunteers + 1)
+    org.refresh_from_db()
+    data = {
+        "title": "徐汇滨江垃圾分类宣传（签到压测）",
+        "description_html": "<p>签到压测活动。</p>",
+        "start_date": today,
+        "end_date": today,
+        "checkin_time": window[0].strftime("%H:%M"),
+        "checkout_time": window[1].strftime("%H:%M"),
+        "places": volunteers + 1,
+        "type": "other",
+        "form": "offline_community_service",
+        "field": "environment",
+        "address": "徐汇滨江龙华港桥东侧",
+        "district": district.code,
+        "lat": SITE[0],
+        "lng": SITE[1],
+        "checkin_radius_m": RADIUS_M,
+        "contact_name": "王老师",
+        "contact_phone": "021-64001234",
+        "questions": [],
+    }
+    activity = activity_services.activity_create(org=org, user=staff, data=data)
+    activity_services.activity_publish(activity=activity, user=staff)
+
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        User(
+            phone=f"139{i:08d}",
+            phone_bound_at=now,
+            nickname=f"志愿者{i}",
+            password=unusable,
+        )
+        for i in range(volunteers + 1)
+    )
+    tokens = [(u.pk, token_issue(user=u, name="bench")) for u in users]
+    with transaction.atomic():
+        Signup.objects.bulk_create(
+            Signup(activity=activity, volunteer=u, status=Signup.Status.CONFIRMED) for u in users
+        )
+        Activity.objects.filter(pk=activity.pk).update(places_taken=len(users))
+    activity.refresh_from_db()
+    return {"activity": activity, "tokens": tokens, "today": today}
+
+
+def body_for(index: int, qr_token: str) -> str:
+    """A position up to ~60 m north-east of the meeting point, in GCJ-02 like the mini-program."""
+    jitter = Decimal(index % 97) * Decimal("0.000005")
+    return json.dumps(
+        {
+            "qr_token": qr_token,
+            "lat": float(SITE[0] + jitter),
+            "lng": float(SITE[1] + jitter),
+            "coord": "gcj02",
+        }
+    )
+
+
+# --- queries per request ---------------------------------------------------------------------
+def measure_queries(
+    activity_id: int, user_id: int, token: str, qr_token: str
+) -> dict[str, list[str]]:
+    """One fresh registrant checks in (and, an hour later as far as the row knows, out) through
+    the test Client; the statements of each request, without SAVEPOINT/RELEASE (BEGIN and
+    COMMIT stay: they are round trips). As in the bursts, the token was last used an hour ago,
+    so each request also writes its last-used time."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from threehours.attendance.models import Attendance
+
+    client = Client()
+    result = {}
+    for action in ("checkin", "checkout"):
+        if action == "checkout":
+            Attendance.objects.filter(activity_id=activity_id, volunteer_id=user_id).update(
+                checked_in_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=60)
+            )
+        tokens_last_used_earlier([user_id])
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(
+                f"/api/v1/activities/{activity_id}/{action}",
+                data=body_for(0, qr_token),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
+        if response.status_code != 200:
+            raise SystemExit(f"test Client {action}: {response.status_code} {response.content!r}")
+        result[action] = [
+            q["sql"]
+            for q in captured.captured_queries
+            if not re.match(r"(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", q["sql"])
+        ]
+    return result
+
+
+# --- server and load -------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    full = {**os.environ, **env}
+    full.pop("DJANGO_SETTINGS_MODULE", None)
+    command = ["uv", "run", "threehours", "serve", "--workers", str(workers)]
+    command += ["--bind", f"127.0.0.1:{port}"]
+    # The server's log (one warning per refused request) goes to a file, shown if it fails.
+    log_file = open(LOG_PATH, "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=full, start_new_session=True, stdout=log_file, stderr=log_file
+    )
+    OWN_SERVER[:] = [server.pid]
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(
+                f"the server stopped with status {server.returncode}:\n{LOG_PATH.read_text()}"
+            )
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                health = json.loads(r.read())
+                if r.status == 200 and health.get("redis") == "ok":
+                    return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit("the server did not answer /healthz within 90 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def warm_up(port: int, activity_id: int, token: str, body: str) -> dict[str, int]:
+    """Both workers load every module of the check-in path: the extra registrant (checked in
+    and out already) repeats both requests; refused with 409, each leaves an Attempt row."""
+
+    def post(action: str) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/activities/{activity_id}/{action}",
+            data=body.encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    counts: dict[str, int] = {}
+    with ThreadPoolExecutor(8) as pool:
+        for status in pool.map(post, ["checkin", "checkout"] * 16):
+            counts[str(status)] = counts.get(str(status), 0) + 1
+    return counts
+
+
+def process_cpu(server_sid: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of the server's processes and of every PostgreSQL
+    process, read from /proc/<pid>/stat."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"server": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # fields[0] is field 3 (state): session is field 6, utime 14, stime 15.
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[3]) == server_sid:
+            totals["server"] += seconds
+        elif comm == "postgres" or comm.startswith("postgres:"):
+            totals["postgres"] += seconds
+    return totals
+
+
+def py_spy_start(server_sid: int, prefix: Path) -> list[tuple[subprocess.Popen, Path]]:
+    """py-spy record (collapsed stacks, GIL-holding samples only) on each gunicorn worker."""
+    workers = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            parent = int(fields[1])
+            if int(fields[3]) == server_sid and b"gunicorn" in cmdline:
+                workers.append((int(entry.name), parent))
+    pids = {pid for pid, _ in workers}
+    # The binary itself (uvx fetches it from PyPI once), so that SIGINT reaches it directly.
+    found = subprocess.run(
+        ["uvx", "--from", "py-spy", "python", "-c", "import shutil; print(shutil.which('py-spy'))"],
+        capture_output=True,
+        text=True,
+    )
+    binary = found.stdout.strip().splitlines()[-1] if found.stdout.strip() else "py-spy"
+    spies = []
+    for pid, parent in workers:
+        if parent not in pids:
+            continue  # the arbiter: it only supervises
+        out = prefix.with_name(f"{prefix.name}-{pid}.txt")
+        command = [binary, "record", "--pid", str(pid), "--format", "raw"]
+        # --gil: only samples of the thread holding the GIL, i.e. the worker's Python CPU time.
+        command += ["--rate", "250", "--nonblocking", "--gil", "-o", str(out)]
+        spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        spies.append((spy, out))
+    time.sleep(2)  # py-spy attaches
+    return spies
+
+
+def py_spy_stop(spies: list[tuple[subprocess.Popen, Path]]) -> list[tuple[str, float, float]]:
+    """Stop the recorders; the frames (function file:line-less) with the largest inclusive
+    share of samples, and their self share."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for spy, out in spies:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=30)
+        if not out.exists():
+            continue
+        for line in out.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            n = int(count)
+            total += n
+            frames = [re.sub(r" \(([^)]*?)(:\d+)?\)$", r" (\1)", f) for f in stack.split(";")]
+            frames = [f.replace(str(ROOT) + "/", "") for f in frames]
+            frames = [re.sub(r"\S*/site-packages/", "", f) for f in frames]
+            for frame in set(frames[1:]):
+                inclusive[frame] = inclusive.get(frame, 0) + n
+            own[frames[-1]] = own.get(frames[-1], 0) + n
+            # Self time by package: the first path component of the innermost frame.
+            where = re.search(r"\(([^)/]+)", frames[-1])
+            package = f"[self time in package] {where.group(1) if where else '?'}"
+            inclusive[package] = inclusive.get(package, 0) + n
+    if not total:
+        return []
+    packages = sorted((f for f in inclusive if f.startswith("[self")), key=inclusive.get)[::-1]
+    top = packages[:10]
+    top += [f for f in sorted(inclusive, key=inclusive.get, reverse=True) if f not in packages][:45]
+    top += [f for f in sorted(own, key=own.get, reverse=True)[:15] if f not in top]
+    return [(f, inclusive.get(f, 0) / total, own.get(f, 0) / total) for f in top]
+
+
+def cpu_busy() -> tuple[int, int]:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def run_wrk(
+    *, port: int, path: str, lines: list[str], connections: int, threads: int, work: Path
+) -> dict:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    script, requests, done = work / "checkin.lua", work / "requests.tsv", work / "done"
+    script.write_text(LUA)
+    requests.write_text("\n".join(lines) + "\n")
+    done.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "WRK_REQUESTS": str(requests),
+        "WRK_PATH": path,
+        "WRK_DONE": str(done),
+        "WRK_THREADS": str(threads),
+    }
+    # -d is only the upper bound: the run ends when every thread has had its last response.
+    command = [wrk, f"-t{threads}", f"-c{connections}", "-d120s", "--timeout", "10s"]
+    command += ["-s", str(script), f"http://127.0.0.1:{port}"]
+    busy0, total0 = cpu_busy()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    interrupted = False
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if not interrupted and done.exists() and len(done.read_text().split()) >= threads:
+            process.send_signal(signal.SIGINT)
+            interrupted = True
+        time.sleep(0.005)
+    wall = time.perf_counter() - started
+    busy1, total1 = cpu_busy()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    output = process.stdout.read() if process.stdout else ""
+    line = next((x for x in output.splitlines() if x.startswith("WRK_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk printed no result:\n{output}")
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    result["first_errors"] = [
+        x.removeprefix("WRK_ERROR ") for x in output.splitlines() if x.startswith("WRK_ERROR ")
+    ]
+    cores = os.cpu_count() or 1
+    result["complete"] = interrupted
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["wall_s"] = wall
+    result["wrk_cpu_s"] = usage.ru_utime + usage.ru_stime
+    result["wrk_cpu_share"] = result["wrk_cpu_s"] / (wall * cores)
+    result["wrk_core_share"] = result["wrk_cpu_s"] / wall
+    result["machine_busy"] = (busy1 - busy0) / max(1, total1 - total0)
+    return result
+
+
+def server_span(activity_id: int, action: str, since: dt.datetime) -> tuple[int, float]:
+    """Accepted attempts of one phase and the seconds between the first and the last commit."""
+    from django.db.models import Count, Max, Min
+
+    from threehours.attendance.models import Attempt
+
+    row = Attempt.objects.filter(
+        activity_id=activity_id, action=action, result="ok", created_at__gte=since
+    ).aggregate(n=Count("id"), first=Min("created_at"), last=Max("created_at"))
+    if not row["n"]:
+        return 0, 0.0
+    return row["n"], (row["last"] - row["first"]).total_seconds()
+
+
+def tokens_last_used_earlier(user_ids: list[int]) -> None:
+    """As on the activity day, the phones last used the API an hour ago, so each phase's first
+    request writes the token's last-used time (accounts.services.token_authenticate writes it
+    when older than 5 minutes) — whether the setup or a wait for others took more or less than
+    5 minutes does not change what is measured."""
+    from threehours.accounts.models import ApiToken
+
+    ApiToken.objects.filter(user_id__in=user_ids).update(
+        last_used_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
+
+
+def shift_checkins(activity_id: int) -> None:
+    """Move every open attendance's check-in back by 6–200 minutes (spread by id): the time
+    volunteers serve between the two bursts (at least 0.1 h, so every check-out credits). Some
+    land before the window's start and are clipped to it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE attendance_attendance SET checked_in_at = checked_in_at"
+            " - make_interval(mins => ((id * 7919) %% 195 + 6)::int)"
+            " WHERE activity_id = %s AND checked_out_at IS NULL",
+            [activity_id],
+        )
+
+
+# --- verification ----------------------------------------------------------------------------
+def verify(activity) -> dict:
+    """Every confirmed registrant: exactly one attendance (in and out) and exactly one ledger
+    credit equal to rules.credited_hours of the recorded times; nothing else in the ledger."""
+    from collections import defaultdict
+
+    from threehours.attendance import rules
+    from threehours.attendance.models import Attendance
+    from threehours.core.timeutil import local_tz
+    from threehours.hours.models import LedgerEntry
+    from threehours.signups.models import Signup
+
+    volunteers = set(
+        Signup.objects.filter(activity=activity, status=Signup.Status.CONFIRMED).values_list(
+            "volunteer_id", flat=True
+        )
+    )
+    attendances = defaultdict(list)
+    for a in Attendance.objects.filter(activity=activity):
+        attendances[a.volunteer_id].append(a)
+    credits = defaultdict(list)
+    other_entries = 0
+    for e in LedgerEntry.objects.filter(activity=activity):
+        if e.entry_type == LedgerEntry.EntryType.CREDIT:
+            credits[e.volunteer_id].append(e)
+        else:
+            other_entries += 1
+    problems: list[str] = []
+    hours_seen: dict[Decimal, int] = defaultdict(int)
+    total = Decimal(0)
+    for volunteer in sorted(volunteers):
+        rows = attendances.get(volunteer, [])
+        if len(rows) != 1:
+            problems.append(f"volunteer {volunteer}: {len(rows)} attendance rows")
+            continue
+        a = rows[0]
+        if a.checked_out_at is None:
+            problems.append(f"volunteer {volunteer}: not checked out")
+            continue
+        window = rules.window_bounds(
+            a.day, activity.checkin_time, activity.checkout_time, local_tz()
+        )
+        expected = rules.credited_hours(
+            a.checked_in_at, a.checked_out_at, window, activity.max_hours_per_day
+        )
+        entries = credits.get(volunteer, [])
+        if len(entries) != 1:
+            problems.append(f"volunteer {volunteer}: {len(entries)} ledger credits")
+            continue
+        entry = entries[0]
+        if entry.hours != expected or a.hours != expected or entry.attendance_id != a.pk:
+            problems.append(
+                f"volunteer {volunteer}: credit {entry.hours} h, attendance {a.hours} h, "
+                f"expected {expected} h"
+            )
+        hours_seen[entry.hours] += 1
+        total += entry.hours
+    strays = set(attendances) - volunteers
+    if strays:
+        problems.append(f"{len(strays)} attendance rows of non-registrants")
+    if other_entries:
+        problems.append(f"{other_entries} ledger entries that are not credits")
+    return {
+        "registrants": len(volunteers),
+        "problems": problems,
+        "hours_total": total,
+        "hours_min": min(hours_seen, default=Decimal(0)),
+        "hours_max": max(hours_seen, default=Decimal(0)),
+        "distinct_hours": len(hours_seen),
+    }
+
+
+def verify_ledger(env: dict[str, str]) -> tuple[int, str]:
+    full = {**os.environ, **env}
+    full.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        ["uv", "run", "threehours", "manage", "verify_ledger"],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+    )
+    return result.returncode, (result.stdout + result.stderr).strip()
+
+
+def sql_count(statements: list[str]) -> int:
+    return sum(1 for sql in statements if sql not in ("BEGIN", "COMMIT", "ROLLBACK"))
+
+
+def ms(us: float) -> str:
+    return f"{us / 1000:.1f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS)
+    parser.add_argument("--volunteers", type=int, default=1000)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--max-wait", type=int, default=1200, help="seconds to wait for others")
+    parser.add_argument("--max-test-wait", type=int, default=300, help="… for others' pytest")
+    parser.add_argument("--keep-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--py-spy",
+        action="store_true",
+        help="profile the workers with py-spy (uvx) during each phase; slows them down a little",
+    )
+    args = parser.parse_args()
+
+    from zoneinfo import ZoneInfo
+
+    now = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
+    window = activity_window(now)
+    if window is None:
+        log(
+            f"It is {now:%H:%M} in Asia/Shanghai: a window containing now and ending one hour "
+            "later would cross midnight, and check-in and check-out must happen on the same "
+            "activity day. Run it again after 00:00."
+        )
+        return 2
+
+    quiet = wait_until_quiet(args.max_wait)
+    load_start = os.getloadavg()
+    log(f"Load average at start: {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}")
+
+    var_dir = Path(tempfile.mkdtemp(prefix="threehours-checkin-"))
+    env = server_env(args, var_dir)
+    log(f"Recreating {urlsplit(args.database_url).path.lstrip('/')} …")
+    recreate_database(args.database_url)
+    django_setup(env)
+    from django.core.management import call_command
+    from django.db import connections
+
+    from threehours.attendance.codes import qr_token_make
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    log(f"Migrated in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    data = create_data(volunteers=args.volunteers, window=window)
+    activity, tokens = data["activity"], data["tokens"]
+    log(
+        f"Activity {activity.pk} on {activity.start_date} {activity.checkin_time:%H:%M}–"
+        f"{activity.checkout_time:%H:%M} (now {now:%H:%M}), {args.volunteers:,} volunteers + 1 "
+        f"for the query count, tokens and confirmed registrations (bulk-created, "
+        f"places_taken {activity.places_taken}) in {time.perf_counter() - started:.1f} s"
+    )
+    qr_token, _expires = qr_token_make(activity.pk, data["today"])
+    log(f"QR token made with the server's secret; THREEHOURS_CHECKIN_QR_SECONDS={QR_SECONDS}")
+
+    queries = measure_queries(activity.pk, tokens[-1][0], tokens[-1][1], qr_token)
+    for action, sqls in queries.items():
+        log(
+            f"\n== SQL of one {action} (test Client, bench database): {len(sqls)} statements, "
+            f"{sql_count(sqls)} without BEGIN/COMMIT =="
+        )
+        for i, sql in enumerate(sqls, 1):
+            log(f"{i:>2}. {sql if len(sql) <= 220 else sql[:217] + '…'}")
+    connections.close_all()
+
+    lines = [f"{token}\t{body_for(i, qr_token)}" for i, (_pk, token) in enumerate(tokens[:-1])]
+    port = free_port()
+    if not quiet or other_benchmarks():
+        wait_until_quiet(args.max_wait // 2)
+    # Test runs are not benchmarks but take the same cores: wait a little for them too.
+    wait_until_quiet(args.max_test_wait, 15, tests=True)
+    log(f"\nStarting `threehours serve --workers {args.workers}` on 127.0.0.1:{port} …")
+    server = start_server(env, port, args.workers)
+    runs: dict[str, dict] = {}
+    spans: dict[str, tuple[int, float]] = {}
+    others: dict[str, list[str]] = {}
+    profiles: dict[str, list[tuple[str, float, float]]] = {}
+    work = Path(tempfile.mkdtemp(prefix="threehours-wrk-"))
+    try:
+        warm = warm_up(port, activity.pk, tokens[-1][1], body_for(0, qr_token))
+        log(f"Warm-up (extra registrant, already in and out): {warm}")
+        load_burst = os.getloadavg()
+        for action in ("checkin", "checkout"):
+            if action == "checkout":
+                shift_checkins(activity.pk)
+            tokens_last_used_earlier([pk for pk, _token in tokens[:-1]])
+            connections.close_all()
+            since = dt.datetime.now(dt.UTC)
+            others[action] = other_benchmarks() + other_benchmarks(tests=True)
+            log(f"Phase {action}: {len(lines):,} requests, {args.connections} connections …")
+            spies = py_spy_start(server.pid, work / action) if args.py_spy else []
+            cpu0 = process_cpu(server.pid)
+            runs[action] = run_wrk(
+                port=port,
+                path=f"/api/v1/activities/{activity.pk}/{action}",
+                lines=lines,
+                connections=args.connections,
+                threads=args.threads,
+                work=work,
+            )
+            cpu1 = process_cpu(server.pid)
+            runs[action]["cpu"] = {k: cpu1[k] - cpu0[k] for k in cpu0}
+            if spies:
+                profiles[action] = py_spy_stop(spies)
+            spans[action] = server_span(activity.pk, action, since)
+            connections.close_all()
+    finally:
+        if not args.keep_server:
+            stop_server(server)
+        shutil.rmtree(work, ignore_errors=True)
+
+    check = verify(activity)
+    ledger_rc, ledger_out = verify_ledger(env)
+    shutil.rmtree(var_dir, ignore_errors=True)
+
+    log("\n== Summary ==")
+    log(
+        f"Load average at start {load_start[0]:.2f}, before the bursts {load_burst[0]:.2f} "
+        f"(1 min); {os.cpu_count()} cores shared by server, PostgreSQL and wrk"
+    )
+    log(
+        f"{'phase':<10}{'req/s':>8}{'server/s':>10}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}"
+        f"{'max ms':>8}{'statuses':>22}{'wrk CPU':>9}{'machine':>9}"
+    )
+    for name, r in runs.items():
+        n, span = spans[name]
+        server_rate = (n - 1) / span if span > 0 else 0.0
+        statuses = ",".join(f"{k}×{v}" for k, v in sorted(r["statuses"].items()))
+        log(
+            f"{name:<10}{r['rps']:>8.0f}{server_rate:>10.0f}{ms(r['p50']):>8}{ms(r['p90']):>8}"
+            f"{ms(r['p99']):>8}{ms(r['max']):>8}{statuses:>22}{r['wrk_cpu_share']:>9.1%}"
+            f"{r['machine_busy']:>9.0%}"
+        )
+        socket_errors = {k: v for k, v in r["errors"].items() if v and k != "status"}
+        if socket_errors or not r["complete"] or r["sent"] != len(lines):
+            log(
+                f"  {name}: sent {r['sent']}, answered {r['requests']}, socket errors "
+                f"{socket_errors or 'none'}, ended by {'us' if r['complete'] else 'wrk -d'}"
+            )
+        for error in r["first_errors"]:
+            log(f"  first error of a thread: {error}")
+        for other in others[name]:
+            log(f"  running beside it: {other}")
+    log("\nCPU per request (ms, user+system, from /proc) — where the 2 cores went:")
+    for name, r in runs.items():
+        n = max(1, r["requests"])
+        cpu = r["cpu"]
+        total = (cpu["server"] + cpu["postgres"] + r["wrk_cpu_s"]) * 1000 / n
+        log(
+            f"  {name:<9} server (gunicorn) {cpu['server'] * 1000 / n:.2f}, PostgreSQL "
+            f"{cpu['postgres'] * 1000 / n:.2f}, wrk {r['wrk_cpu_s'] * 1000 / n:.2f} → "
+            f"{total:.2f} ms per request = at most {2000 / total:.0f} requests/s on 2 cores"
+        )
+    for name, rows in profiles.items():
+        log(f"\npy-spy, {name} (share of the workers' on-CPU samples; inclusive, self):")
+        for frame, inclusive, own in rows:
+            log(f"  {inclusive:6.1%} {own:6.1%}  {frame}")
+    log(
+        "(req/s: wrk's answered requests over its run, first connect to last response; "
+        "server/s: accepted attempts between the first and last commit; wrk CPU: its "
+        "user+system time over wall time × cores — "
+        + ", ".join(f"{n} {r['wrk_core_share']:.0%} of one core" for n, r in runs.items())
+        + ")"
+    )
+    log(
+        f"SQL per request (test Client; SAVEPOINT/RELEASE not counted): check-in "
+        f"{len(queries['checkin'])} ({sql_count(queries['checkin'])} without BEGIN/COMMIT), "
+        f"check-out {len(queries['checkout'])} ({sql_count(queries['checkout'])}); plus, per "
+        f"request on a kept connection, the CONN_HEALTH_CHECKS probe (SELECT 1) Django sends "
+        f"below the query log"
+    )
+    verdict = (
+        "every one with exactly one attendance and exactly one credit of the expected hours"
+        if not check["problems"]
+        else f"{len(check['problems'])} PROBLEMS"
+    )
+    log(
+        f"Database: {check['registrants']:,} registrants (incl. the extra one), {verdict}"
+        f"; credits {check['hours_min']}–{check['hours_max']} h ({check['distinct_hours']} "
+        f"distinct values), total {check['hours_total']} h"
+    )
+    for problem in check["problems"][:20]:
+        log(f"  {problem}")
+    log(f"verify_ledger (exit {ledger_rc}): {ledger_out}")
+
+    checkin = runs["checkin"]
+    missed = []
+    if checkin["rps"] < TARGET_CHECKINS_PER_S:
+        missed.append(f"check-ins/s {checkin['rps']:.0f} < {TARGET_CHECKINS_PER_S:.0f}")
+    for name, r in runs.items():
+        if r["p99"] / 1000 > TARGET_P99_MS:
+            missed.append(f"{name} p99 {r['p99'] / 1000:.1f} ms > {TARGET_P99_MS:.0f} ms")
+    if len(queries["checkin"]) > TARGET_QUERIES:
+        missed.append(f"queries per check-in {len(queries['checkin'])} > {TARGET_QUERIES}")
+    ok_statuses = all(set(r["statuses"]) == {"200"} for r in runs.values())
+    log(
+        f"\nTargets (≥ {TARGET_CHECKINS_PER_S:.0f} check-ins/s, p99 ≤ {TARGET_P99_MS:.0f} ms, "
+        f"≤ {TARGET_QUERIES} queries per check-in): "
+        + ("all met" if not missed else "MISSED — " + "; ".join(missed))
+    )
+    failed = missed or check["problems"] or ledger_rc != 0 or not ok_statuses
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
