@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
 
 from .models import LedgerEntry, PendingCredit
 
@@ -30,3 +32,29 @@ def pending_for_org(*, org) -> QuerySet[PendingCredit]:
         .select_related("attendance__activity", "attendance__volunteer")
         .order_by("expires_at", "pk")
     )
+
+
+def pending_get_for_org(*, org, pending_id: int) -> PendingCredit | None:
+    """One proposal of the organisation's activities (None for any other: 404)."""
+    return (
+        PendingCredit.objects.select_related("attendance__activity", "attendance__volunteer")
+        .filter(pk=pending_id, attendance__activity__organisation=org)
+        .first()
+    )
+
+
+def pending_get_of_volunteer(*, volunteer, pending_id: int) -> PendingCredit | None:
+    """One proposal made to the volunteer (None for anyone else's: 404)."""
+    return PendingCredit.objects.filter(pk=pending_id, attendance__volunteer=volunteer).first()
+
+
+def hours_by_activity(*, volunteer) -> dict[int, Decimal]:
+    """The hours the ledger holds per activity for the volunteer (credits plus corrections),
+    for the cards of 我参与的项目; activities without entries are left out."""
+    rows = (
+        LedgerEntry.objects.filter(volunteer=volunteer)
+        .values("activity_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    return {row["activity_id"]: row["total"] for row in rows if row["total"]}

@@ -13,6 +13,7 @@ from threehours.activities import selectors as activity_selectors
 from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.timeutil import local_today
+from threehours.hours import selectors as hours_selectors
 from threehours.orgs.models import Organisation
 from threehours.orgs.views import _context, with_org
 
@@ -45,7 +46,20 @@ def register_box(request: HttpRequest, activity: Activity, form: AnswersForm | N
     )
     if form is None and state in ("open", "waitlist"):
         form = AnswersForm(activity=activity, initial={"join_waitlist": state == "waitlist"})
-    return {"register": {"state": state, "signup": signup, "form": form, "can_cancel": can_cancel}}
+    can_check_in = (
+        signup is not None
+        and signup.status == Signup.Status.CONFIRMED
+        and activity.start_date <= today <= activity.end_date
+    )
+    return {
+        "register": {
+            "state": state,
+            "signup": signup,
+            "form": form,
+            "can_cancel": can_cancel,
+            "can_check_in": can_check_in,
+        }
+    }
 
 
 def _published_or_404(activity_id: int) -> Activity:
@@ -135,6 +149,9 @@ def my_activities_view(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "upcoming")
     if tab not in tabs:
         tab = "upcoming"
+    credited = hours_selectors.hours_by_activity(volunteer=request.user)
+    for signup in tabs[tab]:
+        signup.credited_hours = credited.get(signup.activity_id)
     return render(
         request,
         "signups/my_activities.html",

@@ -1,0 +1,80 @@
+"""我的公益时: the volunteer's totals, the ledger's entries by activity and day, and proposals
+after a forgotten check-out to confirm or dispute (PRODUCT.md §4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from threehours.attendance import services as attendance_services
+from threehours.core.errors import DomainError, InvalidInput
+
+from . import selectors
+from .services import hours_totals
+
+
+def _by_activity(entries) -> list[dict]:
+    """Entries grouped per activity (most recent activity first), each with its sum; within
+    an activity by day, credit before its corrections."""
+    groups: dict[int, dict] = {}
+    for entry in entries:  # newest first
+        group = groups.setdefault(
+            entry.activity_id, {"activity": entry.activity, "hours": Decimal("0.0"), "entries": []}
+        )
+        group["hours"] += entry.hours
+        group["entries"].append(entry)
+    for group in groups.values():
+        group["entries"].sort(key=lambda e: (e.day, e.created_at, e.pk))
+    return list(groups.values())
+
+
+@login_required
+@require_GET
+def my_hours_view(request: HttpRequest) -> HttpResponse:
+    totals = hours_totals(volunteer=request.user)
+    return render(
+        request,
+        "hours/my_hours.html",
+        {
+            "totals": totals,
+            "groups": _by_activity(selectors.ledger_of(volunteer=request.user)),
+            "pending": list(selectors.pending_of_volunteer(volunteer=request.user)),
+        },
+    )
+
+
+@login_required
+@require_POST
+def pending_respond_view(request: HttpRequest, pending_id: int) -> HttpResponse:
+    """The volunteer confirms (agree=1) or disputes the proposed hours."""
+    pending = selectors.pending_get_of_volunteer(volunteer=request.user, pending_id=pending_id)
+    if pending is None:
+        raise Http404
+    agree = request.POST.get("agree") == "1"
+    try:
+        pending = attendance_services.pending_credit_respond(
+            pending=pending,
+            volunteer=request.user,
+            agree=agree,
+            note=request.POST.get("note", ""),
+        )
+    except InvalidInput as exc:
+        messages.error(request, " ".join(str(m) for ms in (exc.fields or {}).values() for m in ms))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if not agree:
+            messages.success(request, _("Sent. The organiser will look at your hours again."))
+        elif pending.state == pending.State.CREDITED:
+            messages.success(request, _("Confirmed. The hours are credited."))
+        else:
+            messages.success(
+                request, _("Confirmed. The hours are credited once the organiser co-signs.")
+            )
+    return redirect("hours:mine")
