@@ -17,6 +17,7 @@ admin.site.login = lambda request, extra_context=None: redirect_to_login(
 
 urlpatterns = [
     path("", activity_views.home_view, name="home"),
+    path("", include("threehours.attendance.urls")),
     path("activities/", include("threehours.activities.urls")),
     path("", include("threehours.signups.urls")),
     path("", include("threehours.accounts.urls")),

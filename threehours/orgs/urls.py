@@ -7,9 +7,11 @@ from . import views
 app_name = "orgs"
 
 urlpatterns = [
-    # Registration pages first: the activity catch-all "<action>/" below would swallow them.
+    # Registration and attendance pages first: the activity catch-all "<action>/" below would
+    # swallow them.
     path("", include("threehours.signups.org_urls")),
     path("", include("threehours.signups.export_urls")),
+    path("", include("threehours.attendance.org_urls")),
     path("", views.console_home_view, name="home"),
     path("apply/", views.apply_view, name="apply"),
     path("regions/", views.region_options_view, name="regions"),

@@ -78,11 +78,48 @@ def _export_of(org):
     return export
 
 
+def _pending_of(activity):
+    """A proposed credit after a forgotten check-out at organisation B's activity (written
+    directly, like the registration above)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from threehours.attendance.models import Attendance
+    from threehours.hours.models import PendingCredit
+
+    signup = _signup_of(activity)
+    attendance, _ = Attendance.objects.get_or_create(
+        signup=signup,
+        day=activity.start_date,
+        defaults={
+            "activity": activity,
+            "volunteer": signup.volunteer,
+            "checked_in_at": timezone.now(),
+            "checkin_method": "staff",
+        },
+    )
+    pending, _ = PendingCredit.objects.get_or_create(
+        attendance=attendance,
+        defaults={"hours": 1, "expires_at": timezone.now() + dt.timedelta(days=7)},
+    )
+    return pending
+
+
 def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
     b, act = org_b.pk, activity_b.pk
     reg = _signup_of(activity_b).pk
     export = _export_of(org_b).pk
+    pending = _pending_of(activity_b).pk
     return [
+        ("get", f"/org/{b}/activities/{act}/checkin-screen/"),
+        ("get", f"/org/{b}/activities/{act}/checkin-qr.svg"),
+        ("get", f"/org/{b}/activities/{act}/attendance/"),
+        ("post", f"/org/{b}/registrations/{reg}/attendance/staff/"),
+        ("post", f"/org/{b}/registrations/{reg}/attendance/correct/"),
+        ("post", f"/org/{b}/registrations/{reg}/attendance/no-show/"),
+        ("get", f"/org/{b}/hours/pending/"),
+        ("post", f"/org/{b}/hours/pending/{pending}/cosign/"),
         ("get", f"/org/{b}/activities/{act}/registrants.xlsx"),
         ("get", f"/org/{b}/activities/{act}/registrants.csv"),
         ("get", f"/org/{b}/exports/hours?from=2020-01-01&to=2020-12-31"),
@@ -142,6 +179,9 @@ def test_pages_of_another_organisation_answer_404(two_orgs, who, outsider, activ
     activity_b.refresh_from_db()
     assert activity_b.state == "draft" and org_b.activities.count() == 1
     assert _signup_of(activity_b).status == "pending"
+    pending = _pending_of(activity_b)
+    assert pending.state == "open" and pending.cosigned_at is None
+    assert activity_b.attendances.count() == 1
 
 
 def test_api_operations_on_another_organisation_answer_404(two_orgs, api):

@@ -72,4 +72,44 @@
       if (event.target.name === "category") { syncCategory(form); }
     });
   });
+
+  // Check-in page: the phone's position (WGS-84; the server converts) goes with the form. It
+  // is asked for when the page opens (the permission prompt comes at once) and, if it has not
+  // arrived, again on submit; without it the server answers with what to do.
+  document.querySelectorAll("form[data-position]").forEach(function (form) {
+    var status = form.querySelector("[data-position-status]");
+    var located = false;
+    var waiting = false;
+    function locate(then) {
+      if (!navigator.geolocation) { then(); return; }
+      navigator.geolocation.getCurrentPosition(function (position) {
+        form.elements.lat.value = position.coords.latitude.toFixed(6);
+        form.elements.lng.value = position.coords.longitude.toFixed(6);
+        form.elements.accuracy.value = Math.round(position.coords.accuracy || 0);
+        form.elements.coord.value = "wgs84";
+        located = true;
+        then();
+      }, function () { then(); }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 30000});
+    }
+    locate(function () {});
+    form.addEventListener("submit", function (event) {
+      if (located) { return; }
+      event.preventDefault();
+      if (waiting) { return; }
+      waiting = true;
+      if (status) { status.textContent = form.getAttribute("data-locating"); }
+      locate(function () { form.submit(); });
+    });
+  });
+
+  // Live boards refresh themselves (hx-trigger="every …s"), but not while staff are typing a
+  // correction or have a form open: the swap would throw their input away.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var live = event.detail.elt;
+    if (!live.hasAttribute || !live.hasAttribute("data-pause-while-editing")) { return; }
+    var active = document.activeElement;
+    if (live.querySelector("details[open]") || (active && active !== document.body && live.contains(active) && active.matches("input, textarea, select"))) {
+      event.preventDefault();
+    }
+  });
 })();
