@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
@@ -287,12 +287,12 @@ def signup_remove(*, signup: Signup, staff: User, reason: str) -> Signup:
 # -- notifications ---------------------------------------------------------------------------
 
 _EVENT_TITLES = {
-    "confirmed": _lazy("Registration confirmed"),
-    "pending": _lazy("Registration received, awaiting review"),
-    "waiting": _lazy("You are on the waiting list"),
-    "promoted": _lazy("A place is yours"),
-    "rejected": _lazy("Registration not accepted"),
-    "removed": _lazy("You were removed from an activity"),
+    "confirmed": gettext_lazy("Registration confirmed"),
+    "pending": gettext_lazy("Registration received, awaiting review"),
+    "waiting": gettext_lazy("You are on the waiting list"),
+    "promoted": gettext_lazy("A place is yours"),
+    "rejected": gettext_lazy("Registration not accepted"),
+    "removed": gettext_lazy("You were removed from an activity"),
 }
 # Events that also go out by SMS: the ones that change whether the volunteer should come.
 _SMS_EVENTS = {"promoted", "rejected", "removed", "activity_changed", "activity_cancelled"}
