@@ -103,11 +103,16 @@ def _proof(request: HttpRequest, payload: CheckIn) -> Proof:
     )
 
 
-def _activity(activity_id: int):
+def _target(request: HttpRequest, activity_id: int) -> dict:
+    """The activity and, on the usual path, the caller's confirmed registration (one query);
+    otherwise the activity alone (404 when not visible) and the service explains."""
+    signup = selectors.signup_for_attendance(activity_id=activity_id, volunteer=request.user)
+    if signup is not None:
+        return {"activity": signup.activity, "signup": signup}
     activity = selectors.activity_for_attendance(activity_id=activity_id)
     if activity is None:
         raise ActivityNotFound()
-    return activity
+    return {"activity": activity}
 
 
 @router.post(
@@ -117,7 +122,7 @@ def _activity(activity_id: int):
 )
 def checkin(request: HttpRequest, activity_id: int, payload: CheckIn):
     attendance = services.attendance_check_in(
-        activity=_activity(activity_id), volunteer=request.user, proof=_proof(request, payload)
+        **_target(request, activity_id), volunteer=request.user, proof=_proof(request, payload)
     )
     return {"day": attendance.day, "checked_in_at": attendance.checked_in_at}
 
@@ -129,7 +134,7 @@ def checkin(request: HttpRequest, activity_id: int, payload: CheckIn):
 )
 def checkout(request: HttpRequest, activity_id: int, payload: CheckIn):
     attendance = services.attendance_check_out(
-        activity=_activity(activity_id), volunteer=request.user, proof=_proof(request, payload)
+        **_target(request, activity_id), volunteer=request.user, proof=_proof(request, payload)
     )
     return {
         "day": attendance.day,

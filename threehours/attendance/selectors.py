@@ -13,6 +13,22 @@ def activity_for_attendance(*, activity_id: int) -> Activity | None:
     return Activity.objects.published().filter(pk=activity_id).first()
 
 
+def signup_for_attendance(*, activity_id: int, volunteer) -> Signup | None:
+    """The volunteer's confirmed registration for a published activity of an organisation
+    that is not suspended, with the activity: what checking in needs, in one query."""
+    return (
+        Signup.objects.select_related("activity")
+        .filter(
+            activity_id=activity_id,
+            volunteer=volunteer,
+            status=Signup.Status.CONFIRMED,
+            activity__state=Activity.State.PUBLISHED,
+            activity__organisation__suspended_at__isnull=True,
+        )
+        .first()
+    )
+
+
 def attendance_today(*, activity: Activity, volunteer, day: dt.date) -> Attendance | None:
     if not volunteer.is_authenticated:
         return None

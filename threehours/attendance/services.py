@@ -237,6 +237,7 @@ def attendance_check_in(
     proof: Proof | None = None,
     staff: User | None = None,
     now: dt.datetime | None = None,
+    signup: Signup | None = None,
 ) -> Attendance:
     """Check a confirmed registrant in for today. With `staff` (staff-assisted, method `staff`)
     no proof or position is needed. Online activities: checking in completes the participation
@@ -247,7 +248,8 @@ def attendance_check_in(
     now = _local(now)
     day, log = now.date(), _Log(method=Method.STAFF if staff else "")
     try:
-        signup = _confirmed_signup(activity, volunteer)
+        # The caller may have read the confirmed registration with its activity (one query).
+        signup = signup or _confirmed_signup(activity, volunteer)
         _activity_day(activity, day)
         if not rules.checkin_open(now, day, activity.checkin_time, activity.checkout_time):
             raise OutsideWindow(
@@ -315,6 +317,7 @@ def attendance_check_out(
     proof: Proof | None = None,
     staff: User | None = None,
     now: dt.datetime | None = None,
+    signup: Signup | None = None,
 ) -> Attendance:
     """Check out for today and credit the overlap of [check-in, check-out] with the day's
     window (0.1 h half up, at most the daily maximum). Locks the attendance row, so a check-out
@@ -325,7 +328,8 @@ def attendance_check_out(
     now = _local(now)
     day, log = now.date(), _Log(method=Method.STAFF if staff else "")
     try:
-        signup = _confirmed_signup(activity, volunteer)
+        # The caller may have read the confirmed registration with its activity (one query).
+        signup = signup or _confirmed_signup(activity, volunteer)
         _activity_day(activity, day)
         if not rules.checkout_open(now, day, activity.checkin_time):
             raise OutsideWindow(

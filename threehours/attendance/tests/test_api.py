@@ -99,7 +99,7 @@ def test_staff_correction_needs_a_reason(api, activity, org, volunteer):
     assert api.as_user(volunteer).get("me/hours").json()["service_hours"] == "1.0"
 
 
-def test_one_qr_check_in_costs_at_most_six_queries(api, activity, volunteer):
+def test_one_qr_check_in_costs_at_most_five_queries(api, activity, volunteer):
     client = api.as_user(volunteer)
     client.get("me/hours")  # the token's last-used time is written once
     with time_machine.travel(_at(activity, 13), tick=False):
@@ -108,5 +108,7 @@ def test_one_qr_check_in_costs_at_most_six_queries(api, activity, volunteer):
             response = client.post(f"activities/{activity.pk}/checkin", {"qr_token": token, **HERE})
     assert response.status_code == 200, response.json()
     sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(sql) <= 6, sql
+    # token (+ its last-used stamp, days after issue); registration with activity; attendance;
+    # attempt
+    assert len(sql) <= 5, sql
     assert Decimal(client.get("me/hours").json()["total_hours"]) == 0  # no hours before check-out
