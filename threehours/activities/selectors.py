@@ -178,7 +178,9 @@ def _attach_related(activities: list[Activity]) -> None:
 
     from .reference import options_and_regions
 
-    orgs = Organisation.objects.in_bulk({a.organisation_id for a in activities})
+    # Lists show the organiser's name only; its other ~30 columns cost more to load than the
+    # rest of the page together.
+    orgs = Organisation.objects.only("id", "name").in_bulk({a.organisation_id for a in activities})
     options, regions = options_and_regions(
         {pk for a in activities for pk in (a.type_id, a.form_id, a.field_id)},
         {pk for a in activities for pk in (a.city_id, a.district_id) if pk},
