@@ -16,6 +16,8 @@ def activity_for_attendance(*, activity_id: int) -> Activity | None:
 def signup_for_attendance(*, activity_id: int, volunteer) -> Signup | None:
     """The volunteer's confirmed registration for a published activity of an organisation
     that is not suspended, with the activity: what checking in needs, in one query."""
+    if not 0 < activity_id < 2**63:  # a foreign-key lookup has no out-of-range guard (SQLite)
+        return None
     return (
         Signup.objects.select_related("activity")
         .filter(

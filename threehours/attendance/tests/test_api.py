@@ -112,3 +112,10 @@ def test_one_qr_check_in_costs_at_most_five_queries(api, activity, volunteer):
     # attempt
     assert len(sql) <= 5, sql
     assert Decimal(client.get("me/hours").json()["total_hours"]) == 0  # no hours before check-out
+
+
+@pytest.mark.parametrize("action", ["checkin", "checkout"])
+def test_an_activity_id_beyond_64_bits_is_not_found(api, volunteer, action):
+    # Found by schemathesis: a foreign-key lookup with such an id crashed SQLite (500).
+    response = api.as_user(volunteer).post(f"activities/{2**63}/{action}", {"code": "1234"})
+    assert response.status_code == 404
