@@ -82,3 +82,27 @@ def test_staff_see_registrants_and_reject_with_a_reason(org, volunteer):
     assert signup.status == "rejected" and signup.reason == "需要本社区居民"
     inbox = _client(volunteer).get("/me/inbox/").content.decode()
     assert "需要本社区居民" in inbox
+
+
+def test_staff_export_from_the_registrants_page_and_the_activity_list(org, volunteer):
+    import re
+
+    from openpyxl import load_workbook
+
+    activity = published_activity(org, questions=[])
+    services.signup_create(activity=activity, volunteer=volunteer)
+    staff = _client(org.applicant)
+    page = staff.get(f"/org/{org.pk}/activities/{activity.pk}/registrants/").content.decode()
+    link = re.search(r'href="([^"]+)" data-testid="export-xlsx"', page).group(1)
+    response = staff.get(link)
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    listing = staff.get(f"/org/{org.pk}/activities/").content.decode()
+    action = re.search(r'action="([^"]+)" class="filters" data-testid="export-hours"', listing)
+    day = activity.start_date.isoformat()
+    response = staff.get(action.group(1), {"from": day, "to": day, "format": "xlsx"})
+    import io
+
+    book = load_workbook(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    )
+    assert volunteer.phone in str([c.value for ws in book for row in ws.iter_rows() for c in row])
