@@ -108,7 +108,8 @@ def org_detail_view(request: HttpRequest, org_id: int) -> HttpResponse:
 
 @operator_required
 def org_file_view(request: HttpRequest, org_id: int, file_id: int) -> HttpResponse:
-    row = QualificationFile.objects.filter(pk=file_id, organisation_id=org_id).first()
+    # organisation__pk: a lookup on the key itself, which answers "none" for ids beyond 64 bits
+    row = QualificationFile.objects.filter(pk=file_id, organisation__pk=org_id).first()
     if row is None:
         raise Http404
     return private_file_response(row.image)
