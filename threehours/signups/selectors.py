@@ -84,4 +84,26 @@ def signups_grouped(signups) -> list[Signup]:
 def activity_for_registration(*, activity_id: int) -> Activity | None:
     """A published activity (one query; its questions are read only when the registration
     gets that far)."""
-    return Activity.objects.published().filter(pk=activity_id).first()
+    return Activity.objects.published().only(*REGISTRATION_FIELDS).filter(pk=activity_id).first()
+
+
+# What registering and its notice read; the other ~25 columns only cost CPU in a rush.
+REGISTRATION_FIELDS = (
+    "id",
+    "organisation_id",
+    "state",
+    "registration_deadline",
+    "places",
+    "places_taken",
+    "screening",
+    "waitlist_enabled",
+    "online",
+    "title",
+    "start_date",
+    "end_date",
+    "checkin_time",
+    "checkout_time",
+    "address",
+    "contact_name",
+    "contact_phone",
+)
