@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import uuid
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePosixPath
 from typing import Any
 
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -39,7 +42,7 @@ from threehours.orgs.models import Organisation, Region
 
 from . import rules
 from .errors import ActivityWrongState, OrgCannotPublish, PaymentQrImage
-from .models import Activity, AttributeOption, Question
+from .models import Activity, AttributeOption, Question, cover_upload_to
 from .sanitize import sanitize_description
 from .search import search_text_for
 
@@ -467,7 +470,8 @@ def activity_publish(*, activity: Activity, user: User) -> Activity:
 @transaction.atomic(durable=True)
 def activity_copy(*, activity: Activity, user: User) -> Activity:
     """One-click copy ("复制"): a new draft with everything but the dates, which start from the
-    next week so that the copy is valid and obviously needs dates."""
+    next week so that the copy is valid and obviously needs dates. The cover is copied into a
+    file of its own."""
     copy = Activity.objects.get(pk=activity.pk)
     source_pk, span = copy.pk, copy.end_date - copy.start_date
     extra = list(copy.extra_attributes.all())
@@ -482,6 +486,8 @@ def activity_copy(*, activity: Activity, user: User) -> Activity:
     )
     copy.start_date, copy.end_date = start, start + span
     copy.registration_deadline = copy.end_date
+    if copy.cover:
+        _cover_duplicate(copy)
     copy.save()
     copy.extra_attributes.set(extra)
     Question.objects.bulk_create(
@@ -497,6 +503,23 @@ def activity_copy(*, activity: Activity, user: User) -> Activity:
     )
     audit_record(actor=user, verb="activity.copied", target=copy, data={"from": source_pk})
     return copy
+
+
+def _cover_duplicate(copy: Activity) -> None:
+    """Give a copy its own cover file: replacing a cover deletes the old file, which must not
+    be the original activity's picture. A cover whose file is gone is left out of the copy."""
+    storage, name = copy.cover.storage, copy.cover.name
+    try:
+        with storage.open(name) as original:
+            new_name = storage.save(
+                cover_upload_to(copy, f"{uuid.uuid4().hex}{PurePosixPath(name).suffix}"),
+                File(original),
+            )
+    except OSError:
+        copy.cover, copy.cover_width, copy.cover_height = "", 0, 0
+        return
+    # Should the copy's transaction roll back, this file belongs to nobody (harmless).
+    copy.cover.name = new_name
 
 
 @transaction.atomic(durable=True)

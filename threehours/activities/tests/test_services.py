@@ -283,3 +283,25 @@ def test_a_cover_with_a_payment_qr_code_is_refused(org):
     )
     activity.refresh_from_db()
     assert activity.cover
+
+
+def test_a_copy_has_its_own_cover_file_so_replacing_it_keeps_the_original(org):
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    from threehours.core.tests.pictures import photo_upload
+
+    source = _create(org)
+    services.activity_cover_set(activity=source, user=org.applicant, upload=photo_upload())
+    source.refresh_from_db()
+    copy = services.activity_copy(activity=source, user=org.applicant)
+    assert copy.cover and copy.cover.name != source.cover.name
+    assert (copy.cover_width, copy.cover_height) == (source.cover_width, source.cover_height)
+    services.activity_cover_set(
+        activity=copy, user=org.applicant, upload=photo_upload(size=(1000, 800))
+    )
+    copy.refresh_from_db()
+    assert copy.cover.name != source.cover.name
+    assert default_storage.exists(source.cover.name)
+    with default_storage.open(source.cover.name) as stored:
+        assert Image.open(stored).size == (source.cover_width, source.cover_height)
