@@ -93,6 +93,26 @@ def registration_check(*, activity: Activity, volunteer: User, today: dt.date) -
         raise RegistrationClosed()
 
 
+def _places_take(activity_id: int, seats: int) -> bool:
+    """Take `seats` places of a published activity if that many are left: one conditional
+    UPDATE, so the check and the write are one statement (no read-then-write). On PostgreSQL a
+    concurrent UPDATE waits for the row lock and re-checks the condition on the new row.
+    Call inside the registration's transaction. The race tests' twin replaces this function."""
+    return bool(
+        Activity.objects.filter(
+            pk=activity_id,
+            state=Activity.State.PUBLISHED,
+            places_taken__lte=F("places") - seats,
+        ).update(places_taken=F("places_taken") + seats)
+    )
+
+
+def _activity_lock(activity_id: int) -> Activity:
+    """Lock the activity row before its places are freed and handed to the waiting list, so
+    two frees never read the same line. The race tests' twin replaces this function."""
+    return lock_one(Activity, pk=activity_id)
+
+
 def signup_create(
     *,
     activity: Activity,
@@ -138,12 +158,7 @@ def signup_create(
                 children=kids,
                 answers=clean_answers,
             )
-            taken = Activity.objects.filter(
-                pk=activity.pk,
-                state=Activity.State.PUBLISHED,
-                places_taken__lte=F("places") - seats,
-            ).update(places_taken=F("places_taken") + seats)
-            if not taken:
+            if not _places_take(activity.pk, seats):
                 current = Activity.objects.only("state", "waitlist_enabled").get(pk=activity.pk)
                 if current.state != Activity.State.PUBLISHED:
                     raise RegistrationClosed()
@@ -192,7 +207,7 @@ def signup_cancel(*, activity: Activity, volunteer: User) -> Signup:
     Locks the activity row, then the registration.
     Raises SignupNotFound, CancellationClosed."""
     with transaction.atomic(durable=True):
-        activity = lock_one(Activity, pk=activity.pk)
+        activity = _activity_lock(activity.pk)
         signup = (
             Signup.objects.select_for_update()
             .filter(activity=activity, volunteer=volunteer)
@@ -219,7 +234,7 @@ def _decide(
     *, signup: Signup, staff: User, allowed: tuple[str, ...], new_status: str, reason: str
 ) -> Signup:
     with transaction.atomic(durable=True):
-        activity = lock_one(Activity, pk=signup.activity_id)
+        activity = _activity_lock(signup.activity_id)
         signup = lock_one(Signup, pk=signup.pk)
         if signup.status not in allowed:
             raise SignupWrongState(status=signup.get_status_display())

@@ -11,9 +11,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from threehours.activities.models import Activity
+from threehours.notifications.models import Message
 from threehours.signups import errors, services
 from threehours.signups.models import Signup
 
@@ -79,24 +80,26 @@ def test_the_same_volunteer_from_many_clients_registers_once(org):
     assert activity.places_taken == 1 == Signup.objects.filter(activity=activity).count()
 
 
-def test_twin_a_read_then_write_registration_overbooks(org):
-    """The twin of the race test: the naive check-then-insert that the conditional UPDATE
-    replaces. It must overbook under the same load, or the race test above proves nothing."""
+def test_twin_the_real_service_overbooks_when_places_are_taken_by_read_then_write(org, monkeypatch):
+    """The twin of the race test: the real signup_create, with only its place-taking step
+    replaced by a read-then-write. It must overbook under the same load, or the race test above
+    proves nothing."""
+
+    def read_then_write(activity_id: int, seats: int) -> bool:
+        current = Activity.objects.get(pk=activity_id)
+        if current.places_taken + seats > current.places:
+            return False
+        Activity.objects.filter(pk=activity_id).update(places_taken=current.places_taken + seats)
+        return True
+
+    monkeypatch.setattr(services, "_places_take", read_then_write)
     activity = published_activity(org, places=50, questions=[])
     people = volunteers(200, start=9000)
-
-    def naive(i: int) -> str:
-        with transaction.atomic():
-            current = Activity.objects.get(pk=activity.pk)
-            if current.places_taken >= current.places:
-                return "activity_full"
-            Signup.objects.create(activity=activity, volunteer=people[i], status="confirmed")
-            Activity.objects.filter(pk=activity.pk).update(places_taken=current.places_taken + 1)
-        return "confirmed"
-
-    results = _race(200, naive)
-    assert results.count("confirmed") > 50
-    assert Signup.objects.filter(activity=activity).count() > 50
+    results = _race(200, _register(activity, people))
+    confirmed = Signup.objects.filter(activity=activity, status="confirmed").count()
+    assert results.count("confirmed") == confirmed > 50
+    activity.refresh_from_db()
+    assert activity.places_taken < confirmed  # lost updates: the count no longer matches
 
 
 @pytest.mark.parametrize("round_", range(3))
@@ -119,3 +122,42 @@ def test_two_cancellations_at_once_promote_two_different_people(org, round_):
     assert [statuses[p.pk] for p in waiting] == ["confirmed", "confirmed", "waiting"]
     activity.refresh_from_db()
     assert activity.places_taken == 2
+
+
+def test_twin_without_the_activity_lock_one_person_is_promoted_twice(org, monkeypatch):
+    """The twin of the waiting-list race: the real signup_cancel with the activity lock
+    skipped. Two cancellations then read the same line and hand both places to its first
+    person, or the test above proves nothing. (Both cancellations are let through together
+    after reading the activity; the rest of the interleaving is the database's, so a few
+    rounds are allowed before the race must have shown.)"""
+    both_read = threading.Barrier(2)
+
+    def no_lock(activity_id: int) -> Activity:
+        activity = Activity.objects.get(pk=activity_id)
+        both_read.wait(timeout=30)
+        return activity
+
+    monkeypatch.setattr(services, "_activity_lock", no_lock)
+    raced = []
+    for round_ in range(5):
+        activity = published_activity(org, places=2, questions=[])
+        holders = volunteers(2, start=5000 + round_ * 100)
+        waiting = volunteers(3, start=5000 + round_ * 100 + 50)
+        for person in holders:
+            services.signup_create(activity=activity, volunteer=person)
+        for person in waiting:
+            services.signup_create(activity=activity, volunteer=person, join_waitlist=True)
+
+        def cancel(i: int, holders=holders, activity=activity) -> str:
+            return services.signup_cancel(activity=activity, volunteer=holders[i]).status
+
+        assert _race(2, cancel) == ["cancelled", "cancelled"]
+        holding = Signup.objects.filter(activity=activity).holding_place().count()
+        activity.refresh_from_db()
+        promoted_twice = Message.objects.filter(
+            recipient=waiting[0], title=str(services._EVENT_TITLES["promoted"])
+        ).count()
+        raced.append((holding, activity.places_taken, promoted_twice))
+        if holding < activity.places_taken:
+            break
+    assert any(holding < taken and twice == 2 for holding, taken, twice in raced), raced
