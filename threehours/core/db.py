@@ -46,3 +46,56 @@ def lock_key(name: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+
+
+class Columns:
+    """The columns of one model in a hand-written SELECT, and the rows turned back into model
+    instances with the engine's converters (SQLite hands back datetimes as text, for example).
+
+    For the few reads on the hottest paths (token authentication, check-in): compiling an ORM
+    query there costs about ten times the CPU of executing it (bench/README.md), and those paths
+    run hundreds of times a second in a rush. Everything else uses the ORM.
+    """
+
+    def __init__(self, model: type[M], alias: str, fields: tuple[str, ...] | None = None):
+        meta = model._meta
+        chosen = [meta.get_field(name) for name in fields] if fields else list(meta.concrete_fields)
+        if meta.pk not in chosen:
+            chosen.insert(0, meta.pk)
+        self.model = model
+        self.alias = alias
+        self.fields = chosen
+        self.attnames = [field.attname for field in chosen]
+        self._converters: dict[str, list] = {}
+
+    def sql(self, connection) -> str:
+        quote = connection.ops.quote_name
+        return ", ".join(f"{quote(self.alias)}.{quote(field.column)}" for field in self.fields)
+
+    def table(self, connection) -> str:
+        quote = connection.ops.quote_name
+        return f"{quote(self.model._meta.db_table)} {quote(self.alias)}"
+
+    def _converters_for(self, connection) -> list:
+        found = self._converters.get(connection.vendor)
+        if found is None:
+            found = []
+            for field in self.fields:
+                col = field.get_col(self.alias)
+                converters = connection.ops.get_db_converters(col) + col.get_db_converters(
+                    connection
+                )
+                found.append((col, converters))
+            self._converters[connection.vendor] = found
+        return found
+
+    def load(self, row: tuple | list, start: int, connection) -> M:
+        """The instance held by `row[start : start + len(self.fields)]`."""
+        values = list(row[start : start + len(self.fields)])
+        for i, (col, converters) in enumerate(self._converters_for(connection)):
+            for converter in converters:
+                values[i] = converter(values[i], col, connection)
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+    def __len__(self) -> int:
+        return len(self.fields)
