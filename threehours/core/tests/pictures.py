@@ -56,3 +56,55 @@ def qr_png_upload(text: str, *, name: str = "code.png", scale: int = 10) -> Simp
     buffer = io.BytesIO()
     segno.make(text).save(buffer, kind="png", scale=scale, border=4)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+# --- files an upload check must refuse or clean (organisation scans, activity images) --------
+
+
+def exif_with_gps() -> bytes:
+    """EXIF naming the camera and, in its GPS block, where the photo was taken."""
+    from PIL import ExifTags
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "SecretCam"
+    exif[ExifTags.Base.DateTime] = "2020:01:01 08:00:00"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (31.0, 11.0, 16.8)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (121.0, 26.0, 13.2)
+    return exif.tobytes()
+
+
+def jpeg_bytes(*, size=(900, 700), exif: bytes | None = None) -> bytes:
+    buffer = io.BytesIO()
+    photo(size=size).save(buffer, format="JPEG", quality=88, **({"exif": exif} if exif else {}))
+    return buffer.getvalue()
+
+
+def truncated_jpeg() -> bytes:
+    """The first half of a JPEG: the header reads fine, the pixels do not."""
+    data = jpeg_bytes()
+    return data[: len(data) // 2]
+
+
+def bomb_png(width: int = 60000, height: int = 60000) -> bytes:
+    """A tiny PNG that claims 3.6 gigapixels (a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 1024)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def noise_bmp(side: int) -> bytes:
+    """An uncompressed square image of random pixels: side² × 3 bytes plus a 54-byte header."""
+    grain = random.Random(side).randbytes(side * side * 3)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), grain).save(buffer, format="BMP")
+    return buffer.getvalue()
