@@ -86,20 +86,28 @@ class Signup(models.Model):
 
 
 class Reminder(models.Model):
-    """A reminder sent for one registration and activity day: the unique row makes the job
-    send it once, whichever worker runs it and however often."""
+    """A reminder sent for one registration, activity day and kind (the evening before, or the
+    same morning for afternoon activities): the unique row makes the job send each once,
+    whichever worker runs it and however often."""
+
+    class Kind(models.TextChoices):
+        EVENING = "evening", _("the evening before")
+        MORNING = "morning", _("the same morning")
 
     signup = models.ForeignKey(Signup, on_delete=models.CASCADE, related_name="reminders")
     day = models.DateField()
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.EVENING)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["signup", "day"], name="reminder_once_per_day"),
+            models.UniqueConstraint(
+                fields=["signup", "day", "kind"], name="reminder_once_per_day_and_kind"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.signup_id} @ {self.day}"
+        return f"{self.signup_id} @ {self.day} ({self.kind})"
 
 
 def export_storage():

@@ -8,6 +8,9 @@ IMMEDIATE transaction serialises writers); a CHECK constraint backs it up. Doubl
 refused by the partial unique constraint `signup_one_live_per_volunteer`.
 Freeing a place (cancel, reject, remove) locks the activity row first, so places handed to the
 waiting list are handed out one transaction at a time, first come first served.
+Reminders: confirmed registrants are reminded at 18:00 the evening before the first day, and,
+for activities whose check-in is at 12:00 or later, again at 08:00 that morning (our choice for
+issue 5 §6); once per registration, day and kind (`reminder_once_per_day_and_kind`).
 """
 
 from __future__ import annotations
@@ -385,49 +388,75 @@ def activity_registrants_notify(*, activity_id: int, event: str, changes: str = 
 # -- reminders -------------------------------------------------------------------------------
 
 REMINDER_HOUR = 18  # local time, the evening before
+# The same-morning reminder (issue 5 §6, "your choice"): only activities whose check-in opens
+# at noon or later get one, at 08:00 (Asia/Shanghai) of their first day. A morning activity is
+# too close for a reminder that same morning to help; an afternoon one is far enough away to be
+# forgotten since the evening before. Sent until noon, so a registration made during the
+# morning still gets it.
+MORNING_REMINDER_HOUR = 8
+MORNING_REMINDER_UNTIL = dt.time(12)
+AFTERNOON_FROM = dt.time(12)
 
 
 def reminders_send_due(*, now: dt.datetime | None = None) -> int:
-    """From 18:00 (Asia/Shanghai) on, remind every confirmed registrant of an activity that
-    starts tomorrow (time, place, contact). Once per registration and day: a Reminder row is
-    inserted first and only the job that inserted it sends. Skips cancelled registrations and
-    activities. Returns how many reminders were sent."""
+    """Remind confirmed registrants of their activity's time, place and contact:
+    from 18:00 (Asia/Shanghai) on, for activities that start tomorrow ("the evening before");
+    from 08:00 until noon, for activities that start today with a check-in time of 12:00 or
+    later ("the same morning"). Once per registration, day and kind: a Reminder row is inserted
+    first and only the job that inserted it sends. Skips cancelled (and any other non-confirmed)
+    registrations and activities that are no longer published. Returns how many were sent."""
     from threehours.core.timeutil import local_tz
 
     now = (now or timezone.now()).astimezone(local_tz())
-    if now.hour < REMINDER_HOUR:
-        return 0
-    tomorrow = now.date() + dt.timedelta(days=1)
-    due = (
-        Signup.objects.filter(
-            status=Signup.Status.CONFIRMED,
-            activity__state=Activity.State.PUBLISHED,
-            activity__start_date=tomorrow,
-        )
-        .exclude(reminders__day=tomorrow)
-        .select_related("activity", "volunteer")
-    )
     sent = 0
-    for signup in due:
-        if _reminder_send(signup=signup, day=tomorrow):
-            sent += 1
+    if now.hour >= REMINDER_HOUR:
+        tomorrow = now.date() + dt.timedelta(days=1)
+        for signup in _reminders_due(day=tomorrow, kind="evening"):
+            sent += _reminder_send(signup=signup, day=tomorrow, kind="evening")
+    if now.hour >= MORNING_REMINDER_HOUR and now.time() < MORNING_REMINDER_UNTIL:
+        today = now.date()
+        due = _reminders_due(day=today, kind="morning").filter(
+            activity__checkin_time__gte=AFTERNOON_FROM
+        )
+        for signup in due:
+            sent += _reminder_send(signup=signup, day=today, kind="morning")
     return sent
 
 
-def _reminder_send(*, signup: Signup, day: dt.date) -> bool:
+def _reminders_due(*, day: dt.date, kind: str):
+    from django.db.models import Exists, OuterRef
+
+    from .models import Reminder
+
+    return (
+        Signup.objects.filter(
+            status=Signup.Status.CONFIRMED,
+            activity__state=Activity.State.PUBLISHED,
+            activity__start_date=day,
+        )
+        .exclude(Exists(Reminder.objects.filter(signup=OuterRef("pk"), day=day, kind=kind)))
+        .select_related("activity", "volunteer")
+    )
+
+
+def _reminder_send(*, signup: Signup, day: dt.date, kind: str) -> bool:
     from django.urls import reverse
 
     from threehours.notifications.services import notify
 
     from .models import Reminder
 
+    activity = signup.activity
+    if kind == "morning":
+        title = _("Reminder: %(title)s is today") % {"title": activity.title}
+    else:
+        title = _("Reminder: %(title)s is tomorrow") % {"title": activity.title}
     try:
         with transaction.atomic():
-            Reminder.objects.create(signup=signup, day=day)
-            activity = signup.activity
+            Reminder.objects.create(signup=signup, day=day, kind=kind)
             notify(
                 user=signup.volunteer,
-                title=_("Reminder: %(title)s is tomorrow") % {"title": activity.title},
+                title=title,
                 body=_when_where(activity),
                 link=reverse("activities:detail", args=[activity.pk]),
                 sms=True,

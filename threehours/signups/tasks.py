@@ -11,8 +11,9 @@ def activity_registrants_notify_task(activity_id: int, event: str, changes: str 
     services.activity_registrants_notify(activity_id=activity_id, event=event, changes=changes)
 
 
-# Every 15 minutes: from 18:00 local time on, reminders for tomorrow go out; registrations
-# made later in the evening are reminded at the next run.
+# Every 15 minutes: from 18:00 local time on, reminders for tomorrow go out, and from 08:00
+# until noon the same-morning reminders for today's afternoon activities; registrations made
+# later are reminded at the next run.
 @db_periodic_task(crontab(minute="*/15"))
 def reminders_send_due_task() -> None:
     services.reminders_send_due()

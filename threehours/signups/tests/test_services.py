@@ -263,6 +263,62 @@ def test_no_reminder_for_a_cancelled_activity(org, volunteer):
     assert services.reminders_send_due(now=_at(start - dt.timedelta(days=1), 19)) == 0
 
 
+def _reminders(volunteer, kind):
+    return Reminder.objects.filter(signup__volunteer=volunteer, kind=kind).count()
+
+
+def test_afternoon_activities_get_a_reminder_the_same_morning_once(org):
+    from threehours.activities import services as activity_services
+
+    start = local_today() + dt.timedelta(days=3)
+    days = {"start_date": start.isoformat(), "end_date": start.isoformat(), "questions": []}
+    afternoon = published_activity(org, **days, checkin_time="12:00", checkout_time="16:00")
+    morning = published_activity(org, **days, checkin_time="09:00", checkout_time="11:00")
+    called_off = published_activity(org, **days, checkin_time="14:00", checkout_time="16:00")
+    comes, cancels, early, stranded = volunteers(4)
+    for person in (comes, cancels):
+        services.signup_create(activity=afternoon, volunteer=person)
+    services.signup_create(activity=morning, volunteer=early)
+    services.signup_create(activity=called_off, volunteer=stranded)
+    services.signup_cancel(activity=afternoon, volunteer=cancels)
+    activity_services.activity_cancel(activity=called_off, user=org.applicant, reason="台风")
+
+    with time_machine.travel(_at(start, 7, 59), tick=False):
+        assert services.reminders_send_due() == 0
+    with time_machine.travel(_at(start, 8, 0), tick=False):
+        assert services.reminders_send_due() == 1
+    with time_machine.travel(_at(start, 8, 15), tick=False):
+        assert services.reminders_send_due() == 0  # once
+    assert _reminders(comes, "morning") == 1
+    message = Message.objects.filter(recipient=comes).latest("pk")
+    assert afternoon.title in message.title and "12:00" in message.body
+    assert afternoon.contact_phone in message.body
+    for person in (cancels, early, stranded):
+        assert not Reminder.objects.filter(signup__volunteer=person).exists()
+        assert not Message.objects.filter(recipient=person, title__contains="提醒").exists()
+
+
+def test_the_evening_and_the_morning_reminder_are_both_sent_once(org, volunteer):
+    start = local_today() + dt.timedelta(days=3)
+    activity = published_activity(
+        org,
+        questions=[],
+        start_date=start.isoformat(),
+        end_date=start.isoformat(),
+        checkin_time="13:00",
+        checkout_time="17:00",
+    )
+    services.signup_create(activity=activity, volunteer=volunteer)
+    with time_machine.travel(_at(start - dt.timedelta(days=1), 18), tick=False):
+        assert services.reminders_send_due() == 1
+    with time_machine.travel(_at(start, 8, 30), tick=False):
+        assert services.reminders_send_due() == 1
+        assert services.reminders_send_due() == 0
+    with time_machine.travel(_at(start, 12, 0), tick=False):
+        assert services.reminders_send_due() == 0  # the morning round ends at noon
+    assert _reminders(volunteer, "evening") == 1 and _reminders(volunteer, "morning") == 1
+
+
 def test_the_place_count_matches_the_rows(org):
     activity = published_activity(org, places=3, questions=[])
     people = volunteers(5)
