@@ -67,10 +67,15 @@ class Columns:
         self.fields = chosen
         self.attnames = [field.attname for field in chosen]
         self._converters: dict[str, list] = {}
+        self._sql: dict[str, str] = {}
 
     def sql(self, connection) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{quote(self.alias)}.{quote(field.column)}" for field in self.fields)
+        found = self._sql.get(connection.vendor)
+        if found is None:
+            quote = connection.ops.quote_name
+            found = ", ".join(f"{quote(self.alias)}.{quote(f.column)}" for f in self.fields)
+            self._sql[connection.vendor] = found
+        return found
 
     def table(self, connection) -> str:
         quote = connection.ops.quote_name
