@@ -115,8 +115,9 @@ def activity_search(
 
     `sort`: soonest (first day, then last day, then id), newest (most recently published) or
     nearest (needs `lat`/`lng`; within `radius_km`, default 50 km). Near-me is a bounding box on
-    the indexed coordinates (≈ radius). `has_places`: places are left. Every filter shape has
-    an index whose order is the sort order (models.Activity.Meta, migration 0005).
+    the indexed coordinates, then the circle on the rows in it. `has_places`: places are left.
+    Every filter shape has an index whose order is the sort order (models.Activity.Meta,
+    migration 0005).
     Raises InvalidInput for an unknown sort, nearest without a position, or a bad cursor."""
     if sort not in SORTS:
         raise InvalidInput(
@@ -151,10 +152,19 @@ def activity_search(
     if has_places:
         qs = qs.filter(places_taken__lt=F("places"))
     if near and (radius_km or sort == "nearest"):
-        lat_range, lng_range = _bbox(lat, lng, radius_km or NEAREST_DEFAULT_RADIUS_KM)
+        radius = radius_km or NEAREST_DEFAULT_RADIUS_KM
+        lat_range, lng_range = _bbox(lat, lng, radius)
         qs = qs.filter(online=False, lat__range=lat_range, lng__range=lng_range)
+        # The box (which the index narrows to) reaches 1.41 × the radius in its corners; the
+        # circle is checked on the rows inside it, with * and + only (SQLite may lack trig).
+        distance = _distance_sq(lat, lng)
+        qs = (
+            qs.annotate(distance_sq=distance)
+            if sort == "nearest"
+            else qs.alias(distance_sq=distance)
+        )
+        qs = qs.filter(distance_sq__lte=int((radius * 1000) ** 2))
     if sort == "nearest":
-        qs = qs.annotate(distance_sq=_distance_sq(lat, lng))
         order: tuple[str, ...] = ("distance_sq", "pk")
         parsers: dict = {"distance_sq": int}
     elif sort == "newest":

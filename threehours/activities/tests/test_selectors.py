@@ -2,6 +2,7 @@
 title and organisation name (Chinese included), and its upkeep when an organisation is renamed."""
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 import pytest
@@ -168,3 +169,37 @@ def test_type_form_city_and_online_filters(org):
     assert [a.pk for a in _search(city="3101").items] == [team.pk]
     assert [a.pk for a in _search(city="上海市").items] == []  # a placeholder city has no name
     assert _search(type="no-such-type").items == []
+
+
+def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def _north_east(origin: tuple[float, float], km: float) -> tuple[float, float]:
+    """The point `km` away to the north-east (45°), on a local flat map."""
+    step = km / math.sqrt(2)
+    return (
+        round(origin[0] + step / 111.195, 6),
+        round(origin[1] + step / (111.195 * math.cos(math.radians(origin[0]))), 6),
+    )
+
+
+@pytest.mark.parametrize("sort", ["soonest", "nearest", "newest"])
+def test_near_me_keeps_the_circle_not_the_corners_of_its_box(org, sort):
+    here = (31.188, 121.437)
+    inside = _north_east(here, 9.8)
+    corner = _north_east(here, 12.5)  # north and east by 8.8 km each: inside the 10 km box
+    assert 9.7 < _haversine_km(here, inside) < 9.9
+    assert 12.4 < _haversine_km(here, corner) < 12.6
+    assert corner[0] - here[0] < 10 / 111 and corner[1] - here[1] < 10 / (
+        111 * math.cos(math.radians(here[0]))
+    )
+    in_circle = _published(org, title="9.8 km", lat=inside[0], lng=inside[1])
+    _published(org, title="box corner", lat=corner[0], lng=corner[1])
+    found = _search(
+        lat=Decimal(str(here[0])), lng=Decimal(str(here[1])), radius_km=10, sort=sort
+    ).items
+    assert [a.pk for a in found] == [in_circle.pk]
