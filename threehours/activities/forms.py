@@ -10,6 +10,7 @@ from threehours.orgs.forms import attach_region_selects
 
 from .rules import MAX_QUESTIONS
 from .selectors import attribute_lists
+from .services import EXTRA_KINDS
 
 
 def _choices(options) -> list[tuple[str, str]]:
@@ -17,6 +18,9 @@ def _choices(options) -> list[tuple[str, str]]:
 
 
 class ActivityForm(forms.Form):
+    # Shown across the whole width of the form.
+    wide_fields = ("title", "description_html", "regions", "beneficiaries", "skills", "incentives")
+
     title = forms.CharField(label=_("Title"), max_length=60, required=False)
     description_html = forms.CharField(
         label=_("Description"),
@@ -96,8 +100,18 @@ class ActivityForm(forms.Form):
         ),
     )
     field = forms.ChoiceField(label=_("Field"), required=False)
+    # The optional attribute lists (PRODUCT.md §2): a form without them would save them empty.
+    regions = forms.MultipleChoiceField(
+        label=_("Beneficiary regions"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     beneficiaries = forms.MultipleChoiceField(
         label=_("Beneficiary groups"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    skills = forms.MultipleChoiceField(
+        label=_("Volunteer skills"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    incentives = forms.MultipleChoiceField(
+        label=_("Incentives"), required=False, widget=forms.CheckboxSelectMultiple
     )
     address = forms.CharField(label=_("Address"), required=False, max_length=120)
     province = forms.ChoiceField(label=_("Province"), required=False)
@@ -120,7 +134,8 @@ class ActivityForm(forms.Form):
         self.fields["type"].choices = [("", "—"), *_choices(lists["type"])]
         self.fields["form"].choices = [("", "—"), *_choices(lists["form"])]
         self.fields["field"].choices = [("", "—"), *_choices(lists["field"])]
-        self.fields["beneficiaries"].choices = _choices(lists["beneficiary"])
+        for name, kind in EXTRA_KINDS.items():
+            self.fields[name].choices = _choices(lists[kind])
         # Region selects as on the application form: cities and districts load by htmx.
         attach_region_selects(self)
         for i in range(1, MAX_QUESTIONS + 1):

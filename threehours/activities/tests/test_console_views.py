@@ -1,5 +1,7 @@
 """The console's description-image upload and the editor on the activity form (issue #4)."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -111,4 +113,84 @@ def test_the_form_shows_a_payment_link_in_the_fee_note_on_its_field(org):
     response = _client(org.applicant).post(f"/org/{org.pk}/activities/new/", form)
     assert response.status_code == 200
     assert response.context["form"].errors["fee_note"]
+    assert not org.activities.exists()
+
+
+LISTS = ("regions", "beneficiaries", "skills", "incentives")
+
+
+def _form_post(data: dict) -> dict:
+    """activity_data as the console form posts it (lists as repeated keys, questions as
+    q1_…, the region selects filled)."""
+    form = {k: "" if v is None else v for k, v in data.items() if k != "questions"}
+    for i, q in enumerate(data.get("questions", []), start=1):
+        form[f"q{i}_text"] = q["text"]
+        form[f"q{i}_choices"] = ", ".join(q.get("choices", []))
+        if q.get("required"):
+            form[f"q{i}_required"] = "on"
+    form.update(province="31", city="3101")
+    return form
+
+
+def _initial_as_post(initial: dict) -> dict:
+    """What the browser posts back from an edit page nobody touched."""
+    post = {}
+    for name, value in initial.items():
+        if value is None or value is False:
+            continue
+        post[name] = "on" if value is True else value
+    return post
+
+
+ALL_LISTS = {
+    "regions": ["community", "countryside"],
+    "beneficiaries": ["elderly"],
+    "skills": ["teaching", "photography"],
+    "incentives": ["certificate"],
+}
+
+
+def _codes(activity) -> dict[str, set[str]]:
+    kinds = {"region": "regions", "beneficiary": "beneficiaries", "skill": "skills"}
+    found: dict[str, set[str]] = {name: set() for name in LISTS}
+    for option in activity.extra_attributes.all():
+        found[kinds.get(option.kind, "incentives")].add(option.code)
+    return found
+
+
+def test_editing_in_the_console_keeps_all_four_attribute_lists(org):
+    activity = services.activity_create(
+        org=org, user=org.applicant, data=activity_data(**ALL_LISTS)
+    )
+    client = _client(org.applicant)
+    url = f"/org/{org.pk}/activities/{activity.pk}/edit/"
+    page = client.get(url)
+    for name, codes in ALL_LISTS.items():
+        for code in codes:  # shown ticked
+            assert f'name="{name}" value="{code}"' in page.text
+            assert re.search(rf'name="{name}" value="{code}"[^>]*checked', page.text)
+    post = _initial_as_post(page.context["form"].initial)
+    post["title"] = "社区助老探访（第二期）"
+    response = client.post(url, post)
+    assert response.status_code == 302, response.context["form"].errors
+    activity.refresh_from_db()
+    assert activity.title == "社区助老探访（第二期）"
+    assert _codes(activity) == {name: set(codes) for name, codes in ALL_LISTS.items()}
+
+
+def test_the_attribute_lists_are_set_through_the_console_form(org):
+    chosen = {"regions": ["city"], "beneficiaries": [], "skills": ["medical"], "incentives": []}
+    response = _client(org.applicant).post(
+        f"/org/{org.pk}/activities/new/", _form_post(activity_data(**chosen))
+    )
+    assert response.status_code == 302
+    activity = org.activities.get()
+    assert _codes(activity) == {name: set(codes) for name, codes in chosen.items()}
+
+
+def test_an_unknown_attribute_code_is_refused_on_its_field(org):
+    response = _client(org.applicant).post(
+        f"/org/{org.pk}/activities/new/", _form_post(activity_data(skills=["juggling"]))
+    )
+    assert response.status_code == 200 and response.context["form"].errors["skills"]
     assert not org.activities.exists()
