@@ -62,6 +62,9 @@ class Columns:
         chosen = [meta.get_field(name) for name in fields] if fields else list(meta.concrete_fields)
         if meta.pk not in chosen:
             chosen.insert(0, meta.pk)
+        # Model.from_db() fills a partial row in the model's field order.
+        order = {field: i for i, field in enumerate(meta.concrete_fields)}
+        chosen.sort(key=order.__getitem__)
         self.model = model
         self.alias = alias
         self.fields = chosen

@@ -45,3 +45,34 @@ def test_lock_many_returns_the_rows_in_primary_key_order(users):
         lock_key("sms:13900000001")
 
     assert locked == [users[0], users[2]]
+
+
+def test_columns_load_a_partial_row_in_any_order_with_the_engines_types(
+    operator, regions, attributes
+):
+    from django.db import connection
+
+    from threehours.activities.models import Activity
+    from threehours.core.db import Columns
+    from threehours.orgs.tests.factories import approved_org
+    from threehours.signups.tests.factories import published_activity
+
+    activity = published_activity(approved_org(operator=operator))
+    # Deliberately not in the model's field order: each value must land in its own field.
+    columns = Columns(Activity, "a", ("checkout_time", "lat", "end_date", "title", "created_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns.sql(connection)} FROM {columns.table(connection)} "  # noqa: S608
+            "WHERE a.id = %s",
+            [activity.pk],
+        )
+        row = cursor.fetchone()
+    loaded = columns.load(("ignored", *row), 1, connection)
+    assert loaded.pk == activity.pk
+    assert loaded.title == activity.title
+    assert loaded.end_date == activity.end_date  # a date, not the engine's text
+    assert loaded.checkout_time == activity.checkout_time
+    assert loaded.lat == activity.lat  # a Decimal with the field's places
+    assert loaded.created_at == activity.created_at  # an aware datetime
+    assert loaded.get_deferred_fields() >= {"start_date", "places"}
+    assert loaded.places == activity.places  # any other field loads on first use
