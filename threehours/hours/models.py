@@ -11,9 +11,30 @@ class Kind(models.TextChoices):
     ONLINE = "online", _("online participation credit")
 
 
+class LedgerImmutable(Exception):
+    """Code tried to change or delete a ledger entry: a programming error, never a refusal a
+    user can cause. Append a correction or reversal instead."""
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    """Entries can be read and created, nothing else (the database refuses too, by trigger:
+    migration hours 0002)."""
+
+    def update(self, **kwargs):
+        raise LedgerImmutable("ledger entries are never updated; append a correction")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise LedgerImmutable("ledger entries are never updated; append a correction")
+
+    def delete(self):
+        raise LedgerImmutable("ledger entries are never deleted; append a reversal")
+
+
 class LedgerEntry(models.Model):
     """One immutable change to a volunteer's hours: a credit at check-out, a staff correction
-    (a signed difference, with a reason) or a reversal. Never updated, never deleted; the
+    (a signed difference, with a reason) or a reversal. Never updated, never deleted (refused
+    here and by database triggers); every foreign key PROTECTs it, so deleting a volunteer,
+    an activity, an organisation or an attendance with entries is refused too. The
     volunteer's total is the sum of entries (HoursSummary caches it in the same transaction)."""
 
     class EntryType(models.TextChoices):
@@ -38,6 +59,8 @@ class LedgerEntry(models.Model):
     )
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("hours entry")
@@ -65,6 +88,14 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer_id} {self.day} {self.hours:+} ({self.entry_type})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerImmutable("ledger entries are never updated; append a correction")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerImmutable("ledger entries are never deleted; append a reversal")
 
 
 class HoursSummary(models.Model):
