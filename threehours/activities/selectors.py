@@ -205,6 +205,19 @@ def _attach_related(activities: list[Activity]) -> None:
     prefetch_related_objects(activities, "questions")
 
 
+def volunteer_city(*, volunteer) -> Region | None:
+    """The city of the volunteer's latest registration for an on-site activity (their home
+    page shows what is coming up there), or None."""
+    from threehours.signups.models import Signup
+
+    latest = (
+        Signup.objects.filter(volunteer=volunteer, activity__city__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values("activity__city_id")[:1]
+    )
+    return Region.objects.select_related("parent").filter(pk=Subquery(latest)).first()
+
+
 def cities_with_activities() -> list:
     """Cities that have published activities, for the city filter. One index probe per city
     (EXISTS on the city index) rather than reading every activity's city."""
