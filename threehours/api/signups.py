@@ -4,6 +4,7 @@ registrant list with accept / reject / remove."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -62,6 +63,7 @@ class MyRegistrationOut(Out):
     reason: str
     can_cancel: bool
     hours_to_earn: Any
+    hours_earned: Decimal
     created_at: dt.datetime
     activity: MyActivityRef
 
@@ -85,8 +87,13 @@ class AnswerOut(Out):
 
 
 class HistoryOut(Out):
-    past_activities: int
+    total_hours: Decimal
+    service_hours: Decimal
+    online_hours: Decimal
+    activities_attended: int
+    no_shows: int
     times_removed: int
+    past_activities: int
 
 
 class RegistrantOut(Out):
@@ -111,7 +118,9 @@ def _hours_to_earn(activity) -> Any:
     return activity.max_hours_per_day if activity.online else activity.max_hours_per_day * days
 
 
-def my_registration_out(signup: Signup, today: dt.date) -> dict[str, Any]:
+def my_registration_out(
+    signup: Signup, today: dt.date, earned: dict[int, Decimal]
+) -> dict[str, Any]:
     activity = signup.activity
     return {
         "id": signup.pk,
@@ -120,6 +129,7 @@ def my_registration_out(signup: Signup, today: dt.date) -> dict[str, Any]:
         "can_cancel": signup.is_live
         and (signup.status == Signup.Status.WAITING or today <= activity.registration_deadline),
         "hours_to_earn": _hours_to_earn(activity),
+        "hours_earned": earned.get(signup.pk, Decimal("0.0")),
         "created_at": signup.created_at,
         "activity": {
             "id": activity.pk,
@@ -142,6 +152,7 @@ def my_registration_out(signup: Signup, today: dt.date) -> dict[str, Any]:
 
 def registrant_out(signup: Signup, questions: dict[str, str]) -> dict[str, Any]:
     volunteer = signup.volunteer
+    history = signup.history
     return {
         "id": signup.pk,
         "status": signup.status,
@@ -158,8 +169,13 @@ def registrant_out(signup: Signup, questions: dict[str, str]) -> dict[str, Any]:
             for qid, text in questions.items()
         ],
         "history": {
-            "past_activities": getattr(signup, "past_activities", 0),
-            "times_removed": getattr(signup, "times_removed", 0),
+            "total_hours": history.total_hours,
+            "service_hours": history.service_hours,
+            "online_hours": history.online_hours,
+            "activities_attended": history.activities_attended,
+            "no_shows": history.no_shows,
+            "times_removed": history.times_removed,
+            "past_activities": history.past_activities,
         },
     }
 
@@ -200,7 +216,10 @@ def registration_cancel(request: HttpRequest, activity_id: int):
 def my_registrations(request: HttpRequest):
     today = local_today()
     tabs = selectors.signups_of_volunteer(volunteer=request.user, today=today)
-    return {tab: [my_registration_out(s, today) for s in rows] for tab, rows in tabs.items()}
+    earned = selectors.hours_earned_by_signup(volunteer=request.user)
+    return {
+        tab: [my_registration_out(s, today, earned) for s in rows] for tab, rows in tabs.items()
+    }
 
 
 @router.get(
@@ -214,7 +233,7 @@ def registrant_list(request: HttpRequest, org_id: int, activity_id: int):
     if activity is None:
         raise ActivityNotFound()
     questions = {str(q.pk): q.text for q in activity.questions.all()}
-    rows = selectors.signups_grouped(selectors.signups_for_activity(activity=activity))
+    rows = selectors.registrants_with_history(activity=activity, today=local_today())
     return {
         "items": [registrant_out(s, questions) for s in rows],
         "places": activity.places,

@@ -173,7 +173,7 @@ def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
 def registrant_list_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
     activity = _activity_or_404(org, activity_id)
     questions = list(activity.questions.all())
-    rows = selectors.signups_grouped(selectors.signups_for_activity(activity=activity))
+    rows = selectors.registrants_with_history(activity=activity, today=local_today())
     for row in rows:
         row.answer_list = [row.answers.get(str(q.pk), "") for q in questions]
     counts = {status: 0 for status in Signup.Status.values}

@@ -24,3 +24,49 @@ def volunteers(count: int, *, start: int = 0) -> list[User]:
         )
         for i in range(count)
     ]
+
+
+def online_activity(org, **overrides) -> Activity:
+    """A published online activity (the form decides it), built by the real services."""
+    return published_activity(
+        org,
+        **{
+            "questions": [],
+            "form": "online_other",
+            "address": "",
+            "district": "",
+            "lat": None,
+            "lng": None,
+            "checkin_radius_m": None,
+            **overrides,
+        },
+    )
+
+
+def local_at(day, hh: int, mm: int = 0, *, day_offset: int = 0):
+    """`day` (+ `day_offset` days) at hh:mm, Asia/Shanghai."""
+    import datetime as dt
+
+    from threehours.core.timeutil import local_tz
+
+    return dt.datetime.combine(
+        day + dt.timedelta(days=day_offset), dt.time(hh, mm), tzinfo=local_tz()
+    )
+
+
+def attended(org, activity: Activity, volunteer: User, *, until: tuple[int, int] = (14, 0)):
+    """Register `volunteer` and have staff check them in at 13:00 and out at `until` on the
+    activity's first day (the default window 13:00–14:00 credits 1.0 h), by the real services."""
+    from threehours.attendance import services as attendance_services
+    from threehours.signups import services
+
+    signup = services.signup_create(activity=activity, volunteer=volunteer)
+    day = activity.start_date
+    attendance_services.attendance_staff_check(
+        signup=signup, staff=org.applicant, action="checkin", now=local_at(day, 13)
+    )
+    if until:
+        attendance_services.attendance_staff_check(
+            signup=signup, staff=org.applicant, action="checkout", now=local_at(day, *until)
+        )
+    return signup

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from threehours.activities.models import Activity
 from threehours.orgs.tests.factories import applicant, approved_org
+from threehours.signups import services
 from threehours.signups.models import Signup
 
 from .factories import published_activity, volunteers
@@ -148,3 +149,88 @@ def test_one_registration_costs_at_most_six_queries(api, org, volunteer):
     assert response.status_code == 201
     sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(sql) <= 6, sql
+
+
+def test_staff_list_shows_each_registrants_history(api, org, django_assert_max_num_queries):
+    from threehours.attendance import services as attendance_services
+
+    from .factories import attended, online_activity
+
+    veteran, newcomer, *more = volunteers(10)
+    attended(org, published_activity(org, questions=[], title="上次的活动"), veteran)
+    attended(org, online_activity(org, title="线上课"), veteran, until=())
+    missed = published_activity(org, questions=[], title="缺席的活动")
+    attendance_services.no_show_mark(
+        signup=services.signup_create(activity=missed, volunteer=veteran),
+        day=missed.start_date,
+        staff=org.applicant,
+        today=missed.start_date + dt.timedelta(days=1),
+    )
+    left = published_activity(org, questions=[], title="被移出")
+    services.signup_remove(
+        signup=services.signup_create(activity=left, volunteer=veteran),
+        staff=org.applicant,
+        reason="未到场",
+    )
+    activity = published_activity(org, questions=[], places=50)
+    services.signup_create(activity=activity, volunteer=veteran)
+    services.signup_create(activity=activity, volunteer=newcomer)
+    staff = api.as_user(org.applicant)
+    path = f"orgs/{org.pk}/activities/{activity.pk}/registrations"
+    staff.get(path)  # the token's last-used time is written once
+    with django_assert_max_num_queries(9) as few:
+        body = staff.get(path).json()
+    history = {row["volunteer"]["id"]: row["history"] for row in body["items"]}
+    assert history[veteran.pk] == {
+        "total_hours": "1.1",
+        "service_hours": "1.0",
+        "online_hours": "0.1",
+        "activities_attended": 2,
+        "no_shows": 1,
+        "times_removed": 1,
+        "past_activities": 0,  # nothing has ended yet
+    }
+    assert history[newcomer.pk]["activities_attended"] == 0
+    assert history[newcomer.pk]["total_hours"] == "0.0"
+    for person in more:
+        services.signup_create(activity=activity, volunteer=person)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(staff.get(path).json()["items"]) == 10
+
+
+def test_my_registrations_carry_the_hours_earned_with_corrections(
+    api, org, volunteer, django_assert_max_num_queries
+):
+    from threehours.attendance import services as attendance_services
+
+    from .factories import attended, local_at, online_activity
+
+    corrected = published_activity(org, questions=[], title="探访", places=50)
+    signup = attended(org, corrected, volunteer, until=(13, 30))  # 0.5 h credited
+    attendance_services.attendance_correct(
+        signup=signup,
+        day=corrected.start_date,
+        checkin_at=local_at(corrected.start_date, 13),
+        checkout_at=local_at(corrected.start_date, 14),
+        staff=org.applicant,
+        reason="签退晚了，补记",
+        today=corrected.start_date,
+    )  # a +0.5 h correction
+    attended(org, online_activity(org, title="线上课"), volunteer, until=())  # 0.1 h online
+    waiting = published_activity(org, questions=[], title="未开始")
+    services.signup_create(activity=waiting, volunteer=volunteer)
+    client = api.as_user(volunteer)
+    client.get("me/registrations")  # the token's last-used time is written once
+    with django_assert_max_num_queries(4) as few:
+        body = client.get("me/registrations").json()
+    cards = {c["activity"]["id"]: c for tab in body.values() for c in tab}
+    assert cards[corrected.pk]["hours_earned"] == "1.0"
+    assert cards[corrected.pk]["hours_to_earn"] == "1.0"
+    assert [c["hours_earned"] for c in cards.values() if c["activity"]["online"]] == ["0.1"]
+    assert cards[waiting.pk]["hours_earned"] == "0.0"
+    for i in range(3):
+        services.signup_create(
+            activity=published_activity(org, questions=[], title=f"更多{i}"), volunteer=volunteer
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert sum(len(tab) for tab in client.get("me/registrations").json().values()) == 6

@@ -1,6 +1,8 @@
 """Registration pages: the register box's states, registering and cancelling from the activity
 page, my activities, and the staff's registrant list."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -106,3 +108,64 @@ def test_staff_export_from_the_registrants_page_and_the_activity_list(org, volun
         io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
     )
     assert volunteer.phone in str([c.value for ws in book for row in ws.iter_rows() for c in row])
+
+
+def _history_cells(page):
+    import re
+
+    return re.findall(r'<td data-testid="history"><small>(.*?)</small></td>', page, re.S)
+
+
+def test_staff_see_each_registrants_history_in_a_bounded_number_of_queries(
+    org, django_assert_max_num_queries
+):
+    from threehours.attendance import services as attendance_services
+
+    from .factories import attended
+
+    activity = published_activity(org, questions=[], places=50)
+    past = published_activity(org, questions=[], title="上次的活动")
+    veteran, *others = volunteers(8)
+    attended(org, past, veteran)
+    missed = published_activity(org, questions=[], title="缺席的活动")
+    attendance_services.no_show_mark(
+        signup=services.signup_create(activity=missed, volunteer=veteran),
+        day=missed.start_date,
+        staff=org.applicant,
+        today=missed.start_date + dt.timedelta(days=1),
+    )
+    services.signup_create(activity=activity, volunteer=veteran)
+    services.signup_create(activity=activity, volunteer=others[0])
+    staff = _client(org.applicant)
+    url = f"/org/{org.pk}/activities/{activity.pk}/registrants/"
+    staff.get(url)  # the session's first request may write
+    with django_assert_max_num_queries(11) as few:
+        page = staff.get(url).content.decode()
+    veteran_cell, newcomer_cell = _history_cells(page)
+    assert "共 1.0 小时" in veteran_cell and "参加过 1 个活动" in veteran_cell
+    assert "缺席 1 次" in veteran_cell
+    assert "共 0.0 小时" in newcomer_cell
+    assert "缺席 0 次" in newcomer_cell
+    for person in others[1:]:
+        services.signup_create(activity=activity, volunteer=person)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = staff.get(url).content.decode()
+    assert len(_history_cells(page)) == 8
+
+
+def test_staff_page_shows_the_waiting_list_in_line(org):
+    activity = published_activity(org, places=1, questions=[])
+    holder, first, second = volunteers(3)
+    services.signup_create(activity=activity, volunteer=holder)
+    services.signup_create(activity=activity, volunteer=first, join_waitlist=True)
+    services.signup_create(activity=activity, volunteer=second, join_waitlist=True)
+    page = (
+        _client(org.applicant)
+        .get(f"/org/{org.pk}/activities/{activity.pk}/registrants/")
+        .content.decode()
+    )
+    assert "候补中 2" in page  # the count in the heading
+    waiting = page.split('class="status-waiting"')[1:]
+    assert len(waiting) == 2
+    assert first.phone in waiting[0] and second.phone in waiting[1]
+    assert page.index(holder.phone) < page.index(first.phone) < page.index(second.phone)
