@@ -1,6 +1,7 @@
 """The Activities operations of API.md."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -167,3 +168,58 @@ def test_discovery_sorts_and_has_places_over_the_api(api, org):
     response = api.get("activities?sort=nearest")
     assert response.status_code == 400 and "sort" in response.json()["fields"]
     assert api.get("activities?sort=cheapest").status_code == 400
+
+
+@pytest.fixture
+def three_kinds(org):
+    """Team on site on day 2, online on day 5, an on-site campaign on days 8–9."""
+    from threehours.activities import services
+
+    def day(n: int) -> str:
+        return (local_today() + dt.timedelta(days=n)).isoformat()
+
+    online = {"address": "", "district": "", "lat": None, "lng": None, "checkin_radius_m": None}
+    rows = {}
+    for name, overrides in {
+        "team": {"type": "team", "start_date": day(2), "end_date": day(2)},
+        "online": {"type": "other", "form": "online_other", **online, "start_date": day(5)},
+        "campaign": {"form": "offline_campaign", "start_date": day(8), "end_date": day(9)},
+    }.items():
+        overrides.setdefault("end_date", overrides["start_date"])
+        activity = services.activity_create(
+            org=org, user=org.applicant, data=activity_data(title=name, **overrides)
+        )
+        rows[name] = services.activity_publish(activity=activity, user=org.applicant).pk
+    return rows, day
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("", ["team", "online", "campaign"]),
+        ("date_to={4}", ["team"]),
+        ("date_to={8}", ["team", "online", "campaign"]),  # starts on the last day asked for
+        ("date_from={4}", ["online", "campaign"]),
+        ("date_from={9}", ["campaign"]),  # still running on its second day
+        ("date_from={10}", []),
+        ("date_from={3}&date_to={6}", ["online"]),
+        ("type=team", ["team", "campaign"]),
+        ("type=other", ["online"]),
+        ("form=online_other", ["online"]),
+        ("form=offline_campaign", ["campaign"]),
+        ("form=offline_campaign&type=other", []),
+        ("online=false", ["team", "campaign"]),
+        ("online=true", ["online"]),
+    ],
+)
+def test_discovery_filters_over_the_api(api, three_kinds, query, expected):
+    rows, day = three_kinds
+    query = re.sub(r"\{(\d+)\}", lambda m: day(int(m[1])), query)
+    response = api.get(f"activities?{query}")
+    assert response.status_code == 200, response.content
+    assert [a["id"] for a in response.json()["items"]] == [rows[name] for name in expected]
+
+
+def test_discovery_refuses_a_date_that_is_not_one(api, three_kinds):
+    response = api.get("activities?date_to=2026-02-30")
+    assert response.status_code == 400 and "date_to" in response.json()["fields"]
