@@ -260,7 +260,7 @@ def attendance_check_in(
             _presence(activity, volunteer, day, proof or Proof(), now, log)
             _identity(activity, volunteer, day, proof or Proof(), log)
             _position(activity, proof or Proof(), log)
-        with transaction.atomic(durable=staff is None):
+        with transaction.atomic(durable=True):
             attendance = Attendance.objects.create(
                 signup=signup,
                 activity=activity,
@@ -340,7 +340,7 @@ def attendance_check_out(
             _presence(activity, volunteer, day, proof or Proof(), now, log)
             _identity(activity, volunteer, day, proof or Proof(), log)
             _position(activity, proof or Proof(), log)
-        with transaction.atomic(durable=staff is None):
+        with transaction.atomic(durable=True):
             attendance = (
                 Attendance.objects.select_for_update().filter(signup=signup, day=day).first()
             )
@@ -382,10 +382,11 @@ def attendance_staff_check(
     *, signup: Signup, staff: User, action: str, now: dt.datetime | None = None
 ) -> Attendance:
     """Staff check a volunteer without a phone in or out (method `staff`, audited); the time
-    rules still apply."""
+    rules still apply, and a refusal is on record like any other. Raises as the service."""
     service = attendance_check_in if action == "checkin" else attendance_check_out
-    with transaction.atomic(durable=True):
-        return service(activity=signup.activity, volunteer=signup.volunteer, staff=staff, now=now)
+    # No transaction around the service: it owns its own, and a refusal's Attempt is written
+    # after the refused work rolled back; an outer transaction would roll the record back too.
+    return service(activity=signup.activity, volunteer=signup.volunteer, staff=staff, now=now)
 
 
 def _aware(day: dt.date, value: dt.time | dt.datetime) -> dt.datetime:

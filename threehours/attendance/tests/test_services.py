@@ -324,6 +324,27 @@ def test_staff_check_in_and_out_without_a_phone(activity, person, org):
     assert Attempt.objects.filter(actor=org.applicant).count() == 2
 
 
+@pytest.mark.parametrize(
+    ("action", "when", "code"),
+    [("checkin", (14, 1), "outside_window"), ("checkout", (13, 30), "not_checked_in")],
+)
+def test_a_refused_staff_check_is_on_record(activity, person, org, action, when, code):
+    signup = person.signups.get()
+    with pytest.raises(errors.AttendanceError) as caught:
+        services.attendance_staff_check(
+            signup=signup, staff=org.applicant, action=action, now=_at(activity, *when)
+        )
+    assert caught.value.code == code
+    attempt = Attempt.objects.get()
+    assert (attempt.action, attempt.method, attempt.result, attempt.actor) == (
+        action,
+        "staff",
+        code,
+        org.applicant,
+    )
+    assert not Attendance.objects.exists()
+
+
 def test_a_correction_is_a_new_entry_with_a_reason(activity, person, org):
     signup = person.signups.get()
     _in(activity, person, _at(activity, 13, 30))
