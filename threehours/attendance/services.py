@@ -86,12 +86,62 @@ def _confirmed_signup(activity: Activity, volunteer: User) -> Signup:
     return signup
 
 
-def _activity_day(activity: Activity, day: dt.date) -> None:
-    if not activity.start_date <= day <= activity.end_date:
-        raise OutsideWindow(
-            _("This activity takes place from %(start)s to %(end)s; today is not one of its days.")
-            % {"start": activity.start_date.isoformat(), "end": activity.end_date.isoformat()}
+def _is_activity_day(activity: Activity, day: dt.date) -> bool:
+    return activity.start_date <= day <= activity.end_date
+
+
+def _checkin_closed(activity: Activity, day: dt.date) -> OutsideWindow:
+    """The refusal, naming when check-in is open (PRODUCT.md §4): on each activity day until
+    that day's check-out time."""
+    end = activity.checkout_time.strftime("%H:%M")
+    if _is_activity_day(activity, day) or activity.start_date == activity.end_date:
+        shown = day if _is_activity_day(activity, day) else activity.start_date
+        return OutsideWindow(
+            _("Check-in is open on %(day)s until %(end)s.") % {"day": shown.isoformat(), "end": end}
         )
+    return OutsideWindow(
+        _("Check-in is open every day from %(first)s to %(last)s, until %(end)s.")
+        % {
+            "first": activity.start_date.isoformat(),
+            "last": activity.end_date.isoformat(),
+            "end": end,
+        }
+    )
+
+
+def _checkout_closed(activity: Activity, signup: Signup, day: dt.date) -> OutsideWindow:
+    """The refusal, naming when check-out is open: each activity day from its check-in time
+    until 24:00. After midnight, someone still checked in from the day before is told that
+    day's check-out has closed (not "you have not checked in"), and where their hours go."""
+    yesterday = day - dt.timedelta(days=1)
+    if (
+        _is_activity_day(activity, yesterday)
+        and Attendance.objects.filter(
+            signup=signup, day=yesterday, checked_out_at__isnull=True
+        ).exists()
+    ):
+        return OutsideWindow(
+            _(
+                "Check-out for %(day)s closed at 24:00 that day. The hours from your check-in "
+                "will be proposed to you under My hours to confirm; or ask the staff."
+            )
+            % {"day": yesterday.isoformat()}
+        )
+    start = activity.checkin_time.strftime("%H:%M")
+    if _is_activity_day(activity, day) or activity.start_date == activity.end_date:
+        shown = day if _is_activity_day(activity, day) else activity.start_date
+        return OutsideWindow(
+            _("Check-out is open on %(day)s from %(start)s until 24:00.")
+            % {"day": shown.isoformat(), "start": start}
+        )
+    return OutsideWindow(
+        _("Check-out is open every day from %(first)s to %(last)s, from %(start)s until 24:00.")
+        % {
+            "first": activity.start_date.isoformat(),
+            "last": activity.end_date.isoformat(),
+            "start": start,
+        }
+    )
 
 
 def _wrong_codes(activity: Activity, volunteer: User, day: dt.date) -> int:
@@ -250,12 +300,10 @@ def attendance_check_in(
     try:
         # The caller may have read the confirmed registration with its activity (one query).
         signup = signup or _confirmed_signup(activity, volunteer)
-        _activity_day(activity, day)
-        if not rules.checkin_open(now, day, activity.checkin_time, activity.checkout_time):
-            raise OutsideWindow(
-                _("Check-in is open on %(day)s until %(end)s.")
-                % {"day": day.isoformat(), "end": activity.checkout_time.strftime("%H:%M")}
-            )
+        if not _is_activity_day(activity, day) or not rules.checkin_open(
+            now, day, activity.checkin_time, activity.checkout_time
+        ):
+            raise _checkin_closed(activity, day)
         if staff is None:
             _presence(activity, volunteer, day, proof or Proof(), now, log)
             _identity(activity, volunteer, day, proof or Proof(), log)
@@ -330,12 +378,10 @@ def attendance_check_out(
     try:
         # The caller may have read the confirmed registration with its activity (one query).
         signup = signup or _confirmed_signup(activity, volunteer)
-        _activity_day(activity, day)
-        if not rules.checkout_open(now, day, activity.checkin_time):
-            raise OutsideWindow(
-                _("Check-out is open on %(day)s from %(start)s until 24:00.")
-                % {"day": day.isoformat(), "start": activity.checkin_time.strftime("%H:%M")}
-            )
+        if not _is_activity_day(activity, day) or not rules.checkout_open(
+            now, day, activity.checkin_time
+        ):
+            raise _checkout_closed(activity, signup, day)
         if staff is None:
             _presence(activity, volunteer, day, proof or Proof(), now, log)
             _identity(activity, volunteer, day, proof or Proof(), log)

@@ -94,18 +94,103 @@ def test_in_early_out_late_earns_at_most_the_window(activity, person):
     assert _out(activity, person, _at(activity, 22, 0)).hours == activity.max_hours_per_day
 
 
-def test_check_in_window_edges(activity, person):
-    error = _refused("outside_window", _in, activity, person, _at(activity, 14, 1))
-    assert "14:00" in error.message
-    _refused("outside_window", _in, activity, person, _at(activity, 13, 0, day=-1))
-    assert _in(activity, person, _at(activity, 14, 0)).pk
+@pytest.mark.parametrize(
+    ("hh", "mm", "day", "accepted"),
+    [
+        (23, 59, -1, False),  # the evening before
+        (0, 0, 0, True),  # the activity day has begun
+        (13, 59, 0, True),  # check-out time − 1 min
+        (14, 0, 0, True),  # the day's check-out time itself
+        (14, 1, 0, False),  # + 1 min
+        (0, 0, 1, False),  # the day after
+    ],
+)
+def test_check_in_window_edges(activity, person, hh, mm, day, accepted):
+    when = _at(activity, hh, mm, day=day)
+    if accepted:
+        assert _in(activity, person, when).checked_in_at == when
+        return
+    error = _refused("outside_window", _in, activity, person, when, _proof(activity, day))
+    # the refusal names when check-in is open
+    assert activity.start_date.isoformat() in error.message and "14:00" in error.message
 
 
-def test_check_out_window_edges(activity, person):
+@pytest.mark.parametrize(
+    ("hh", "mm", "day", "accepted"),
+    [
+        (12, 59, 0, False),  # check-in time − 1 min
+        (13, 0, 0, True),  # exactly the day's check-in time
+        (23, 59, 0, True),  # the last minute of the day
+        (0, 0, 1, False),  # 24:00
+        (0, 1, 1, False),
+    ],
+)
+def test_check_out_window_edges(activity, person, hh, mm, day, accepted):
     _in(activity, person, _at(activity, 9, 0))
-    error = _refused("outside_window", _out, activity, person, _at(activity, 12, 59))
-    assert "13:00" in error.message
-    assert _out(activity, person, _at(activity, 23, 59)).hours == Decimal("1.0")
+    when = _at(activity, hh, mm, day=day)
+    if accepted:
+        attendance = _out(activity, person, when)
+        assert attendance.checked_out_at == when
+        assert attendance.hours == (Decimal("0.0") if hh == 13 else Decimal("1.0"))
+        return
+    error = _refused("outside_window", _out, activity, person, when, _proof(activity, day))
+    assert activity.start_date.isoformat() in error.message
+    if day == 0:
+        assert "13:00" in error.message and "24:00" in error.message
+    else:  # still checked in from the day before: that day's check-out closed at 24:00
+        assert "24:00" in error.message and "13:00" not in error.message
+    assert Attendance.objects.get().checked_out_at is None
+
+
+@pytest.fixture
+def two_days(org, volunteer):
+    start = dt.date.today() + dt.timedelta(days=10)
+    activity = published_activity(
+        org,
+        questions=[],
+        start_date=start.isoformat(),
+        end_date=(start + dt.timedelta(days=1)).isoformat(),
+    )
+    signup_services.signup_create(activity=activity, volunteer=volunteer)
+    return activity
+
+
+@pytest.mark.parametrize(("day", "mm"), [(0, 0), (0, 1), (1, 0), (1, 1)])
+def test_after_midnight_yesterdays_check_out_has_closed(two_days, volunteer, day, mm):
+    """Day 1 → 00:00 of day 2 (an activity day itself), and the last day → the day after:
+    outside_window saying that day's check-out closed at 24:00, not "not checked in"."""
+    activity = two_days
+    _in(activity, volunteer, _at(activity, 13, day=day), _proof(activity, day))
+    after_midnight = _at(activity, 0, mm, day=day + 1)
+    error = _refused(
+        "outside_window", _out, activity, volunteer, after_midnight, _proof(activity, day + 1)
+    )
+    checked_in_day = (activity.start_date + dt.timedelta(days=day)).isoformat()
+    assert checked_in_day in error.message and "24:00" in error.message
+    assert "13:00" not in error.message
+    assert _out(activity, volunteer, _at(activity, 23, 59, day=day), _proof(activity, day)).hours
+
+
+def test_after_midnight_without_yesterdays_check_in_the_days_times_are_named(two_days, volunteer):
+    activity = two_days
+    error = _refused(
+        "outside_window", _out, activity, volunteer, _at(activity, 0, 0, day=1), _proof(activity, 1)
+    )
+    day_two = (activity.start_date + dt.timedelta(days=1)).isoformat()
+    assert day_two in error.message and "13:00" in error.message and "24:00" in error.message
+
+
+def test_refusals_outside_a_multi_day_activity_name_its_days_and_times(two_days, volunteer):
+    activity = two_days
+    first, last = activity.start_date.isoformat(), activity.end_date.isoformat()
+    error = _refused(
+        "outside_window", _in, activity, volunteer, _at(activity, 9, day=2), _proof(activity, 2)
+    )
+    assert first in error.message and last in error.message and "14:00" in error.message
+    error = _refused(
+        "outside_window", _out, activity, volunteer, _at(activity, 15, day=-1), _proof(activity, -1)
+    )
+    assert first in error.message and last in error.message and "13:00" in error.message
 
 
 def test_multi_day_activities_need_a_check_in_every_day(org, volunteer):
