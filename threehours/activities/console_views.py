@@ -17,7 +17,7 @@ from threehours.core.timeutil import local_today
 from threehours.orgs.models import Organisation
 from threehours.orgs.views import _context, with_org
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import ActivityForm
 from .models import Activity
 
@@ -42,7 +42,47 @@ def activity_list_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     )
 
 
+def _preview(form: ActivityForm, org: Organisation, *, check: bool = False) -> dict:
+    """What the form shows beside its fields, without saving: the daily maximum hours
+    (rules.max_hours_per_day, as the saved activity will have them) and a map link for the
+    coordinates; with `check`, each field that has a value with the problems saving would
+    report (activity_clean, the service's own rules)."""
+    values = form.preview_values()
+    hours = None
+    checkin, checkout = values["checkin"], values["checkout"]
+    if checkin and checkout and rules.window_problem(checkin, checkout) is None:
+        hours = rules.max_hours_per_day(checkin, checkout, online=values["online"])
+    context = {"hours": hours, "online": values["online"], "place": values["place"]}
+    if not check:
+        return context
+    problems: dict[str, list[str]] = {}
+    if form.is_valid():
+        try:
+            services.activity_clean(data=form.service_data(), org=org)
+        except InvalidInput as exc:
+            problems = exc.fields or {}
+    else:
+        problems = {name: list(errors) for name, errors in form.errors.items()}
+    checked: dict[str, list[str]] = {}
+    for name in form.fields:
+        # Empty fields keep what they show: no "enter the …" before the user got there.
+        if not name.startswith("q") and name != "coord" and form.data.get(name):
+            checked[name] = problems.get(name, [])
+    if any(form.data.get(f"q{i}_text") for i in range(1, rules.MAX_QUESTIONS + 1)):
+        checked["q1_text"] = problems.get("questions", []) + problems.get("q1_text", [])
+    context["checked"] = checked
+    return context
+
+
 def _save(request: HttpRequest, org: Organisation, activity: Activity | None) -> HttpResponse:
+    if request.method == "POST" and request.htmx and request.POST.get("_check"):
+        form = ActivityForm(request.POST)
+        # The live check (htmx, on every change): nothing is saved.
+        return render(
+            request,
+            "activities/partials/_console_form_check.html",
+            {"form": form, **_preview(form, org, check=True)},
+        )
     if request.method == "POST":
         form = ActivityForm(request.POST)
         if form.is_valid():
@@ -75,7 +115,7 @@ def _save(request: HttpRequest, org: Organisation, activity: Activity | None) ->
     return render(
         request,
         "activities/console_form.html",
-        _context(request, org, form=form, activity=activity),
+        _context(request, org, form=form, activity=activity, **_preview(form, org)),
     )
 
 

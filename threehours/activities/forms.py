@@ -136,6 +136,8 @@ class ActivityForm(forms.Form):
         self.fields["field"].choices = [("", "—"), *_choices(lists["field"])]
         for name, kind in EXTRA_KINDS.items():
             self.fields[name].choices = _choices(lists[kind])
+        # For the live preview: choosing one of these makes the activity online (0.1 h).
+        self.online_forms = {o.code for o in lists["form"] if o.online}
         # Region selects as on the application form: cities and districts load by htmx.
         attach_region_selects(self)
         for i in range(1, MAX_QUESTIONS + 1):
@@ -183,6 +185,40 @@ class ActivityForm(forms.Form):
             )
         data["questions"] = questions
         return data
+
+    def preview_values(self) -> dict:
+        """The values the live preview shows, read leniently from the data typed so far (or
+        the initial values): daily times, online, and the place in GCJ-02 with the title."""
+        import datetime as dt
+        from decimal import Decimal, InvalidOperation
+
+        from threehours.core.geo import wgs84_to_gcj02
+
+        source = self.data if self.is_bound else self.initial
+
+        def time(name: str) -> dt.time | None:
+            try:
+                return dt.time.fromisoformat(str(source.get(name) or ""))
+            except ValueError:
+                return None
+
+        place = None
+        try:
+            lat, lng = Decimal(str(source.get("lat"))), Decimal(str(source.get("lng")))
+        except (InvalidOperation, ValueError):
+            pass
+        else:
+            if lat.is_finite() and lng.is_finite() and abs(lat) <= 90 and abs(lng) <= 180:
+                if source.get("coord") == "wgs84":
+                    converted = wgs84_to_gcj02(float(lat), float(lng))
+                    lat, lng = (Decimal(f"{v:.6f}") for v in converted)
+                place = {"lat": lat, "lng": lng, "name": str(source.get("title") or "")}
+        return {
+            "checkin": time("checkin_time"),
+            "checkout": time("checkout_time"),
+            "online": str(source.get("form") or "") in self.online_forms,
+            "place": place,
+        }
 
     @staticmethod
     def initial_from(data: dict) -> dict:

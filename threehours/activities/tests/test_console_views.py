@@ -194,3 +194,104 @@ def test_an_unknown_attribute_code_is_refused_on_its_field(org):
     )
     assert response.status_code == 200 and response.context["form"].errors["skills"]
     assert not org.activities.exists()
+
+
+# The live check of the form (htmx): hours preview and the service's errors, nothing saved.
+
+HX = {"HX-Request": "true"}
+
+
+def _check(client, org, data: dict, url=None):
+    post = {**_form_post(data), "_check": "1"}
+    return client.post(url or f"/org/{org.pk}/activities/new/", post, headers=HX)
+
+
+def test_the_live_check_previews_the_daily_hours_without_saving(org):
+    client = _client(org.applicant)
+    response = _check(client, org, activity_data(checkin_time="11:00", checkout_time="12:15"))
+    assert response.status_code == 200
+    assert "<form" not in response.text  # the fragment, not the page
+    assert "最多 1.3 小时" in response.text
+    assert not org.activities.exists()
+
+
+def test_the_live_check_previews_online_activities_at_a_tenth_of_an_hour(org):
+    data = activity_data(
+        form="online_nature_education", checkin_time="09:00", checkout_time="12:00"
+    )
+    assert "最多 0.1 小时" in _check(_client(org.applicant), org, data).text
+
+
+def test_the_live_check_shows_the_service_error_on_its_field(org):
+    client = _client(org.applicant)
+    response = _check(client, org, activity_data(checkin_time="09:00", checkout_time="17:01"))
+    checkout = re.search(
+        r'<div id="errors-checkout_time" hx-swap-oob="true">(.*?)</div>', response.text
+    )
+    assert "8 小时" in checkout.group(1)
+    assert "最多" not in response.text  # no hours for a window that is refused
+    # Fields that are fine are cleared; empty fields are left alone.
+    assert '<div id="errors-title" hx-swap-oob="true"></div>' in response.text
+    empty = _check(client, org, activity_data(title="")).text
+    assert 'id="errors-title"' not in empty
+    assert not org.activities.exists()
+
+
+def test_the_live_check_on_the_edit_page_changes_nothing(org):
+    activity = services.activity_create(org=org, user=org.applicant, data=activity_data())
+    url = f"/org/{org.pk}/activities/{activity.pk}/edit/"
+    data = activity_data(title="改了标题", checkin_time="11:00", checkout_time="12:15")
+    response = _check(_client(org.applicant), org, data, url=url)
+    assert "最多 1.3 小时" in response.text
+    activity.refresh_from_db()
+    assert activity.title == "社区助老探访" and str(activity.checkout_time) == "14:00:00"
+
+
+def test_the_live_check_without_htmx_is_an_ordinary_save(org):
+    post = {**_form_post(activity_data()), "_check": "1"}
+    response = _client(org.applicant).post(f"/org/{org.pk}/activities/new/", post)
+    assert response.status_code == 302 and org.activities.count() == 1
+
+
+def test_the_live_check_sends_the_csrf_token_from_the_page(org):
+    client = _client(org.applicant, enforce_csrf_checks=True)
+    page = client.get(f"/org/{org.pk}/activities/new/").text
+    assert f'hx-post="/org/{org.pk}/activities/new/" hx-trigger="change"' in page
+    token = re.search(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'", page).group(1)
+    post = {**_form_post(activity_data()), "_check": "1"}
+    url = f"/org/{org.pk}/activities/new/"
+    assert client.post(url, post, headers=HX).status_code == 403
+    assert client.post(url, post, headers={**HX, "X-CSRFToken": token}).status_code == 200
+
+
+def test_the_form_page_shows_the_hours_and_the_map_link_of_the_saved_activity(org):
+    activity = services.activity_create(
+        org=org, user=org.applicant, data=activity_data(checkin_time="14:45", checkout_time="19:00")
+    )
+    page = _client(org.applicant).get(f"/org/{org.pk}/activities/{activity.pk}/edit/").text
+    assert "最多 4.3 小时" in page
+    assert (
+        'href="https://uri.amap.com/marker?position=121.437000%2C31.188000'
+        '&amp;name=%E7%A4%BE%E5%8C%BA%E5%8A%A9%E8%80%81%E6%8E%A2%E8%AE%BF&amp;coordinate=gaode"'
+    ) in page
+
+
+def test_the_live_check_links_a_device_position_converted_to_gcj02(org):
+    data = activity_data(lat="31.2304", lng="121.4737", coord="wgs84")
+    response = _check(_client(org.applicant), org, {**data, "coord": "wgs84"})
+    assert "position=121.478223%2C31.228458" in response.text
+
+
+def test_the_console_activity_page_links_the_place_on_a_gcj02_map(org):
+    activity = services.activity_create(org=org, user=org.applicant, data=activity_data())
+    page = _client(org.applicant).get(f"/org/{org.pk}/activities/{activity.pk}/").text
+    link = re.search(r'<a href="([^"]+)"[^>]*data-testid="map-link"', page).group(1)
+    assert link.replace("&amp;", "&") == (
+        "https://uri.amap.com/marker?position=121.437000%2C31.188000"
+        "&name=%E7%A4%BE%E5%8C%BA%E5%8A%A9%E8%80%81%E6%8E%A2%E8%AE%BF&coordinate=gaode"
+    )
+    online = services.activity_create(
+        org=org, user=org.applicant, data=activity_data(form="online_nature_education")
+    )
+    page = _client(org.applicant).get(f"/org/{org.pk}/activities/{online.pk}/").text
+    assert 'data-testid="map-link"' not in page

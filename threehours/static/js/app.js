@@ -54,6 +54,8 @@
         form.elements.lat.value = position.coords.latitude.toFixed(6);
         form.elements.lng.value = position.coords.longitude.toFixed(6);
         form.elements.coord.value = "wgs84";
+        // The live check (htmx, on change) refreshes the map link for the new place.
+        form.elements.lng.dispatchEvent(new Event("change", {bubbles: true}));
       }, function () { error.hidden = false; }, {enableHighAccuracy: true, timeout: 10000});
     });
   });
