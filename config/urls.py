@@ -16,6 +16,8 @@ admin.site.login = lambda request, extra_context=None: redirect_to_login(
 )
 
 urlpatterns = [
+    # First: the API takes most requests, and resolving tries the patterns in order.
+    path("api/v1/", api.urls),
     path("", activity_views.home_view, name="home"),
     path("", include("threehours.attendance.urls")),
     path("activities/", include("threehours.activities.urls")),
@@ -26,7 +28,6 @@ urlpatterns = [
     path("org/", include("threehours.orgs.urls")),
     path("ops/", include("threehours.platform_admin.urls")),
     path("ops/data/", admin.site.urls),
-    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", healthz_view, name="healthz"),
