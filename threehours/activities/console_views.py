@@ -17,8 +17,8 @@ from threehours.core.timeutil import local_today
 from threehours.orgs.models import Organisation
 from threehours.orgs.views import _context, with_org
 
-from . import rules, selectors, services
-from .forms import ActivityForm
+from . import console_selectors, rules, selectors, services
+from .forms import ActivityFilterForm, ActivityForm
 from .models import Activity
 
 
@@ -31,14 +31,18 @@ def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
 
 @with_org()
 def activity_list_view(request: HttpRequest, org: Organisation) -> HttpResponse:
-    activities = selectors.activity_list_for_org(org=org)
-    state = request.GET.get("state", "")
-    if state in Activity.State.values:
-        activities = activities.filter(state=state)
+    """Filter by keyword (title), dates and state; a "More" link pages on (never a silent cut)."""
+    filters = ActivityFilterForm(request.GET)
+    try:
+        page = console_selectors.activity_list_for_console(
+            org=org, cursor=request.GET.get("cursor") or None, **filters.filters()
+        )
+    except InvalidInput:  # a stale or edited cursor: start again from the first page
+        page = console_selectors.activity_list_for_console(org=org, **filters.filters())
     return render(
         request,
         "activities/console_list.html",
-        _context(request, org, activities=activities[:200], state=state, today=local_today()),
+        _context(request, org, page=page, filters=filters, today=local_today()),
     )
 
 

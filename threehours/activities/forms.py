@@ -248,3 +248,30 @@ class ActivityForm(forms.Form):
                     unplaced = True
                     self.add_error(None, message)
         return unplaced
+
+
+class ActivityFilterForm(forms.Form):
+    """The console's activity list filters; a field that does not parse is left out."""
+
+    q = forms.CharField(label=_("Keyword"), required=False, max_length=60)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    state = forms.ChoiceField(label=_("State"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Activity
+
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("All")), *Activity.State.choices]
+
+    def filters(self) -> dict:
+        self.is_valid()
+        return {
+            name: self.cleaned_data[name]
+            for name in self.fields
+            if self.cleaned_data.get(name) not in (None, "")
+        }

@@ -282,6 +282,123 @@ def test_the_live_check_links_a_device_position_converted_to_gcj02(org):
     assert "position=121.478223%2C31.228458" in response.text
 
 
+# The console's activity list: filters, registration counts, pages, other organisations.
+
+
+def _listed(client, org, **params) -> list[str]:
+    response = client.get(f"/org/{org.pk}/activities/", params)
+    assert response.status_code == 200
+    return [a.title for a in response.context["page"].items]
+
+
+def _day(n: int) -> str:
+    import datetime as dt
+
+    from threehours.core.timeutil import local_today
+
+    return (local_today() + dt.timedelta(days=n)).isoformat()
+
+
+def test_the_list_filters_by_keyword_dates_and_state(org):
+    def make(title, start, end=None):
+        return services.activity_create(
+            org=org,
+            user=org.applicant,
+            data=activity_data(title=title, start_date=_day(start), end_date=_day(end or start)),
+        )
+
+    make("社区图书角整理", 10)
+    garden = make("社区花园浇水", 20, 22)
+    make("河道清洁", 30)
+    services.activity_publish(activity=garden, user=org.applicant)
+    client = _client(org.applicant)
+    assert _listed(client, org) == ["河道清洁", "社区花园浇水", "社区图书角整理"]
+    assert _listed(client, org, q="社区") == ["社区花园浇水", "社区图书角整理"]
+    assert _listed(client, org, q="花园") == ["社区花园浇水"]
+    # An activity is in a date range when any of its days is.
+    assert _listed(client, org, date_from=_day(22), date_to=_day(30)) == [
+        "河道清洁",
+        "社区花园浇水",
+    ]
+    assert _listed(client, org, date_from=_day(23)) == ["河道清洁"]
+    assert _listed(client, org, date_to=_day(19)) == ["社区图书角整理"]
+    assert _listed(client, org, state="published") == ["社区花园浇水"]
+    assert _listed(client, org, state="draft", q="社区") == ["社区图书角整理"]
+    assert _listed(client, org, q="没有这个") == []
+    # A filter that does not parse is left out rather than failing the page.
+    assert len(_listed(client, org, date_from="tomorrow", state="nonsense")) == 3
+
+
+def test_the_list_counts_live_registrations_and_the_waiting_list(org):
+    from threehours.signups import services as signup_services
+    from threehours.signups.tests.factories import published_activity, volunteers
+
+    activity = published_activity(org, places=2, questions=[])
+    quiet = published_activity(org, title="无人报名的活动", questions=[])
+    people = volunteers(5)
+    for person in people[:2]:
+        signup_services.signup_create(activity=activity, volunteer=person)
+    for person in people[2:4]:
+        signup_services.signup_create(activity=activity, volunteer=person, join_waitlist=True)
+    cancelled = signup_services.signup_create(
+        activity=quiet, volunteer=people[4], join_waitlist=True
+    )
+    signup_services.signup_cancel(activity=quiet, volunteer=people[4])
+    assert cancelled.pk
+    response = _client(org.applicant).get(f"/org/{org.pk}/activities/")
+    rows = {a.title: (a.registered, a.waiting) for a in response.context["page"].items}
+    assert rows == {"社区助老探访": (2, 2), "无人报名的活动": (0, 0)}
+    cells = r'data-testid="registrations-count">2</a></td><td data-testid="waiting-count">2<'
+    assert re.search(cells, response.text)
+
+
+def test_the_list_pages_on_with_a_more_link_instead_of_cutting(org, monkeypatch):
+    from threehours.activities import console_selectors
+
+    monkeypatch.setattr(console_selectors, "CONSOLE_PAGE_SIZE", 2)
+    for i in range(5):
+        services.activity_create(org=org, user=org.applicant, data=activity_data(title=f"活动 {i}"))
+    client = _client(org.applicant)
+    seen, url = [], f"/org/{org.pk}/activities/?q=活动"
+    while url:
+        response = client.get(url)
+        seen += [a.title for a in response.context["page"].items]
+        more = re.search(r'href="(\?[^"]+)" data-testid="more"', response.text)
+        url = f"/org/{org.pk}/activities/" + more.group(1).replace("&amp;", "&") if more else None
+        if more:
+            assert "q=%E6%B4%BB%E5%8A%A8" in more.group(1)  # the filters go along
+    assert seen == [f"活动 {i}" for i in reversed(range(5))]
+    stale = client.get(f"/org/{org.pk}/activities/", {"cursor": "not-a-cursor"})
+    assert stale.status_code == 200 and len(stale.context["page"].items) == 2
+
+
+def test_the_list_never_shows_another_organisations_activities(org, operator):
+    other = approved_org(operator=operator, user=applicant("other@ngo.example.cn"))
+    services.activity_create(org=other, user=other.applicant, data=activity_data(title="别家活动"))
+    services.activity_create(org=org, user=org.applicant, data=activity_data(title="自家活动"))
+    client = _client(org.applicant)
+    for params in ({}, {"q": "别家"}, {"state": "draft"}, {"date_from": _day(0)}):
+        assert "别家活动" not in _listed(client, org, **params)
+    assert _listed(client, org) == ["自家活动"]
+    assert client.get(f"/org/{other.pk}/activities/").status_code == 404
+
+
+def test_the_list_page_costs_the_same_queries_for_many_activities(
+    org, django_assert_max_num_queries
+):
+    from threehours.signups import services as signup_services
+    from threehours.signups.tests.factories import published_activity, volunteers
+
+    client = _client(org.applicant)
+    for i, person in enumerate(volunteers(6)):
+        activity = published_activity(org, title=f"活动 {i}", questions=[])
+        signup_services.signup_create(activity=activity, volunteer=person)
+    # Session, user, organisation, role, and one query for the page with its counts.
+    with django_assert_max_num_queries(5):
+        response = client.get(f"/org/{org.pk}/activities/", {"q": "活动"})
+    assert len(response.context["page"].items) == 6
+
+
 def test_the_console_activity_page_links_the_place_on_a_gcj02_map(org):
     activity = services.activity_create(org=org, user=org.applicant, data=activity_data())
     page = _client(org.applicant).get(f"/org/{org.pk}/activities/{activity.pk}/").text
