@@ -16,14 +16,20 @@ from threehours.orgs.tests.factories import approved_org
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _media(route, settings) -> None:
+    name = route.request.url.split("/media/", 1)[1].split("?")[0]
+    route.fulfill(path=Path(settings.MEDIA_ROOT) / name)
+
+
 def _serve_media(page, settings) -> None:
     """The live server runs with DEBUG off and so serves no media; answer from MEDIA_ROOT."""
+    page.route("**/media/**", lambda route: _media(route, settings))
 
-    def fulfil(route):
-        name = route.request.url.split("/media/", 1)[1].split("?")[0]
-        route.fulfill(path=Path(settings.MEDIA_ROOT) / name)
 
-    page.route("**/media/**", fulfil)
+def _expect_image_loaded(image) -> None:
+    expect(image).to_be_visible()
+    image.evaluate("img => img.decode()")
+    assert image.evaluate("img => img.naturalWidth") >= 400
 
 
 def test_organisation_creates_publishes_and_copies_an_activity(
@@ -42,6 +48,8 @@ def test_organisation_creates_publishes_and_copies_an_activity(
     _serve_media(page, settings)
     picture, payment_code = tmp_path / "garden.jpg", tmp_path / "pay.jpg"
     photo(size=(1200, 900)).save(picture, quality=88)
+    cover = tmp_path / "cover.jpg"  # a real JPEG photo, as a phone would take it
+    photo(size=(1600, 1200), noise=40).save(cover, "JPEG", quality=92)
     photo(size=(1200, 900), qr="wxp://f2f0abc").save(payment_code, quality=88)
     page.goto("/org/login/")
     page.get_by_label("电子邮箱").fill(org.applicant.email)
@@ -75,24 +83,45 @@ def test_organisation_creates_publishes_and_copies_an_activity(
     expect(editor.locator("img")).to_have_attribute("src", re.compile(r"^/media/activities/"))
     expect(page.get_by_text("图片中含有收款二维码")).to_be_hidden()
     editor.evaluate("node => { node.scrollTop = 0; }")
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=screenshot_dir / "org-activity-form.png")
     page.get_by_label("开始日期").fill(day)
     page.get_by_label("结束日期").fill(day)
+    # The live check (htmx, on change) previews the daily hours, rounded half up, and shows
+    # the service's error on its field before anything is saved.
+    preview = page.get_by_test_id("hours-preview")
+    page.get_by_label("每日签到时间").fill("11:00")
+    page.get_by_label("每日签退时间").fill("12:15")
+    expect(preview).to_have_text("公益时：每天最多 1.3 小时")
     page.get_by_label("每日签到时间").fill("09:00")
     page.get_by_label("每日签退时间").fill("17:01")  # one minute too long
+    expect(page.locator("#errors-checkout_time")).to_contain_text("8 小时")
+    expect(preview).not_to_contain_text("最多")
+    page.get_by_label("每日签退时间").fill("17:00")
+    expect(preview).to_have_text("公益时：每天最多 8.0 小时")
+    expect(page.locator("#errors-checkout_time")).to_be_empty()
+    page.get_by_label("开始日期").evaluate("node => node.closest('.field').scrollIntoView()")
+    page.evaluate("window.scrollBy(0, -140); document.activeElement.blur()")
+    page.screenshot(path=screenshot_dir / "org-activity-form.png")
+    page.get_by_label("每日签退时间").fill("17:01")  # saving refuses it too, below
+    expect(page.locator("#errors-checkout_time")).to_contain_text("8 小时")
+    assert not org.activities.exists()  # checking saves nothing
     page.get_by_label("名额").fill("15")
     page.get_by_label("活动类型").select_option(label="团队活动")
     page.get_by_label("公益活动形式").select_option(label="线下-社区服务")
     page.get_by_label("公益领域").select_option(label="教育助学")
+    page.get_by_role("checkbox", name="社区", exact=True).check()
+    page.get_by_role("checkbox", name="儿童", exact=True).check()
     page.get_by_label("详细地址").fill("漕溪北路 88 号")
     page.get_by_label("省份").select_option(label="上海市")
     expect(page.locator("#id_city option", has_text="市辖区")).to_be_attached()
-    page.get_by_label("城市").select_option(label="市辖区")
+    page.get_by_role("combobox", name="城市").select_option(label="市辖区")
     expect(page.locator("#id_district option", has_text="徐汇区")).to_be_attached()
     page.get_by_label("区县").select_option(label="徐汇区")
     page.get_by_label("纬度（GCJ-02）").fill("31.188")
     page.get_by_label("经度（GCJ-02）").fill("121.437")
+    page.get_by_label("经度（GCJ-02）").blur()
+    expect(page.get_by_test_id("map-link")).to_have_attribute(
+        "href", re.compile(r"^https://uri\.amap\.com/marker\?position=121\.437%2C31\.188&")
+    )
     page.get_by_label("问题 1").fill("T 恤尺码")
     page.get_by_label("选项").first.fill("S, M, L")
     page.get_by_role("button", name="保存草稿").click()
@@ -103,14 +132,31 @@ def test_organisation_creates_publishes_and_copies_an_activity(
 
     expect(page.get_by_test_id("activity-state")).to_contain_text("草稿")
     description = org.activities.get().description_html
+    extra = {o.code for o in org.activities.get().extra_attributes.all()}
+    assert extra == {"community", "child"}
     assert "<strong>请自带水杯</strong>" in description
     assert "<ul><li>集合地点：图书角门口</li></ul>" in description
     assert '<img src="/media/activities/images/' in description
     assert "&nbsp;" not in description and "ql-" not in description
     expect(page.get_by_text("每天最多 8.0 小时")).to_be_visible()
+    expect(page.get_by_test_id("map-link")).to_have_attribute(
+        "href", re.compile(r"^https://uri\.amap\.com/marker\?position=121\.437000%2C31\.188000&")
+    )
+    page.get_by_label(re.compile("与活动主题相关的照片")).set_input_files(cover)
+    page.get_by_role("button", name="上传").click()
+    expect(page.get_by_text("封面已保存")).to_be_visible()
+    _expect_image_loaded(page.get_by_test_id("cover"))
     page.get_by_role("button", name="发布", exact=True).click()
     expect(page.get_by_test_id("activity-state")).to_contain_text("已发布")
     expect(page.get_by_test_id("share-qr")).to_be_visible()
+    _expect_image_loaded(page.get_by_test_id("cover"))
+    source = org.activities.get()
+    with context.expect_page() as public:
+        page.get_by_role("link", name="查看活动页面").click()
+    public.value.route("**/media/**", lambda route: _media(route, settings))
+    public.value.reload()
+    _expect_image_loaded(public.value.locator("img.detail-cover"))
+    public.value.close()
     page.screenshot(path=screenshot_dir / "org-activity.png", full_page=True)
 
     page.get_by_role("button", name="复制").click()
@@ -119,5 +165,7 @@ def test_organisation_creates_publishes_and_copies_an_activity(
     expect(page.get_by_label("问题 1")).to_have_value("T 恤尺码")
     assert org.activities.count() == 2
     assert org.activities.filter(state="draft").count() == 1
+    copy = org.activities.get(state="draft")
+    assert copy.cover and copy.cover.name != source.cover.name  # a file of its own
     assert not csp_errors
     context.close()
