@@ -3,15 +3,22 @@
 Small exports are built in the request; above `SYNC_ROW_LIMIT` rows an `Export` row is queued
 and a job builds the file into private storage and tells the requesting staff member, whose
 download goes through a view that checks the organisation again. Phone numbers are exported in
-full: staff need them to reach volunteers. Credited service hours are not exported yet: they
-come with the hours ledger (issue 6); "hours per day" and "days" describe the activity.
+full: staff need them to reach volunteers.
+
+The registrants export lists each registration with its answers. The hours export ("hours of
+all activities in a date range") lists what the hours ledger credited: one row per volunteer,
+activity and day in the range, with that day's check-in and check-out times (Attendance) and the
+hours the ledger holds for it — the credit at check-out plus any staff corrections, whose
+reasons are shown — so the file always agrees with the volunteers' own totals. Excel: one sheet
+per activity (activities without attendance in the range get a sheet with the header only);
+CSV: one file, the same columns, the activity first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -121,31 +128,6 @@ def _registrant_sheet(activity: Activity, signups: list[Signup], title: str) -> 
     return Sheet(title=title, columns=columns, rows=rows)
 
 
-def _activity_columns() -> list[Column]:
-    return [
-        Column(_("Activity"), 24),
-        Column(_("First day"), 11),
-        Column(_("Last day"), 11),
-        Column(_("Hours per day"), 9),
-        Column(_("Days"), 6),
-    ]
-
-
-def _activity_values(activity: Activity) -> list[Any]:
-    return [
-        activity.title,
-        activity.start_date,
-        activity.end_date,
-        activity.max_hours_per_day,
-        (activity.end_date - activity.start_date).days + 1,
-    ]
-
-
-def _prefixed(values: list[Any], rows) -> Iterator[list[Any]]:
-    for row in rows:
-        yield [*values, *row]
-
-
 def _file_stem(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in text).strip("-")[:40]
 
@@ -176,56 +158,133 @@ def _activities_in_range(*, org, date_from: dt.date, date_to: dt.date) -> QueryS
     return (
         Activity.objects.filter(organisation=org, start_date__lte=date_to, end_date__gte=date_from)
         .exclude(state=Activity.State.DRAFT)
-        .prefetch_related("questions")
+        .only("id", "title", "online", "start_date")
         .order_by("start_date", "pk")
     )
 
 
 def range_count(*, org, date_from: dt.date, date_to: dt.date) -> int:
+    """About how many rows the hours export has: the attendance days in the range."""
+    from threehours.attendance.models import Attendance
+
     activities = _activities_in_range(org=org, date_from=date_from, date_to=date_to)
-    return Signup.objects.filter(activity__in=activities.values("pk")).count()
+    return Attendance.objects.filter(
+        activity__in=activities.values("pk"), day__gte=date_from, day__lte=date_to
+    ).count()
+
+
+def _hours_columns() -> list[Column]:
+    return [
+        Column(_("Activity"), 24),
+        Column(_("Day"), 11),
+        Column(pgettext("person", "Name"), 14),
+        Column(_("Phone"), 15),
+        Column(_("Checked in at"), 17),
+        Column(_("Checked out at"), 17),
+        Column(_("Hours credited"), 9),
+        Column(_("Kind"), 12),
+        Column(_("Corrections"), 30),
+    ]
+
+
+# Sorts ledger days without a check-in after the day's check-ins.
+_NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date):
+    """{activity id: [row, …]}: one row per volunteer and day with attendance or ledger
+    entries in the range, by day and check-in time. Four queries whatever the size."""
+    from django.db.models import Sum
+
+    from threehours.accounts.models import User
+    from threehours.attendance.models import Attendance
+    from threehours.hours.models import Kind, LedgerEntry
+
+    ids = [a.pk for a in activities]
+    in_range = {"activity_id__in": ids, "day__gte": date_from, "day__lte": date_to}
+    Key = tuple[int, int, dt.date]
+    attendance: dict[Key, Attendance] = {
+        (a.activity_id, a.volunteer_id, a.day): a
+        for a in Attendance.objects.filter(**in_range)
+        .select_related("volunteer")
+        .only(
+            "activity_id",
+            "day",
+            "checked_in_at",
+            "checked_out_at",
+            "volunteer__real_name",
+            "volunteer__nickname",
+            "volunteer__phone",
+            "volunteer__email",
+        )
+    }
+    credited: dict[Key, Any] = {
+        (r["activity_id"], r["volunteer_id"], r["day"]): r["total"]
+        for r in LedgerEntry.objects.filter(**in_range)
+        .values("activity_id", "volunteer_id", "day")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    }
+    # "reason (+0.5 h)": a cell starting with "+" would be taken for a formula.
+    reasons: dict[Key, list[str]] = {}
+    for activity_id, volunteer_id, day, hours, reason in (
+        LedgerEntry.objects.filter(**in_range, entry_type=LedgerEntry.EntryType.CORRECTION)
+        .order_by("pk")
+        .values_list("activity_id", "volunteer_id", "day", "hours", "reason")
+    ):
+        reasons.setdefault((activity_id, volunteer_id, day), []).append(f"{reason} ({hours:+} h)")
+    # Ledger days without an attendance row (none today; kept honest if one ever appears).
+    missing = {key[1] for key in credited if key not in attendance}
+    people = {u.pk: u for u in User.objects.filter(pk__in=missing)} if missing else {}
+    by_pk = {a.pk: a for a in activities}
+    tenth = Decimal("0.1")
+    rows: dict[int, list[tuple[Any, list[Any]]]] = {pk: [] for pk in ids}
+    for key in attendance.keys() | credited.keys():
+        activity_id, volunteer_id, day = key
+        activity = by_pk[activity_id]
+        record = attendance.get(key)
+        person = record.volunteer if record else people[volunteer_id]
+        hours = Decimal(credited.get(key) or 0).quantize(tenth)
+        kind = Kind.ONLINE if activity.online else Kind.SERVICE
+        row = [
+            activity.title,
+            day,
+            person.real_name or person.display_name,
+            person.phone or "",
+            record.checked_in_at if record else None,
+            record.checked_out_at if record else None,
+            hours,
+            str(kind.label),
+            "\n".join(reasons.get(key, [])),
+        ]
+        order = (day, record.checked_in_at if record else _NEVER, volunteer_id)
+        rows[activity_id].append((order, row))
+    return {
+        pk: [row for _order, row in sorted(items, key=lambda i: i[0])] for pk, items in rows.items()
+    }
 
 
 def range_export(*, org, date_from: dt.date, date_to: dt.date, fmt: str) -> tuple[str, str, bytes]:
-    """Registrants and hours of all of `org`'s activities with a day in [date_from, date_to].
-    xlsx: one sheet per activity (the activity's dates, hours per day and days on every row,
-    then one column per question); csv: one file with the activity columns in front and the
-    answers as "question: answer" lines in one column. Raises InvalidInput."""
+    """The hours credited in all of `org`'s activities with a day in [date_from, date_to]: one
+    row per volunteer and activity day — day, name, phone, check-in and check-out time, the
+    hours the ledger holds for that day (credit plus corrections), their kind and the
+    corrections' reasons. xlsx: one sheet per activity; csv: one file, activity first.
+    Raises InvalidInput."""
     fmt = _fmt_clean(fmt)
     date_from, date_to = range_clean(date_from=date_from, date_to=date_to)
     activities = list(_activities_in_range(org=org, date_from=date_from, date_to=date_to))
-    by_activity: dict[int, list[Signup]] = {a.pk: [] for a in activities}
-    for signup in _signups_of([a.pk for a in activities]).iterator(chunk_size=2000):
-        by_activity[signup.activity_id].append(signup)
+    by_activity = _hours_rows(activities, date_from, date_to)
+    columns = _hours_columns()
     stem = f"hours-{date_from.isoformat()}-{date_to.isoformat()}"
     if fmt == "xlsx":
         titles = exports.sheet_titles(a.title for a in activities)
-        sheets = []
-        for activity, title in zip(activities, titles, strict=True):
-            sheet = _registrant_sheet(activity, by_activity[activity.pk], title)
-            values = _activity_values(activity)
-            sheet.columns = [*_activity_columns(), *sheet.columns]
-            sheet.rows = _prefixed(values, sheet.rows)
-            sheets.append(sheet)
+        sheets = [
+            Sheet(title=title, columns=columns, rows=by_activity[activity.pk])
+            for activity, title in zip(activities, titles, strict=True)
+        ]
         return f"{stem}.xlsx", exports.XLSX_CONTENT_TYPE, exports.xlsx_bytes(sheets)
-
-    def rows() -> Iterator[list[Any]]:
-        for activity in activities:
-            questions = [(str(q.pk), q.text) for q in activity.questions.all()]
-            values = _activity_values(activity)
-            for s in signups_grouped(by_activity[activity.pk]):
-                answers = "\n".join(
-                    f"{text}: {s.answers[qid]}" for qid, text in questions if s.answers.get(qid)
-                )
-                yield [*values, *_person_values(s), answers, s.reason]
-
-    columns = [
-        *_activity_columns(),
-        *_person_columns(),
-        Column(_("Answers"), 30),
-        Column(_("Reason"), 24),
-    ]
-    return f"{stem}.csv", exports.CSV_CONTENT_TYPE, exports.csv_bytes(columns, rows())
+    rows = (row for activity in activities for row in by_activity[activity.pk])
+    return f"{stem}.csv", exports.CSV_CONTENT_TYPE, exports.csv_bytes(columns, rows)
 
 
 # --- Large exports through a job --------------------------------------------------------------

@@ -11,17 +11,20 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import load_workbook
 
 from threehours.activities import services as activity_services
 from threehours.activities.tests.factories import activity_data
+from threehours.attendance import services as attendance_services
 from threehours.core.timeutil import local_today
+from threehours.hours.models import Kind
 from threehours.notifications.models import Message
 from threehours.orgs.tests.factories import applicant, approved_org
 from threehours.signups import export_services, exports, services
 from threehours.signups.models import Export, Signup
 
-from .factories import published_activity, volunteers
+from .factories import attended, local_at, online_activity, published_activity, volunteers
 
 pytestmark = pytest.mark.django_db
 
@@ -111,50 +114,132 @@ def test_sheet_titles_are_short_unique_and_valid():
     assert titles[3] == "x_y_z_"
 
 
-def test_range_export_has_a_sheet_per_activity_with_dates_hours_and_days(org, activity):
+@pytest.fixture
+def worked(org):
+    """Credited days through the real services: 探访 (three days) — 李四 1.0 h on day one, 0.5 h
+    on day two corrected by staff to 1.0 h; 王五 checked in on day one but never out — and a
+    one-day online activity of the same title (李四: 0.1 h online credit); one activity
+    after the range."""
     start = local_today() + dt.timedelta(days=20)
-    other = published_activity(
+    visit = published_activity(
         org,
-        title=activity.title,  # same title: sheet names must still be unique
+        title="探访",
+        questions=[],
         start_date=start.isoformat(),
         end_date=(start + dt.timedelta(days=2)).isoformat(),
-        questions=[],
     )
-    services.signup_create(activity=other, volunteer=volunteers(1, start=50)[0])
+    online = online_activity(
+        org, title="探访", start_date=start.isoformat(), end_date=start.isoformat()
+    )
     later_day = (start + dt.timedelta(days=60)).isoformat()
     later = published_activity(
-        org, title="以后的活动", start_date=later_day, end_date=later_day, questions=[]
+        org, title="以后的活动", questions=[], start_date=later_day, end_date=later_day
     )
+    li, wang = volunteers(2, start=70)
+    li.real_name = "李四"
+    li.save(update_fields=["real_name"])
+    signup = attended(org, visit, li)
+    attended(org, visit, wang, until=())
+    day_two = start + dt.timedelta(days=1)
+    for action, hh, mm in (("checkin", 13, 0), ("checkout", 13, 30)):
+        attendance_services.attendance_staff_check(
+            signup=signup, staff=org.applicant, action=action, now=local_at(day_two, hh, mm)
+        )
+    attendance_services.attendance_correct(
+        signup=signup,
+        day=day_two,
+        checkin_at=local_at(day_two, 13),
+        checkout_at=local_at(day_two, 14),
+        staff=org.applicant,
+        reason="忘记签退",
+        today=day_two,
+    )
+    attended(org, online, li, until=())
+    return {"start": start, "later": later, "li": li, "wang": wang}
+
+
+def _at(day, hh, mm=0):
+    return local_at(day, hh, mm).replace(tzinfo=None)
+
+
+def test_range_export_has_the_credited_hours_per_volunteer_day_one_sheet_per_activity(org, worked):
+    start, li, wang = worked["start"], worked["li"], worked["wang"]
     filename, _type, content = export_services.range_export(
-        org=org, date_from=local_today(), date_to=start, fmt="xlsx"
+        org=org, date_from=start, date_to=start + dt.timedelta(days=2), fmt="xlsx"
     )
+    end = start + dt.timedelta(days=2)
+    assert filename == f"hours-{start.isoformat()}-{end.isoformat()}.xlsx"
     wb = _xlsx(content)
-    assert len(wb.sheetnames) == 2 and later.title not in wb.sheetnames
-    assert wb.sheetnames[0] == activity.title and wb.sheetnames[1] == f"{activity.title} (2)"
-    ws = wb[wb.sheetnames[1]]
+    assert wb.sheetnames == ["探访", "探访 (2)"]  # same titles, unique sheets; not the later one
+    ws = wb["探访"]
     assert ws.freeze_panes == "A2"
-    header = [c.value for c in ws[1]]
-    assert header[:5] == [
-        _(h) for h in ("Activity", "First day", "Last day", "Hours per day", "Days")
+    assert [c.value for c in ws[1]] == [
+        _("Activity"),
+        _("Day"),
+        pgettext("person", "Name"),
+        _("Phone"),
+        _("Checked in at"),
+        _("Checked out at"),
+        _("Hours credited"),
+        _("Kind"),
+        _("Corrections"),
     ]
-    row = [c.value for c in ws[2]]
-    assert row[1] == dt.datetime.combine(start, dt.time())  # a date cell
-    assert ws.cell(row=2, column=2).is_date
-    assert row[3] == 1 and row[4] == 3
-    assert filename == f"hours-{local_today().isoformat()}-{start.isoformat()}.xlsx"
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    day_one, day_two = dt.datetime.combine(start, dt.time()), _at(start, 0) + dt.timedelta(days=1)
+    service = str(Kind.SERVICE.label)
+    assert rows == [
+        ["探访", day_one, "李四", li.phone, _at(start, 13), _at(start, 14), 1, service, None],
+        ["探访", day_one, wang.nickname, wang.phone, _at(start, 13), None, 0, service, None],
+        [
+            "探访",
+            day_two,
+            "李四",
+            li.phone,
+            day_two + dt.timedelta(hours=13),
+            day_two + dt.timedelta(hours=14),
+            1,  # 0.5 credited + 0.5 corrected
+            service,
+            "忘记签退 (+0.5 h)",
+        ],
+    ]
+    assert ws.cell(row=2, column=2).is_date and ws.cell(row=2, column=5).is_date
+    online_rows = [[c.value for c in row] for row in wb["探访 (2)"].iter_rows(min_row=2)]
+    assert [(r[2], r[6], r[7]) for r in online_rows] == [("李四", 0.1, str(Kind.ONLINE.label))]
 
 
-def test_range_export_csv_is_one_file_with_an_activity_column(org, activity):
+def test_range_export_keeps_to_the_days_of_the_range(org, worked):
+    day_two = worked["start"] + dt.timedelta(days=1)
+    content = export_services.range_export(org=org, date_from=day_two, date_to=day_two, fmt="xlsx")[
+        2
+    ]
+    wb = _xlsx(content)
+    assert wb.sheetnames == ["探访"]
+    assert [(r[1].value.date(), r[6].value) for r in wb["探访"].iter_rows(min_row=2)] == [
+        (day_two, 1)
+    ]
+
+
+def test_range_export_csv_has_the_same_rows_in_one_file(org, worked):
+    start = worked["start"]
     _name, _type, content = export_services.range_export(
-        org=org,
-        date_from=activity.start_date,
-        date_to=activity.end_date,
-        fmt="csv",
+        org=org, date_from=start, date_to=start + dt.timedelta(days=2), fmt="csv"
     )
+    assert content.startswith(BOM)
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    assert rows[0][0] == _("Activity") and len(rows) == 4
-    assert {r[0] for r in rows[1:]} == {"社区助老探访"}
-    assert "所在城市: 上海" in rows[1][-2]
+    assert rows[0][0] == _("Activity") and rows[0][6] == _("Hours credited")
+    assert [(r[1], r[2], r[4][-5:], r[5][-5:], r[6], r[8]) for r in rows[1:]] == [
+        (start.isoformat(), "李四", "13:00", "14:00", "1.0", ""),
+        (start.isoformat(), worked["wang"].nickname, "13:00", "", "0.0", ""),
+        (
+            (start + dt.timedelta(days=1)).isoformat(),
+            "李四",
+            "13:00",
+            "14:00",
+            "1.0",
+            "忘记签退 (+0.5 h)",
+        ),
+        (start.isoformat(), "李四", "13:00", "13:00", "0.1", ""),
+    ]
 
 
 def test_range_is_checked(org):
@@ -178,7 +263,15 @@ def test_staff_download_registrants_in_both_formats(staff, org, activity):
     assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
     assert "attachment" in response["Content-Disposition"]
     assert response["Cache-Control"] == "private, no-store"
-    assert _xlsx(response.content).active.max_row == 4
+    ws = _xlsx(response.content).active
+    assert ws.max_row == 4
+    header = [c.value for c in ws[1]]
+    rows = {
+        r[0]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)
+    }
+    assert (rows["张三"]["所在城市"], rows["张三"]["T恤尺码"]) == ("上海", "M")
+    assert rows["志愿者1"]["所在城市"] == "=HYPERLINK(1)" and rows["志愿者1"]["T恤尺码"] is None
+    assert rows["志愿者2"]["所在城市"] == "杭州"
     response = staff.get(f"/org/{org.pk}/activities/{activity.pk}/registrants.csv")
     assert response.status_code == 200 and response.content.startswith(BOM)
     assert "张三" in response.content.decode("utf-8-sig")
@@ -256,10 +349,10 @@ def test_large_export_is_built_by_a_job_and_downloaded_by_staff_only(
 
 
 def test_large_hours_export_is_queued_too(
-    monkeypatch, staff, org, activity, django_capture_on_commit_callbacks
+    monkeypatch, staff, org, worked, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(export_services, "SYNC_ROW_LIMIT", 1)
-    day = activity.start_date.isoformat()
+    day = worked["start"].isoformat()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.get(
             reverse("orgs:export-hours", args=[org.pk]), {"from": day, "to": day, "format": "csv"}
@@ -267,7 +360,9 @@ def test_large_hours_export_is_queued_too(
     assert response.status_code == 302
     export = Export.objects.get()
     assert export.kind == "hours" and export.filename.endswith(".csv")
-    assert export.file.read().startswith(BOM)
+    assert export.row_count == 3  # the attendance days in the range
+    content = export.file.read()
+    assert content.startswith(BOM) and "李四" in content.decode("utf-8-sig")
 
 
 def test_export_build_runs_once(monkeypatch, org, activity, django_capture_on_commit_callbacks):

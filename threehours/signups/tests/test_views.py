@@ -91,8 +91,10 @@ def test_staff_export_from_the_registrants_page_and_the_activity_list(org, volun
 
     from openpyxl import load_workbook
 
+    from .factories import attended
+
     activity = published_activity(org, questions=[])
-    services.signup_create(activity=activity, volunteer=volunteer)
+    attended(org, activity, volunteer)
     staff = _client(org.applicant)
     page = staff.get(f"/org/{org.pk}/activities/{activity.pk}/registrants/").content.decode()
     link = re.search(r'href="([^"]+)" data-testid="export-xlsx"', page).group(1)
