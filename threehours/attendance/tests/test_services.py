@@ -352,6 +352,42 @@ def test_online_activities_credit_a_tenth_once(org, volunteer):
     assert (totals.service_hours, totals.online_hours) == (Decimal("0"), Decimal("0.1"))
 
 
+def test_an_online_registration_is_credited_a_tenth_once_whatever_the_days(org, volunteer):
+    start = dt.date.today() + dt.timedelta(days=10)
+    activity = published_activity(
+        org,
+        questions=[],
+        form="online_other",
+        address="",
+        district="",
+        lat=None,
+        lng=None,
+        checkin_radius_m=None,
+        start_date=start.isoformat(),
+        end_date=(start + dt.timedelta(days=1)).isoformat(),
+    )
+    signup_services.signup_create(activity=activity, volunteer=volunteer)
+    assert _in(activity, volunteer, _at(activity, 13), Proof(code=_code(activity))).hours == (
+        Decimal("0.1")
+    )
+    # the same day again: answered with the first time, nothing credited
+    _refused(
+        "already_checked_in",
+        _in,
+        activity,
+        volunteer,
+        _at(activity, 13, 30),
+        Proof(code=_code(activity)),
+    )
+    # a second day of the same registration: the participation is complete already
+    day_two = _in(activity, volunteer, _at(activity, 13, day=1), Proof(code=_code(activity, 1)))
+    assert day_two.hours == Decimal("0.0") and day_two.checked_out_at is not None
+    assert LedgerEntry.objects.filter(volunteer=volunteer).count() == 1
+    totals = hours_totals(volunteer=volunteer)
+    assert (totals.service_hours, totals.online_hours) == (Decimal("0"), Decimal("0.1"))
+    assert ledger_verify() == []
+
+
 class FailingFace:
     def verify(self, user, evidence):
         return False
@@ -362,30 +398,58 @@ class PassingFace:
         return evidence == "my-face"
 
 
-def test_green_channel_opens_after_exactly_two_identity_failures(activity, person, settings):
+def _identity_failures(person):
+    return Attempt.objects.filter(volunteer=person, result="identity_failed").count()
+
+
+def test_one_identity_failure_does_not_open_the_green_channel(activity, person, settings):
     settings.IDENTITY_PROVIDER = f"{__name__}.FailingFace"
-    _refused(
-        "identity_failed", _in, activity, person, _at(activity, 13), _proof(activity, identity="x")
-    )
     error = _refused(
         "identity_failed", _in, activity, person, _at(activity, 13), _proof(activity, identity="x")
     )
+    assert "绿色通道" not in error.message
+    assert _identity_failures(person) == 1
+    # the code from staff after one failure: refused, and that refusal is the second failure
+    error = _refused("identity_failed", _in, activity, person, _at(activity, 13), _proof(activity))
+    assert Attempt.objects.latest("pk").method == "code"
+    assert "绿色通道" in error.message
+    assert _identity_failures(person) == 2
+
+
+def test_green_channel_opens_after_exactly_two_identity_failures(activity, person, settings):
+    settings.IDENTITY_PROVIDER = f"{__name__}.FailingFace"
+    for _ in range(2):
+        error = _refused(
+            "identity_failed",
+            _in,
+            activity,
+            person,
+            _at(activity, 13),
+            _proof(activity, identity="x"),
+        )
     assert "绿色通道" in error.message  # the second failure points to the green channel
+    assert _identity_failures(person) == 2
+    # the very next attempt, with the code from staff, is accepted through the green channel
+    attendance = _in(activity, person, _at(activity, 13), _proof(activity))
+    assert attendance.checkin_method == "green"
+    assert Attempt.objects.latest("pk").method == "green"
+
+
+def test_the_green_channel_is_the_code_not_a_qr_scan(activity, person, settings):
+    settings.IDENTITY_PROVIDER = f"{__name__}.FailingFace"
+    for _ in range(2):
+        _refused(
+            "identity_failed",
+            _in,
+            activity,
+            person,
+            _at(activity, 13),
+            _proof(activity, identity="x"),
+        )
     token, _ = codes.qr_token_make(activity.pk, activity.start_date)
-    # the green channel is the code from staff, not a QR scan
     _refused(
         "identity_failed", _in, activity, person, _at(activity, 13), Proof(qr_token=token, **HERE)
     )
-    assert _in(activity, person, _at(activity, 13)).checkin_method == "green"
-
-
-def test_one_identity_failure_is_not_enough_for_the_green_channel(activity, person, settings):
-    settings.IDENTITY_PROVIDER = f"{__name__}.FailingFace"
-    _refused(
-        "identity_failed", _in, activity, person, _at(activity, 13), _proof(activity, identity="x")
-    )
-    Attempt.objects.all().delete()  # (a fresh day would do the same)
-    _refused("identity_failed", _in, activity, person, _at(activity, 13), _proof(activity))
 
 
 def test_a_passing_identity_check_needs_no_green_channel(activity, person, settings):
