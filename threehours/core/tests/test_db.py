@@ -76,3 +76,18 @@ def test_columns_load_a_partial_row_in_any_order_with_the_engines_types(
     assert loaded.created_at == activity.created_at  # an aware datetime
     assert loaded.get_deferred_fields() >= {"start_date", "places"}
     assert loaded.places == activity.places  # any other field loads on first use
+
+
+def test_insert_one_writes_the_row_as_save_would(db):
+    from django.db import IntegrityError
+
+    from threehours.core.db import insert_one
+
+    user = insert_one(User(phone="13700000042", nickname="志愿者"))
+    assert user.pk and not user._state.adding
+    stored = User.objects.get(pk=user.pk)
+    assert (stored.phone, stored.nickname, stored.is_active) == ("13700000042", "志愿者", True)
+    assert stored.date_joined == user.date_joined  # the field's default, written
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_one(User(phone="13700000042"))
+    assert User.objects.filter(phone="13700000042").count() == 1
