@@ -44,23 +44,34 @@ def two_orgs(operator):
 
 @pytest.fixture
 def activity_b(two_orgs, attributes):
+    """A published activity of organisation B taking place today: a draft, or another day,
+    answers 404 on some pages (poster, check-in QR) even to its owner, and the checks below
+    would pass for the wrong reason."""
     from threehours.activities import services as activity_services
     from threehours.activities.tests.factories import activity_data
+    from threehours.core.timeutil import local_today
 
     org_b = two_orgs[1]
-    return activity_services.activity_create(org=org_b, user=org_b.applicant, data=activity_data())
+    today = local_today().isoformat()
+    data = activity_data(start_date=today, end_date=today)
+    draft = activity_services.activity_create(org=org_b, user=org_b.applicant, data=data)
+    return activity_services.activity_publish(activity=draft, user=org_b.applicant)
 
 
 def _signup_of(activity):
-    """A pending registration for organisation B's activity (written directly: the activity is
-    a draft, which the registration service would refuse)."""
+    """A pending registration for organisation B's activity (written directly, as a state the
+    registration service leaves under staff review, without its notifications)."""
+    from django.db.models import F
+
     from threehours.accounts.models import User
     from threehours.signups.models import Signup
 
     volunteer, _ = User.objects.get_or_create(phone="13600000001")
-    signup, _ = Signup.objects.get_or_create(
+    signup, created = Signup.objects.get_or_create(
         activity=activity, volunteer=volunteer, status="pending"
     )
+    if created:  # it holds a place, as the registration service would leave it
+        type(activity).objects.filter(pk=activity.pk).update(places_taken=F("places_taken") + 1)
     return signup
 
 
@@ -177,11 +188,25 @@ def test_pages_of_another_organisation_answer_404(two_orgs, who, outsider, activ
     assert org_b.files.count() == 1 and org_b.memberships.count() == 1
     assert org_b.invitations.filter(revoked_at__isnull=True).count() == 1
     activity_b.refresh_from_db()
-    assert activity_b.state == "draft" and org_b.activities.count() == 1
+    assert activity_b.state == "published" and org_b.activities.count() == 1
     assert _signup_of(activity_b).status == "pending"
     pending = _pending_of(activity_b)
     assert pending.state == "open" and pending.cosigned_at is None
     assert activity_b.attendances.count() == 1
+
+
+def test_the_owner_opens_every_page_that_answers_404_to_others(two_orgs, activity_b):
+    org_b = two_orgs[1]
+    client = Client()
+    client.force_login(org_b.applicant)
+    for method, url in _org_urls(*two_orgs[1:], activity_b):
+        if method == "get":
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+    poster = client.get(f"/org/{org_b.pk}/activities/{activity_b.pk}/poster.pdf")
+    assert poster["Content-Type"] == "application/pdf" and poster.content.startswith(b"%PDF")
+    qr = client.get(f"/org/{org_b.pk}/activities/{activity_b.pk}/checkin-qr.svg")
+    assert qr["Content-Type"].startswith("image/svg+xml")
 
 
 def test_api_operations_on_another_organisation_answer_404(two_orgs, api):
@@ -250,3 +275,113 @@ def test_operator_pages_need_an_operator(two_orgs, outsider):
     assert response.status_code == 302
     org_b.refresh_from_db()
     assert org_b.suspended_at is None
+
+
+def _api_org_operations() -> list[tuple[str, str, dict]]:
+    """Every operation of the JSON API whose path names an organisation, read from the API's
+    own schema, so that a new endpoint cannot be left out of the test below."""
+    from django.urls import reverse
+
+    from threehours.api.api import api
+
+    schema = api.get_openapi_schema(path_prefix=reverse("api:api-root"))
+    return [
+        (method.upper(), path, operation)
+        for path, operations in schema["paths"].items()
+        if "{org_id}" in path
+        for method, operation in operations.items()
+    ]
+
+
+def _api_bodies() -> dict[tuple[str, str], dict]:
+    """A valid body for each operation that takes one: the refusal must come from the
+    organisation check, not from a body that fails validation (which would answer 400)."""
+    from threehours.activities.tests.factories import activity_data
+
+    reason = {"reason": "核查"}
+    return {
+        ("PATCH", "/api/v1/orgs/{org_id}"): {"name": "改名"},
+        ("POST", "/api/v1/orgs/{org_id}/files"): {"kind": "other", "file": image_upload()},
+        ("POST", "/api/v1/orgs/{org_id}/renewals"): {
+            "valid_until": "2035-01-01",
+            "file": image_upload(),
+        },
+        ("POST", "/api/v1/orgs/{org_id}/invitations"): {
+            "email": "x@ngo.example.cn",
+            "role": "admin",
+        },
+        ("POST", "/api/v1/ops/orgs/{org_id}/reject"): reason,
+        ("POST", "/api/v1/ops/orgs/{org_id}/suspend"): reason,
+        ("POST", "/api/v1/ops/orgs/{org_id}/reinstate"): reason,
+        ("POST", "/api/v1/orgs/{org_id}/activities"): activity_data(),
+        ("PATCH", "/api/v1/orgs/{org_id}/activities/{activity_id}"): {"places": 1},
+        ("POST", "/api/v1/orgs/{org_id}/activities/{activity_id}/cancel"): reason,
+        ("POST", "/api/v1/orgs/{org_id}/activities/{activity_id}/cover"): {"file": image_upload()},
+        ("POST", "/api/v1/orgs/{org_id}/registrations/{reg_id}/reject"): reason,
+        ("POST", "/api/v1/orgs/{org_id}/registrations/{reg_id}/remove"): reason,
+        ("POST", "/api/v1/orgs/{org_id}/registrations/{reg_id}/attendance"): {
+            "day": "2026-01-01",
+            "checkin_at": "09:00",
+            "checkout_at": "10:00",
+            "reason": "补录",
+        },
+    }
+
+
+def _everything_stored(settings) -> tuple:
+    """Every row of every table, and every stored file."""
+    from pathlib import Path
+
+    from django.apps import apps
+
+    rows = {
+        model._meta.label: list(model.objects.order_by("pk").values())
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    }
+    files = sorted(
+        str(p)
+        for root in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT)
+        if Path(root).exists()
+        for p in Path(root).rglob("*")
+        if p.is_file()
+    )
+    return rows, files
+
+
+def test_every_api_operation_on_another_organisation_answers_404_and_writes_nothing(
+    two_orgs, activity_b, api, settings
+):
+    org_a, org_b, file_b, member_b, _invitation = two_orgs
+    ids = {
+        "org_id": org_b.pk,
+        "activity_id": activity_b.pk,
+        "reg_id": _signup_of(activity_b).pk,
+        "file_id": file_b.pk,
+        "membership_id": member_b.pk,
+    }
+    _pending_of(activity_b)
+    client = api.as_user(org_a.applicant)
+    operations = _api_org_operations()
+    covered = {(method, path) for method, path, _op in operations}
+    assert ("POST", "/api/v1/orgs/{org_id}/activities/{activity_id}/cover") in covered
+    assert ("POST", "/api/v1/orgs/{org_id}/registrations/{reg_id}/attendance") in covered
+    bodies = _api_bodies()
+    before = _everything_stored(settings)
+    for method, path, operation in operations:
+        url = path.format(**ids)
+        content = operation.get("requestBody", {}).get("content", {})
+        if content:
+            assert (method, path) in bodies, f"give {method} {path} a valid body above"
+        body = bodies.get((method, path))
+        if "multipart/form-data" in content:
+            response = client.client.post(url, body, headers=client._headers())
+        elif method in {"GET", "DELETE"}:
+            response = getattr(client, method.lower())(url)
+        else:
+            response = client.request(method.lower(), url, body)
+        assert response.status_code in (403, 404), (method, url, response.content)
+        assert response.json()["code"], (method, url)
+        if "/ops/" not in path:  # operator operations answer 403 to any non-operator
+            assert response.status_code == 404, (method, url, response.content)
+    assert _everything_stored(settings) == before
