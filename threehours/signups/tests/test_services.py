@@ -118,6 +118,20 @@ def test_full_activity_refuses_or_waitlists_on_request(org):
     _refused("activity_full", activity, third, join_waitlist=True)
 
 
+def test_the_waiting_list_is_off_by_default_for_online_activities(org):
+    from .factories import online_activity
+
+    offline = published_activity(org, places=1, questions=[])
+    online = online_activity(org, places=1)
+    assert offline.waitlist_enabled and online.online and not online.waitlist_enabled
+    first, second = volunteers(2)
+    services.signup_create(activity=online, volunteer=first)
+    _refused("activity_full", online, second, join_waitlist=True)
+    services.signup_create(activity=offline, volunteer=first)
+    waiting = services.signup_create(activity=offline, volunteer=second, join_waitlist=True)
+    assert waiting.status == "waiting"
+
+
 def test_children_cannot_be_named_until_family_members_exist(org, volunteer):
     activity = published_activity(org, questions=[])
     error = _refused("invalid_input", activity, volunteer, children=[1])

@@ -171,3 +171,28 @@ def test_staff_page_shows_the_waiting_list_in_line(org):
     assert len(waiting) == 2
     assert first.phone in waiting[0] and second.phone in waiting[1]
     assert page.index(holder.phone) < page.index(first.phone) < page.index(second.phone)
+
+
+def test_staff_remove_a_registrant_and_the_inbox_shows_the_reason(org, volunteer):
+    activity = published_activity(org, questions=[])
+    signup = services.signup_create(activity=activity, volunteer=volunteer)
+    staff = _client(org.applicant)
+    staff.post(f"/org/{org.pk}/registrations/{signup.pk}/remove/", {"reason": "多次未到场"})
+    signup.refresh_from_db()
+    assert signup.status == "removed" and signup.reason == "多次未到场"
+    inbox = _client(volunteer).get("/me/inbox/").content.decode()
+    assert "你已被移出活动" in inbox and "原因：多次未到场" in inbox
+
+
+def test_after_the_deadline_the_register_button_says_registration_closed(org, volunteer):
+    import time_machine
+
+    activity = published_activity(org, questions=[])
+    client = _client(volunteer)
+    assert "报名已截止" not in _page(client, activity)
+    later = activity.registration_deadline + dt.timedelta(days=1)
+    with time_machine.travel(dt.datetime.combine(later, dt.time(9)).astimezone(), tick=False):
+        page = _page(client, activity)
+    bar = page.split('data-testid="register"', 1)[1].split("</div>", 1)[0]
+    assert "报名已截止" in bar and "disabled" in bar
+    assert 'data-testid="register-form"' not in page
