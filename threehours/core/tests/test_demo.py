@@ -65,6 +65,29 @@ def test_demo_logins_work(settings, regions):
 
 
 @pytest.mark.django_db
+def test_demo_activities_are_a_realistic_spread(settings, regions, attributes):
+    from threehours.activities.models import Activity
+    from threehours.core.timeutil import local_today
+
+    settings.DEBUG = True
+    load_demo()
+
+    activities = list(Activity.objects.published().select_related("type", "form"))
+    today = local_today()
+    offline = [a for a in activities if not a.online]
+    assert len({a.city_id for a in offline}) >= 3  # several cities
+    assert any(a.online for a in activities) and offline
+    assert (
+        len({a.type.code for a in activities}) >= 3 and len({a.form.code for a in activities}) >= 3
+    )
+    assert any(a.end_date > a.start_date for a in activities)  # multi-day
+    assert any(a.type.code == "parent_child" for a in activities)
+    assert any(a.places_taken >= a.places for a in activities)  # full
+    assert any(a.phase_on(today) == "finished" for a in activities)
+    assert sum(a.phase_on(today) == "not_started" for a in activities) >= 3
+
+
+@pytest.mark.django_db
 def test_demo_data_refuses_without_debug(settings):
     settings.DEBUG = False
 
