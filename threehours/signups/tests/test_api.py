@@ -234,3 +234,21 @@ def test_my_registrations_carry_the_hours_earned_with_corrections(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert sum(len(tab) for tab in client.get("me/registrations").json().values()) == 6
+
+
+def test_only_published_activities_of_active_organisations_take_registrations(
+    api, org, operator, volunteer
+):
+    from threehours.activities import services as activity_services
+    from threehours.activities.tests.factories import activity_data
+    from threehours.orgs.services import org_suspend
+
+    client = api.as_user(volunteer)
+    draft = activity_services.activity_create(org=org, user=org.applicant, data=activity_data())
+    assert client.post(_path(draft), {}).json()["code"] == "not_found"
+    assert client.post(f"activities/{2**63}/registrations", {}).status_code == 404
+    activity = published_activity(org, questions=[])
+    org_suspend(org=org, operator=operator, reason="资质核查中")
+    response = client.post(_path(activity), {})
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    assert Signup.objects.count() == 0
