@@ -120,13 +120,15 @@ def serve(args: argparse.Namespace) -> int:
         settings.SERVE_WORKER_CLASS,
         "--threads",
         str(settings.SERVE_THREADS),
-        "--access-logfile",
-        "-" if settings.DEBUG or args.access_log else "/dev/null",
         "--graceful-timeout",
         "20",
         "--timeout",
         "60",
     ]
+    if settings.DEBUG or args.access_log:
+        # Without the option gunicorn keeps no access log; "/dev/null" still formatted a line
+        # for every request.
+        command += ["--access-logfile", "-"]
     os.execv(sys.executable, command)
     return 0  # not reached
 
