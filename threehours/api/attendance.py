@@ -74,6 +74,8 @@ class CodeOut(Out):
 
 
 class CorrectionIn(StrictIn):
+    """`checkin_at` / `checkout_at`: "HH:MM" in Beijing time, or ISO 8601 with an offset."""
+
     day: LaxDate
     checkin_at: str
     checkout_at: str
@@ -199,8 +201,8 @@ def attendance_correct(request: HttpRequest, org_id: int, reg_id: int, payload: 
     attendance = services.attendance_correct(
         signup=signup,
         day=payload.day,
-        checkin_at=services.time_parse(payload.checkin_at, field="checkin_at"),
-        checkout_at=services.time_parse(payload.checkout_at, field="checkout_at"),
+        checkin_at=services.moment_parse(payload.checkin_at, field="checkin_at"),
+        checkout_at=services.moment_parse(payload.checkout_at, field="checkout_at"),
         staff=request.user,
         reason=payload.reason,
     )

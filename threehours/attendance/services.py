@@ -10,6 +10,7 @@ One attendance per registration and day and one credit per attendance are databa
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hmac
 from dataclasses import dataclass
@@ -463,7 +464,13 @@ def attendance_correct(
     if not activity.start_date <= day <= activity.end_date or day > today:
         errors["day"] = [_("Choose a day of the activity that has begun.")]
     start, end = _aware(day, checkin_at), _aware(day, checkout_at)
-    if start.date() != day or end.date() != day or end < start:
+    for field, moment in (("checkin_at", start), ("checkout_at", end)):
+        if moment.date() != day:  # a datetime with any offset, read in Asia/Shanghai
+            errors[field] = [
+                _("In Beijing time this is %(time)s, not on %(day)s.")
+                % {"time": moment.strftime("%Y-%m-%d %H:%M"), "day": day.isoformat()}
+            ]
+    if end < start and "checkout_at" not in errors:
         errors["checkout_at"] = [_("Check-out must be after check-in, on the same day.")]
     if signup.status != Signup.Status.CONFIRMED:
         errors["registration"] = [_("Only confirmed registrants have attendance.")]
@@ -686,8 +693,34 @@ def pending_credits_expire(*, now: dt.datetime | None = None) -> int:
 
 
 def time_parse(raw: str, *, field: str) -> dt.time:
-    """ "HH:MM" from a form or the API. Raises InvalidInput naming the field."""
+    """ "HH:MM" from a form. Raises InvalidInput naming the field."""
     try:
         return dt.time.fromisoformat(str(raw).strip())
     except ValueError:
         raise InvalidInput(fields={field: [_("Enter a time like 13:30.")]}) from None
+
+
+def moment_parse(raw: str, *, field: str) -> dt.time | dt.datetime:
+    """A time from the API: "HH:MM" (Beijing time, on the day being corrected) or, by API.md's
+    conventions, an ISO 8601 date and time with its offset (any offset; it is converted). A
+    date and time without an offset, or a bare time with one, is ambiguous and refused.
+    Raises InvalidInput naming the field."""
+    text = str(raw).strip()
+    with contextlib.suppress(ValueError):
+        clock = dt.time.fromisoformat(text)
+        if clock.tzinfo is None:
+            return clock
+    with contextlib.suppress(ValueError):
+        moment = dt.datetime.fromisoformat(text)
+        if moment.tzinfo is not None and moment.utcoffset() is not None:
+            return moment
+    raise InvalidInput(
+        fields={
+            field: [
+                _(
+                    "Enter a time like 13:30, or a date and time with its offset like "
+                    "2026-12-05T13:30:00+08:00."
+                )
+            ]
+        }
+    )

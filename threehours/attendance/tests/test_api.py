@@ -10,7 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from threehours.attendance import codes
+from threehours.core.models import AuditEntry
 from threehours.core.timeutil import local_tz
+from threehours.hours.models import LedgerEntry
+from threehours.notifications.models import Message
 from threehours.orgs.tests.factories import applicant, approved_org
 from threehours.signups import services as signup_services
 from threehours.signups.tests.factories import published_activity
@@ -97,6 +100,125 @@ def test_staff_correction_needs_a_reason(api, activity, org, volunteer):
         response = staff.post(path, {**body, "reason": "手机没电"})
     assert response.status_code == 200 and response.json()["hours"] == "1.0"
     assert api.as_user(volunteer).get("me/hours").json()["service_hours"] == "1.0"
+
+
+def _correction(api, org, activity, volunteer, checkin_at, checkout_at, user=None):
+    signup = volunteer.signups.get()
+    body = {
+        "day": activity.start_date.isoformat(),
+        "checkin_at": checkin_at,
+        "checkout_at": checkout_at,
+        "reason": "手机没电",
+    }
+    with time_machine.travel(_at(activity, 20), tick=False):
+        return api.as_user(user or org.applicant).post(
+            f"orgs/{org.pk}/registrations/{signup.pk}/attendance", body
+        )
+
+
+def _iso(activity, hh, mm=0, days=0, offset=8):
+    tz = dt.timezone(dt.timedelta(hours=offset))
+    day = activity.start_date + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(hh, mm), tzinfo=tz).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("checkin_at", "checkout_at"),
+    [
+        (lambda a: _iso(a, 13), lambda a: _iso(a, 14)),  # +08:00
+        (lambda a: _iso(a, 5, offset=0).replace("+00:00", "Z"), lambda a: _iso(a, 7, offset=1)),
+        # the evening before in Honolulu is the afternoon of the day in Beijing
+        (lambda a: _iso(a, 19, days=-1, offset=-10), lambda a: _iso(a, 20, days=-1, offset=-10)),
+        (lambda a: "13:00", lambda a: _iso(a, 6, offset=0)),  # a time and a datetime
+    ],
+)
+def test_a_correction_takes_iso_datetimes_with_any_offset(
+    api, activity, org, volunteer, checkin_at, checkout_at
+):
+    """13:00–14:00 in Beijing, written in several ways."""
+    response = _correction(
+        api, org, activity, volunteer, checkin_at(activity), checkout_at(activity)
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert dt.datetime.fromisoformat(body["checked_in_at"]) == _at(activity, 13)
+    assert dt.datetime.fromisoformat(body["checked_out_at"]) == _at(activity, 14)
+    assert body["hours"] == "1.0"
+    attendance = volunteer.attendances.get()
+    assert (attendance.checked_in_at, attendance.checked_out_at) == (
+        _at(activity, 13),
+        _at(activity, 14),
+    )
+
+
+def test_a_correction_converts_another_offset_to_beijing_time(api, activity, org, volunteer):
+    # 06:30 in London = 14:30 in Beijing; 05:00Z = 13:00
+    response = _correction(
+        api, org, activity, volunteer, _iso(activity, 5, offset=0), _iso(activity, 6, 30, offset=0)
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert dt.datetime.fromisoformat(body["checked_in_at"]) == _at(activity, 13)
+    assert dt.datetime.fromisoformat(body["checked_out_at"]) == _at(activity, 14, 30)
+    assert body["checked_in_at"].endswith("+08:00")
+    assert body["hours"] == "1.0"  # the window is 13:00–14:00
+
+
+@pytest.mark.parametrize(
+    ("checkin_at", "checkout_at", "field"),
+    [
+        # 20:00Z is 04:00 the next day in Beijing
+        (lambda a: _iso(a, 13), lambda a: _iso(a, 20, offset=0), "checkout_at"),
+        (lambda a: _iso(a, 13, days=-1), lambda a: _iso(a, 14), "checkin_at"),
+        # no offset: ambiguous
+        (lambda a: _iso(a, 13)[:-6], lambda a: "14:00", "checkin_at"),
+        (lambda a: "13:00", lambda a: "14:00+08:00", "checkout_at"),
+        (lambda a: "13:00", lambda a: "soon", "checkout_at"),
+    ],
+)
+def test_a_correction_not_on_the_day_or_without_offset_is_a_field_error(
+    api, activity, org, volunteer, checkin_at, checkout_at, field
+):
+    response = _correction(
+        api, org, activity, volunteer, checkin_at(activity), checkout_at(activity)
+    )
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["fields"]) == [field]
+    assert not volunteer.attendances.exists()
+    assert not LedgerEntry.objects.exists()
+
+
+def test_staff_of_another_organisation_cannot_correct(api, activity, org, volunteer, operator):
+    other = approved_org(operator=operator, user=applicant("other@ngo.example.cn"))
+    signup = volunteer.signups.get()
+    body = {
+        "day": activity.start_date.isoformat(),
+        "checkin_at": "13:00",
+        "checkout_at": "14:00",
+        "reason": "手机没电",
+    }
+    stranger = api.as_user(other.applicant)
+    audit_rows, messages = AuditEntry.objects.count(), Message.objects.count()
+    with time_machine.travel(_at(activity, 20), tick=False):
+        for org_id in (org.pk, other.pk):  # their own organisation's id or the volunteer's
+            response = stranger.post(f"orgs/{org_id}/registrations/{signup.pk}/attendance", body)
+            assert response.status_code == 404, response.json()
+    assert not volunteer.attendances.exists()
+    assert not LedgerEntry.objects.exists()
+    assert (AuditEntry.objects.count(), Message.objects.count()) == (audit_rows, messages)
+
+
+def test_a_second_check_in_answers_409_with_the_first_time(api, activity, volunteer):
+    client = api.as_user(volunteer, language="en")
+    code = codes.day_code(activity.pk, activity.start_date)
+    with time_machine.travel(_at(activity, 13, 2), tick=False):
+        response = client.post(f"activities/{activity.pk}/checkin", {"code": code, **HERE})
+        assert response.status_code == 200
+    with time_machine.travel(_at(activity, 13, 40), tick=False):
+        response = client.post(f"activities/{activity.pk}/checkin", {"code": code, **HERE})
+    assert (response.status_code, response.json()["code"]) == (409, "already_checked_in")
+    assert "13:02" in response.json()["message"]
+    assert volunteer.attendances.get().checked_in_at == _at(activity, 13, 2)
 
 
 def test_one_qr_check_in_costs_at_most_five_queries(api, activity, volunteer):
