@@ -156,22 +156,49 @@ def _seconds_to_midnight(now: dt.datetime) -> int:
     return max(1, int((tomorrow - now).total_seconds()))
 
 
-def _presence(activity: Activity, volunteer: User, day: dt.date, proof: Proof, now, log: _Log):
+def _presence(
+    activity: Activity,
+    volunteer: User,
+    day: dt.date,
+    proof: Proof,
+    now,
+    log: _Log,
+    *,
+    signup: Signup,
+    action: str,
+):
     """A valid QR token or the day's code. Raises QrExpired, ProofRequired, BadCode,
     TooManyWrongCodes."""
     if proof.qr_token and codes.qr_token_valid(proof.qr_token, activity_id=activity.pk, day=day):
         log.method = Method.QR
         return
     if proof.code:
+        if not hmac.compare_digest(proof.code.strip(), codes.day_code(activity.pk, day)):
+            _wrong_code(activity, volunteer, day, proof, now, log, signup=signup, action=action)
         if _wrong_codes(activity, volunteer, day) >= settings.CHECKIN_CODE_MAX_WRONG:
             raise TooManyWrongCodes(retry_after=_seconds_to_midnight(now))
-        if not hmac.compare_digest(proof.code.strip(), codes.day_code(activity.pk, day)):
-            raise BadCode()
         log.method = Method.CODE
         return
     if proof.qr_token:
         raise QrExpired()
     raise ProofRequired()
+
+
+def _wrong_code(activity, volunteer, day, proof, now, log, *, signup: Signup, action: str):
+    """Count the day's wrong codes and record this one in one transaction, holding the
+    registration's row lock (PostgreSQL; SQLite's IMMEDIATE transaction serialises anyway):
+    wrong codes sent in parallel would otherwise all count fewer than the limit and all be
+    let through to guess. Raises TooManyWrongCodes, or BadCode already on record."""
+    with transaction.atomic():
+        Signup.objects.select_for_update().filter(pk=signup.pk).values_list("pk").first()
+        limited = _wrong_codes(activity, volunteer, day) >= settings.CHECKIN_CODE_MAX_WRONG
+        if not limited:
+            _record(activity, volunteer, day, action, BadCode.code, proof, log)
+    if limited:
+        raise TooManyWrongCodes(retry_after=_seconds_to_midnight(now))
+    error = BadCode()
+    error.recorded = True  # type: ignore[attr-defined]
+    raise error
 
 
 def _identity(activity: Activity, volunteer: User, day: dt.date, proof: Proof, log: _Log) -> None:
@@ -239,8 +266,9 @@ def _record(
 def _refused(activity, volunteer, day, action, exc: DomainError, proof, log, actor=None) -> None:
     """Record a refused attempt (its own transaction: the refusal rolled the rest back) and
     alert staff when wrong codes pile up on one activity-day."""
-    with transaction.atomic():
-        _record(activity, volunteer, day, action, exc.code, proof, log, actor)
+    if not getattr(exc, "recorded", False):
+        with transaction.atomic():
+            _record(activity, volunteer, day, action, exc.code, proof, log, actor)
     if exc.code == BadCode.code:
         _guessing_check(activity, day)
 
@@ -306,7 +334,16 @@ def attendance_check_in(
         ):
             raise _checkin_closed(activity, day)
         if staff is None:
-            _presence(activity, volunteer, day, proof or Proof(), now, log)
+            _presence(
+                activity,
+                volunteer,
+                day,
+                proof or Proof(),
+                now,
+                log,
+                signup=signup,
+                action="checkin",
+            )
             _identity(activity, volunteer, day, proof or Proof(), log)
             _position(activity, proof or Proof(), log)
         with transaction.atomic(durable=True):
@@ -384,7 +421,16 @@ def attendance_check_out(
         ):
             raise _checkout_closed(activity, signup, day)
         if staff is None:
-            _presence(activity, volunteer, day, proof or Proof(), now, log)
+            _presence(
+                activity,
+                volunteer,
+                day,
+                proof or Proof(),
+                now,
+                log,
+                signup=signup,
+                action="checkout",
+            )
             _identity(activity, volunteer, day, proof or Proof(), log)
             _position(activity, proof or Proof(), log)
         with transaction.atomic(durable=True):

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 
 from threehours.attendance import codes, errors, services
+from threehours.attendance.models import Attempt
 from threehours.attendance.services import Proof
 from threehours.core.timeutil import local_tz
 from threehours.hours.models import LedgerEntry
@@ -128,6 +129,56 @@ def test_twin_without_the_row_lock_two_clients_pass_the_check(org, monkeypatch):
         results = _race(10, attempt)
         assert LedgerEntry.objects.filter(volunteer=person).count() == 1
         if results.count("integrity_error") or results.count("ok") > 1:
+            raced = True
+            break
+    assert raced, "without the lock no race was observed: the race test proves nothing"
+
+
+def _wrong_code_burst(activity, person) -> list[str]:
+    right = codes.day_code(activity.pk, activity.start_date)
+    proof = Proof(code="0000" if right != "0000" else "1111", **HERE)
+
+    def attempt(_i: int) -> str:
+        try:
+            services.attendance_check_in(
+                activity=activity, volunteer=person, proof=proof, now=_at(activity, 13)
+            )
+        except errors.AttendanceError as exc:
+            return exc.code
+        except errors.TooManyWrongCodes as exc:
+            return exc.code
+        return "ok"
+
+    return _race(10, attempt)
+
+
+def _wrong_codes_on_record(activity, person) -> int:
+    return Attempt.objects.filter(activity=activity, volunteer=person, result="bad_code").count()
+
+
+def test_ten_wrong_codes_at_once_are_held_to_the_limit_of_five(org):
+    activity = published_activity(org, questions=[])
+    [person] = volunteers(1, start=700)
+    signup_services.signup_create(activity=activity, volunteer=person)
+    results = _wrong_code_burst(activity, person)
+    assert sorted(results) == ["bad_code"] * 5 + ["too_many_wrong_codes"] * 5
+    assert _wrong_codes_on_record(activity, person) == 5
+
+
+def test_twin_without_the_row_lock_parallel_wrong_codes_pass_the_limit(org, monkeypatch):
+    """The twin of the wrong-code race: without the registration's row lock, parallel wrong
+    codes each count fewer than five on record, and more than five get to guess."""
+    from django.db.models import QuerySet
+
+    monkeypatch.setattr(QuerySet, "select_for_update", lambda self, *a, **k: self)
+    raced = False
+    for round_ in range(5):  # a race is likely on the first round; allow a few
+        activity = published_activity(org, questions=[])
+        [person] = volunteers(1, start=800 + round_)
+        signup_services.signup_create(activity=activity, volunteer=person)
+        results = _wrong_code_burst(activity, person)
+        if results.count("bad_code") > 5:
+            assert _wrong_codes_on_record(activity, person) > 5
             raced = True
             break
     assert raced, "without the lock no race was observed: the race test proves nothing"
