@@ -101,6 +101,8 @@ def _dates(n: int) -> dict:
         ("online=1", ["线上辅导"]),
         ("online=0", ["团队宣传", "社区服务"]),
         ("type=team&form=offline_community_service", ["社区服务"]),
+        ("city=3101", ["团队宣传", "社区服务"]),
+        ("q=辅导", ["线上辅导"]),
     ],
 )
 def test_list_page_filters(client, spread, query, titles):
