@@ -756,10 +756,11 @@ def moment_parse(raw: str, *, field: str) -> dt.time | dt.datetime:
         clock = dt.time.fromisoformat(text)
         if clock.tzinfo is None:
             return clock
-    with contextlib.suppress(ValueError):
+    # (OverflowError: a moment at the edge of the calendar has no Beijing time.)
+    with contextlib.suppress(ValueError, OverflowError):
         moment = dt.datetime.fromisoformat(text)
         if moment.tzinfo is not None and moment.utcoffset() is not None:
-            return moment
+            return moment.astimezone(local_tz())
     raise InvalidInput(
         fields={
             field: [

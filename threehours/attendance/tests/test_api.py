@@ -174,6 +174,7 @@ def test_a_correction_converts_another_offset_to_beijing_time(api, activity, org
         (lambda a: _iso(a, 13)[:-6], lambda a: "14:00", "checkin_at"),
         (lambda a: "13:00", lambda a: "14:00+08:00", "checkout_at"),
         (lambda a: "13:00", lambda a: "soon", "checkout_at"),
+        (lambda a: "9999-12-31T23:59:00-23:59", lambda a: "14:00", "checkin_at"),
     ],
 )
 def test_a_correction_not_on_the_day_or_without_offset_is_a_field_error(
