@@ -131,10 +131,12 @@ class QuestionOut(Out):
     required: bool
 
 
-class ActivityOut(Out):
+class ActivitySummaryOut(Out):
+    """An activity in a list: what its card shows. The detail adds the description, fee note,
+    requirements, contact, check-in radius, questions and registration settings."""
+
     id: int
     title: str
-    description_html: str
     cover_url: str | None
     start_date: dt.date
     end_date: dt.date
@@ -147,9 +149,6 @@ class ActivityOut(Out):
     registration_open: bool
     phase: str
     fee_yuan: Decimal
-    fee_note: str
-    skill_requirement: str
-    other_requirement: str
     type: OptionOut
     form: FormOptionOut
     field: OptionOut
@@ -159,18 +158,25 @@ class ActivityOut(Out):
     district: str | None
     lat: Decimal | None
     lng: Decimal | None
+    state: str
+    organisation: OrgRef
+
+
+class ActivityOut(ActivitySummaryOut):
+    description_html: str
+    fee_note: str
+    skill_requirement: str
+    other_requirement: str
     checkin_radius_m: int | None
     contact_name: str
     contact_phone: str
-    state: str
-    organisation: OrgRef
     questions: list[QuestionOut]
     screening: str
     waitlist_enabled: bool
 
 
 class ActivityListOut(Out):
-    items: list[ActivityOut]
+    items: list[ActivitySummaryOut]
     next_cursor: str | None
 
 
@@ -183,12 +189,10 @@ def _option(option) -> dict[str, Any]:
     return {"code": option.code, "label": option.label, "online": option.online}
 
 
-def activity_out(activity: Activity) -> dict[str, Any]:
-    today = local_today()
+def activity_summary_out(activity: Activity, today: dt.date) -> dict[str, Any]:
     return {
         "id": activity.pk,
         "title": activity.title,
-        "description_html": activity.description_html,
         "cover_url": activity.cover.url if activity.cover else None,
         "start_date": activity.start_date,
         "end_date": activity.end_date,
@@ -201,9 +205,6 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "registration_open": activity.registration_open_on(today),
         "phase": activity.phase_on(today),
         "fee_yuan": activity.fee_yuan,
-        "fee_note": activity.fee_note,
-        "skill_requirement": activity.skill_requirement,
-        "other_requirement": activity.other_requirement,
         "type": _option(activity.type),
         "form": _option(activity.form),
         "field": _option(activity.field),
@@ -213,11 +214,21 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "district": activity.district.name if activity.district_id else None,
         "lat": activity.lat,
         "lng": activity.lng,
+        "state": activity.state,
+        "organisation": {"id": activity.organisation_id, "name": activity.organisation.name},
+    }
+
+
+def activity_out(activity: Activity) -> dict[str, Any]:
+    return {
+        **activity_summary_out(activity, local_today()),
+        "description_html": activity.description_html,
+        "fee_note": activity.fee_note,
+        "skill_requirement": activity.skill_requirement,
+        "other_requirement": activity.other_requirement,
         "checkin_radius_m": activity.checkin_radius_m,
         "contact_name": activity.contact_name,
         "contact_phone": activity.contact_phone,
-        "state": activity.state,
-        "organisation": {"id": activity.organisation_id, "name": activity.organisation.name},
         "questions": [
             {
                 "id": q.pk,
@@ -288,7 +299,11 @@ def activity_list_for_org(
         limit=limit,
         cursor=cursor,
     )
-    return {"items": [activity_out(a) for a in page.items], "next_cursor": page.next_cursor}
+    today = local_today()
+    return {
+        "items": [activity_summary_out(a, today) for a in page.items],
+        "next_cursor": page.next_cursor,
+    }
 
 
 @router.patch(
@@ -384,7 +399,11 @@ def activity_search(
         has_places=has_places,
         sort=sort,
     )
-    return {"items": [activity_out(a) for a in page.items], "next_cursor": page.next_cursor}
+    today = local_today()
+    return {
+        "items": [activity_summary_out(a, today) for a in page.items],
+        "next_cursor": page.next_cursor,
+    }
 
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **errors(404)}, auth=None)
