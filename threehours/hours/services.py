@@ -11,6 +11,7 @@ from django.db.models import F, Sum
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
+from threehours.core.db import insert_one
 
 from .models import HoursSummary, Kind, LedgerEntry
 
@@ -38,17 +39,20 @@ def ledger_append(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger_append() must run inside transaction.atomic()")
     kind = kind_of(activity)
-    entry = LedgerEntry.objects.create(
-        volunteer=volunteer,
-        activity=activity,
-        organisation_id=activity.organisation_id,
-        day=day,
-        hours=hours,
-        kind=kind,
-        entry_type=entry_type,
-        attendance=attendance,
-        actor=actor,
-        reason=reason,
+    # insert_one: a check-out's hot path (core.db.insert_one); the row is new, never updated.
+    entry = insert_one(
+        LedgerEntry(
+            volunteer=volunteer,
+            activity=activity,
+            organisation_id=activity.organisation_id,
+            day=day,
+            hours=hours,
+            kind=kind,
+            entry_type=entry_type,
+            attendance=attendance,
+            actor=actor,
+            reason=reason,
+        )
     )
     field = "service_hours" if kind == Kind.SERVICE else "online_hours"
     if not HoursSummary.objects.filter(volunteer=volunteer).update(**{field: F(field) + hours}):
