@@ -70,7 +70,7 @@ class Columns:
         self.fields = chosen
         self.attnames = [field.attname for field in chosen]
         self._converters: dict[str, list] = {}
-        self._sql: dict[str, str] = {}
+        self._sql: dict = {}
 
     def sql(self, connection) -> str:
         found = self._sql.get(connection.vendor)
@@ -107,6 +107,35 @@ class Columns:
 
     def __len__(self) -> int:
         return len(self.fields)
+
+    def get(self, *, lock: bool = False, **lookup: Any) -> M | None:
+        """The row whose fields equal `lookup` (attribute names: `signup_id`, `day`), or None;
+        with `lock`, locked until the transaction ends (FOR UPDATE; SQLite's IMMEDIATE
+        transaction already holds the write lock)."""
+        connection = transaction.get_connection()
+        if lock:
+            _ensure_atomic()
+        meta = self.model._meta
+        names = tuple(lookup)
+        key = (connection.vendor, names, lock)
+        sql = self._sql.get(key)
+        if sql is None:
+            quote = connection.ops.quote_name
+            where = " AND ".join(
+                f"{quote(self.alias)}.{quote(meta.get_field(name).column)} = %s" for name in names
+            )
+            sql = f"SELECT {self.sql(connection)} FROM {self.table(connection)} WHERE {where}"  # noqa: S608
+            if lock and connection.features.has_select_for_update:
+                sql += " FOR UPDATE"
+            self._sql[key] = sql
+        params = [
+            meta.get_field(name).get_db_prep_value(value, connection)
+            for name, value in lookup.items()
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        return None if row is None else self.load(row, 0, connection)
 
 
 _INSERTS: dict[tuple[type[models.Model], str], tuple[str, list, bool]] = {}
@@ -145,3 +174,53 @@ def insert_one(obj: M) -> M:
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
+
+
+_UPDATES: dict[tuple, tuple[str, list]] = {}
+
+
+def update_one(obj: models.Model, fields: tuple[str, ...]) -> None:
+    """UPDATE `fields` of the saved instance `obj` (an `auto_now` field among them gets the
+    time), with a statement built once per model, fields and engine: `save(update_fields=…)`
+    without its compiling or signals, for the check-out's hot path."""
+    model = type(obj)
+    connection = transaction.get_connection()
+    key = (model, fields, connection.vendor)
+    found = _UPDATES.get(key)
+    if found is None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        chosen = [meta.get_field(name) for name in fields]
+        sets = ", ".join(f"{quote(f.column)} = %s" for f in chosen)
+        sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+        found = _UPDATES[key] = (sql, chosen)
+    sql, chosen = found
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in chosen]
+    params.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def increment(model: type[models.Model], pk: Any, field: str, amount: Any) -> int:
+    """`field = field + amount` in the row `pk`; returns how many rows changed (0 or 1). The
+    database adds, so concurrent increments never lose one."""
+    connection = transaction.get_connection()
+    key = (model, (field, "+="), connection.vendor)
+    found = _UPDATES.get(key)
+    if found is None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        column = quote(meta.get_field(field).column)
+        sql = (
+            f"UPDATE {quote(meta.db_table)} SET {column} = {column} + %s "  # noqa: S608
+            f"WHERE {quote(meta.pk.column)} = %s"
+        )
+        found = _UPDATES[key] = (sql, [meta.get_field(field)])
+    sql, (target,) = found
+    params = [
+        target.get_db_prep_save(amount, connection),
+        model._meta.pk.get_db_prep_value(pk, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

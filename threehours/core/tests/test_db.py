@@ -91,3 +91,53 @@ def test_insert_one_writes_the_row_as_save_would(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_one(User(phone="13700000042"))
     assert User.objects.filter(phone="13700000042").count() == 1
+
+
+def test_columns_get_finds_a_row_by_its_fields_and_locks_only_in_a_transaction(users):
+    from threehours.core.db import Columns
+
+    first = users[0]
+    columns = Columns(User, "u", ("phone", "nickname"))
+    found = columns.get(phone=first.phone)
+    assert (found.pk, found.nickname) == (first.pk, first.nickname)
+    assert columns.get(phone="19999999999") is None
+    with pytest.raises(LockOutsideTransaction):
+        columns.get(lock=True, phone=first.phone)
+    with transaction.atomic():
+        assert columns.get(lock=True, phone=first.phone).pk == first.pk
+
+
+def test_update_one_writes_the_fields_named_and_the_auto_now_time(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from threehours.core.db import update_one
+    from threehours.hours.models import HoursSummary
+
+    user = User.objects.create(phone="13700000043", nickname="旧")
+    user.nickname, user.real_name = "新", "不写"
+    update_one(user, ("nickname",))
+    stored = User.objects.get(pk=user.pk)
+    assert (stored.nickname, stored.real_name) == ("新", "")
+    summary = HoursSummary.objects.create(volunteer=user)
+    before = summary.updated_at
+    summary.updated_at = before - dt.timedelta(days=1)
+    update_one(summary, ("updated_at",))
+    summary.refresh_from_db()
+    assert summary.updated_at >= before  # auto_now: the time of the write
+    assert timezone.now() - summary.updated_at < dt.timedelta(seconds=5)
+
+
+def test_increment_adds_in_the_database_and_counts_the_rows(db):
+    from decimal import Decimal
+
+    from threehours.core.db import increment
+    from threehours.hours.models import HoursSummary
+
+    user = User.objects.create(phone="13700000044")
+    assert increment(HoursSummary, user.pk, "service_hours", Decimal("1.3")) == 0
+    HoursSummary.objects.create(volunteer=user, service_hours=Decimal("2.0"))
+    assert increment(HoursSummary, user.pk, "service_hours", Decimal("1.3")) == 1
+    assert increment(HoursSummary, user.pk, "service_hours", Decimal("-0.3")) == 1
+    assert HoursSummary.objects.get(volunteer=user).service_hours == Decimal("3.0")
