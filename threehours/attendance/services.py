@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
 from threehours.core.audit import audit_record
-from threehours.core.db import insert_one
+from threehours.core.db import Columns, insert_one, update_one
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.geo import distance_m, wgs84_to_gcj02
 from threehours.core.timeutil import local_tz
@@ -403,6 +403,24 @@ def _window(activity: Activity, day: dt.date) -> tuple[dt.datetime, dt.datetime]
     return rules.window_bounds(day, activity.checkin_time, activity.checkout_time, local_tz())
 
 
+# What checking out reads of the day's attendance (locked) and returns; the rest loads on use.
+_CHECKOUT_COLUMNS = Columns(
+    Attendance,
+    "att",
+    (
+        "signup",
+        "activity",
+        "volunteer",
+        "day",
+        "checked_in_at",
+        "checkin_method",
+        "checked_out_at",
+        "checkout_method",
+        "hours",
+    ),
+)
+
+
 def attendance_check_out(
     *,
     activity: Activity,
@@ -441,9 +459,7 @@ def attendance_check_out(
             _identity(activity, volunteer, day, proof or Proof(), log)
             _position(activity, proof or Proof(), log)
         with transaction.atomic(durable=True):
-            attendance = (
-                Attendance.objects.select_for_update().filter(signup=signup, day=day).first()
-            )
+            attendance = _CHECKOUT_COLUMNS.get(lock=True, signup_id=signup.pk, day=day)
             if attendance is None:
                 raise NotCheckedIn()
             if attendance.checked_out_at is not None:
@@ -457,9 +473,7 @@ def attendance_check_out(
             attendance.checked_out_at = now
             attendance.checkout_method = log.method
             attendance.hours = hours
-            attendance.save(
-                update_fields=["checked_out_at", "checkout_method", "hours", "updated_at"]
-            )
+            update_one(attendance, ("checked_out_at", "checkout_method", "hours", "updated_at"))
             if hours > 0:
                 hours_services.ledger_append(
                     volunteer=volunteer,

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
-from threehours.core.db import insert_one
+from threehours.core.db import increment, insert_one
 
 from .models import HoursSummary, Kind, LedgerEntry
 
@@ -55,12 +55,12 @@ def ledger_append(
         )
     )
     field = "service_hours" if kind == Kind.SERVICE else "online_hours"
-    if not HoursSummary.objects.filter(volunteer=volunteer).update(**{field: F(field) + hours}):
+    if not increment(HoursSummary, volunteer.pk, field, hours):
         try:
             with transaction.atomic():  # a savepoint: two first credits may race
                 HoursSummary.objects.create(volunteer=volunteer, **{field: hours})
         except IntegrityError:
-            HoursSummary.objects.filter(volunteer=volunteer).update(**{field: F(field) + hours})
+            increment(HoursSummary, volunteer.pk, field, hours)
     return entry
 
 
