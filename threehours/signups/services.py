@@ -41,6 +41,7 @@ from .errors import (
     SignupWrongState,
 )
 from .models import Signup
+from .selectors import signup_live_exists
 
 MAX_ANSWER_LENGTH = 200
 
@@ -140,7 +141,7 @@ def signup_create(
     # of that moment is still a correct answer, and capacity is still kept by the conditional
     # UPDATE below, never by this check.
     if not join_waitlist and activity.places_taken + seats > activity.places:
-        if Signup.objects.filter(activity=activity, volunteer=volunteer).live().exists():
+        if signup_live_exists(activity_id=activity.pk, volunteer_id=volunteer.pk):
             raise AlreadyRegistered()
         raise ActivityFull()
     # After the fast refusal: reading the questions is a query most of a rush never needs.
