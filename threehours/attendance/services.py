@@ -221,6 +221,14 @@ def _identity(activity: Activity, volunteer: User, day: dt.date, proof: Proof, l
     raise IdentityFailed()
 
 
+def _on_site(activity, volunteer, signup, day, proof: Proof, now, log: _Log, action: str) -> None:
+    """What a volunteer's own check-in or check-out must prove: presence (QR token or code),
+    identity, position. Raises as _presence, _identity and _position."""
+    _presence(activity, volunteer, day, proof, now, log, signup=signup, action=action)
+    _identity(activity, volunteer, day, proof, log)
+    _position(activity, proof, log)
+
+
 def _position(activity: Activity, proof: Proof, log: _Log) -> None:
     """Offline activities: the position must be within the radius (WGS-84 from browsers is
     converted to GCJ-02 first). Raises PositionRequired, OutsideRadius."""
@@ -339,18 +347,7 @@ def attendance_check_in(
         ):
             raise _checkin_closed(activity, day)
         if staff is None:
-            _presence(
-                activity,
-                volunteer,
-                day,
-                proof or Proof(),
-                now,
-                log,
-                signup=signup,
-                action="checkin",
-            )
-            _identity(activity, volunteer, day, proof or Proof(), log)
-            _position(activity, proof or Proof(), log)
+            _on_site(activity, volunteer, signup, day, proof or Proof(), now, log, "checkin")
         with transaction.atomic(durable=True):
             attendance = insert_one(
                 Attendance(
@@ -446,18 +443,7 @@ def attendance_check_out(
         ):
             raise _checkout_closed(activity, signup, day)
         if staff is None:
-            _presence(
-                activity,
-                volunteer,
-                day,
-                proof or Proof(),
-                now,
-                log,
-                signup=signup,
-                action="checkout",
-            )
-            _identity(activity, volunteer, day, proof or Proof(), log)
-            _position(activity, proof or Proof(), log)
+            _on_site(activity, volunteer, signup, day, proof or Proof(), now, log, "checkout")
         with transaction.atomic(durable=True):
             attendance = _CHECKOUT_COLUMNS.get(lock=True, signup_id=signup.pk, day=day)
             if attendance is None:
