@@ -432,6 +432,10 @@ CONTENT_SECURITY_POLICY = {
 SERVE_WORKERS = env_int("THREEHOURS_WEB_WORKERS", 2, minimum=1)
 SERVE_THREADS = env_int("THREEHOURS_WEB_THREADS", 4, minimum=1)
 SERVE_WORKER_CLASS = env_str("THREEHOURS_WEB_WORKER_CLASS", "gthread")
+# Each worker its own listening socket (SO_REUSEPORT): the kernel spreads new connections over
+# the workers. With one shared socket, a burst's keep-alive connections often piled onto one
+# worker and left a core idle (bench/README.md).
+SERVE_REUSE_PORT = env_bool("THREEHOURS_WEB_REUSE_PORT", True)
 SERVE_BIND = env_str("THREEHOURS_BIND", "127.0.0.1:8000")
 
 # --- Logging ---------------------------------------------------------------------------------

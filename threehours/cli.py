@@ -125,6 +125,8 @@ def serve(args: argparse.Namespace) -> int:
         "--timeout",
         "60",
     ]
+    if settings.SERVE_REUSE_PORT:
+        command.append("--reuse-port")
     if settings.DEBUG or args.access_log:
         # Without the option gunicorn keeps no access log; "/dev/null" still formatted a line
         # for every request.
