@@ -19,7 +19,7 @@ from threehours.core.timeutil import local_today
 from threehours.orgs.selectors import org_for_staff
 
 from .auth import token_auth
-from .schemas import LaxDate, Out, StrictIn, errors
+from .schemas import Hours, LaxDate, Out, StrictIn, errors
 
 router = Router(tags=["activities"])
 
@@ -143,7 +143,7 @@ class ActivitySummaryOut(Out):
     registration_deadline: dt.date
     checkin_time: str
     checkout_time: str
-    max_hours_per_day: Decimal
+    max_hours_per_day: Hours
     places: int
     places_left: int
     registration_open: bool

@@ -23,7 +23,7 @@ from threehours.signups.errors import SignupNotFound
 from threehours.signups.selectors import signup_get_for_org
 
 from .auth import token_auth
-from .schemas import LaxDate, Out, StrictIn, errors
+from .schemas import Hours, LaxDate, Out, StrictIn, errors
 
 router = Router(tags=["attendance"])
 
@@ -46,14 +46,14 @@ class CheckInOut(Out):
 class CheckOutOut(Out):
     day: dt.date
     checked_out_at: dt.datetime
-    hours: Decimal
+    hours: Hours
 
 
 class EntryOut(Out):
     activity_id: int
     activity_title: str
     day: dt.date
-    hours: Decimal
+    hours: Hours
     kind: str
     entry_type: str
     reason: str
@@ -61,9 +61,9 @@ class EntryOut(Out):
 
 
 class HoursOut(Out):
-    total_hours: Decimal
-    service_hours: Decimal
-    online_hours: Decimal
+    total_hours: Hours
+    service_hours: Hours
+    online_hours: Hours
     entries: list[EntryOut]
 
 
@@ -86,7 +86,7 @@ class AttendanceOut(Out):
     day: dt.date
     checked_in_at: dt.datetime
     checked_out_at: dt.datetime | None
-    hours: Decimal | None
+    hours: Hours | None
 
 
 def _proof(request: HttpRequest, payload: CheckIn) -> Proof:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Strict
+from pydantic import BaseModel, ConfigDict, PlainSerializer, Strict
 
 # Dates arrive as "YYYY-MM-DD" strings in JSON; strict mode would refuse the string.
 LaxDate = Annotated[dt.date, Strict(False)]
+
+# API.md: "Hours are decimal numbers with one decimal (1.3)" — a JSON number, not a string.
+# Computed as Decimal (exact rounding, ledger sums); one decimal is exact enough as a float.
+Hours = Annotated[Decimal, PlainSerializer(float, return_type=float)]
 
 
 class ErrorOut(Schema):

@@ -20,7 +20,7 @@ from threehours.signups.export_views import file_response
 from threehours.signups.models import Export, Signup
 
 from .auth import token_auth
-from .schemas import Out, StrictIn, errors
+from .schemas import Hours, Out, StrictIn, errors
 
 router = Router(tags=["registration"])
 
@@ -54,7 +54,7 @@ class MyActivityRef(Out):
     contact_phone: str
     phase: str
     state: str
-    max_hours_per_day: Any
+    max_hours_per_day: Hours
 
 
 class MyRegistrationOut(Out):
@@ -62,8 +62,8 @@ class MyRegistrationOut(Out):
     status: str
     reason: str
     can_cancel: bool
-    hours_to_earn: Any
-    hours_earned: Decimal
+    hours_to_earn: Hours
+    hours_earned: Hours
     created_at: dt.datetime
     activity: MyActivityRef
 
@@ -87,9 +87,9 @@ class AnswerOut(Out):
 
 
 class HistoryOut(Out):
-    total_hours: Decimal
-    service_hours: Decimal
-    online_hours: Decimal
+    total_hours: Hours
+    service_hours: Hours
+    online_hours: Hours
     activities_attended: int
     no_shows: int
     times_removed: int

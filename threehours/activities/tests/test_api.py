@@ -24,7 +24,7 @@ def test_create_publish_copy_cancel_and_discover(api, org, django_assert_max_num
     response = staff.post(f"orgs/{org.pk}/activities", activity_data(places=30))
     assert response.status_code == 201, response.content
     created = response.json()
-    assert created["state"] == "draft" and created["max_hours_per_day"] == "1.0"
+    assert created["state"] == "draft" and created["max_hours_per_day"] == 1.0
     assert api.get(f"activities/{created['id']}").status_code == 404  # drafts are not public
 
     response = staff.patch(

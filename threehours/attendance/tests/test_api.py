@@ -43,11 +43,11 @@ def test_check_in_and_out_and_read_my_hours(api, activity, volunteer):
     assert response.json()["day"] == activity.start_date.isoformat()
     with time_machine.travel(_at(activity, 13, 59), tick=False):
         response = client.post(f"activities/{activity.pk}/checkout", {"code": code, **HERE})
-    assert response.status_code == 200 and response.json()["hours"] == "1.0"
+    assert response.status_code == 200 and response.json()["hours"] == 1.0
     body = client.get("me/hours").json()
-    assert body["total_hours"] == "1.0" and body["service_hours"] == "1.0"
+    assert body["total_hours"] == 1.0 and body["service_hours"] == 1.0
     [entry] = body["entries"]
-    assert (entry["activity_id"], entry["kind"], entry["hours"]) == (activity.pk, "service", "1.0")
+    assert (entry["activity_id"], entry["kind"], entry["hours"]) == (activity.pk, "service", 1.0)
 
 
 def test_refusals_carry_the_api_codes(api, activity, volunteer, outsider):
@@ -98,8 +98,8 @@ def test_staff_correction_needs_a_reason(api, activity, org, volunteer):
         response = staff.post(path, {**body, "reason": ""})
         assert response.status_code == 400 and "reason" in response.json()["fields"]
         response = staff.post(path, {**body, "reason": "手机没电"})
-    assert response.status_code == 200 and response.json()["hours"] == "1.0"
-    assert api.as_user(volunteer).get("me/hours").json()["service_hours"] == "1.0"
+    assert response.status_code == 200 and response.json()["hours"] == 1.0
+    assert api.as_user(volunteer).get("me/hours").json()["service_hours"] == 1.0
 
 
 def _correction(api, org, activity, volunteer, checkin_at, checkout_at, user=None):
@@ -143,7 +143,7 @@ def test_a_correction_takes_iso_datetimes_with_any_offset(
     body = response.json()
     assert dt.datetime.fromisoformat(body["checked_in_at"]) == _at(activity, 13)
     assert dt.datetime.fromisoformat(body["checked_out_at"]) == _at(activity, 14)
-    assert body["hours"] == "1.0"
+    assert body["hours"] == 1.0
     attendance = volunteer.attendances.get()
     assert (attendance.checked_in_at, attendance.checked_out_at) == (
         _at(activity, 13),
@@ -161,7 +161,7 @@ def test_a_correction_converts_another_offset_to_beijing_time(api, activity, org
     assert dt.datetime.fromisoformat(body["checked_in_at"]) == _at(activity, 13)
     assert dt.datetime.fromisoformat(body["checked_out_at"]) == _at(activity, 14, 30)
     assert body["checked_in_at"].endswith("+08:00")
-    assert body["hours"] == "1.0"  # the window is 13:00–14:00
+    assert body["hours"] == 1.0  # the window is 13:00–14:00
 
 
 @pytest.mark.parametrize(

@@ -182,16 +182,16 @@ def test_staff_list_shows_each_registrants_history(api, org, django_assert_max_n
         body = staff.get(path).json()
     history = {row["volunteer"]["id"]: row["history"] for row in body["items"]}
     assert history[veteran.pk] == {
-        "total_hours": "1.1",
-        "service_hours": "1.0",
-        "online_hours": "0.1",
+        "total_hours": 1.1,
+        "service_hours": 1.0,
+        "online_hours": 0.1,
         "activities_attended": 2,
         "no_shows": 1,
         "times_removed": 1,
         "past_activities": 0,  # nothing has ended yet
     }
     assert history[newcomer.pk]["activities_attended"] == 0
-    assert history[newcomer.pk]["total_hours"] == "0.0"
+    assert history[newcomer.pk]["total_hours"] == 0.0
     for person in more:
         services.signup_create(activity=activity, volunteer=person)
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -224,10 +224,10 @@ def test_my_registrations_carry_the_hours_earned_with_corrections(
     with django_assert_max_num_queries(4) as few:
         body = client.get("me/registrations").json()
     cards = {c["activity"]["id"]: c for tab in body.values() for c in tab}
-    assert cards[corrected.pk]["hours_earned"] == "1.0"
-    assert cards[corrected.pk]["hours_to_earn"] == "1.0"
-    assert [c["hours_earned"] for c in cards.values() if c["activity"]["online"]] == ["0.1"]
-    assert cards[waiting.pk]["hours_earned"] == "0.0"
+    assert cards[corrected.pk]["hours_earned"] == 1.0
+    assert cards[corrected.pk]["hours_to_earn"] == 1.0
+    assert [c["hours_earned"] for c in cards.values() if c["activity"]["online"]] == [0.1]
+    assert cards[waiting.pk]["hours_earned"] == 0.0
     for i in range(3):
         services.signup_create(
             activity=published_activity(org, questions=[], title=f"更多{i}"), volunteer=volunteer
