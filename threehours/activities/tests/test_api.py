@@ -73,10 +73,10 @@ def test_discovery_pages_with_a_cursor_and_constant_queries(
             data=activity_data(title=f"活动{i:02d}", start_date=start, end_date=start),
         )
         services.activity_publish(activity=activity, user=org.applicant)
-    # The page, then organisations and questions by primary key; attribute options and
-    # regions come from memory (reference.py) once a first request has loaded them.
+    # The page only: organisers' names, attribute options and regions come from memory
+    # (reference.py) once a first request has loaded them.
     api.get("activities?limit=1")
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(1):
         first = api.get("activities?limit=20").json()
     assert [a["title"] for a in first["items"]] == [f"活动{i:02d}" for i in range(20)]
     second = api.get(f"activities?limit=20&cursor={first['next_cursor']}").json()
@@ -223,3 +223,14 @@ def test_discovery_filters_over_the_api(api, three_kinds, query, expected):
 def test_discovery_refuses_a_date_that_is_not_one(api, three_kinds):
     response = api.get("activities?date_to=2026-02-30")
     assert response.status_code == 400 and "date_to" in response.json()["fields"]
+
+
+def test_a_renamed_organiser_shows_in_the_list_at_once(api, org):
+    from threehours.signups.tests.factories import published_activity
+
+    published_activity(org)
+    assert api.get("activities").json()["items"][0]["organisation"]["name"] == org.name
+    org.name = "浦东新区助老志愿服务队"
+    org.save(update_fields=["name"])
+    listed = api.get("activities").json()["items"][0]["organisation"]
+    assert listed == {"id": org.pk, "name": "浦东新区助老志愿服务队"}
