@@ -332,14 +332,13 @@ def token_authenticate(raw: str) -> tuple[User, ApiToken] | None:
 
 def _token_mark_used(token: ApiToken, now: dt.datetime) -> None:
     client = redis_client()
-    if client is None:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        return
-    try:
-        client.hset(TOKEN_USED_KEY, str(token.pk), now.isoformat())
-    except RedisError:
-        # Redis is down: the request goes on, the last-use time is written at once.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if client is not None:
+        try:
+            client.hset(TOKEN_USED_KEY, str(token.pk), now.isoformat())
+            return
+        except RedisError:
+            pass  # Redis is down: the request goes on, the last-use time is written at once
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
 def token_usage_flush() -> int:
