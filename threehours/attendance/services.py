@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
 from threehours.core.audit import audit_record
-from threehours.core.db import Columns, insert_one, update_one
+from threehours.core.db import Columns, insert_one, lock_one, update_one
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.geo import distance_m, wgs84_to_gcj02
 from threehours.core.timeutil import local_tz
@@ -191,7 +191,7 @@ def _wrong_code(activity, volunteer, day, proof, now, log, *, signup: Signup, ac
     wrong codes sent in parallel would otherwise all count fewer than the limit and all be
     let through to guess. Raises TooManyWrongCodes, or BadCode already on record."""
     with transaction.atomic():
-        Signup.objects.select_for_update().filter(pk=signup.pk).values_list("pk").first()
+        lock_one(Signup, pk=signup.pk)
         limited = _wrong_codes(activity, volunteer, day) >= settings.CHECKIN_CODE_MAX_WRONG
         if not limited:
             _record(activity, volunteer, day, action, BadCode.code, proof, log)
