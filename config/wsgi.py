@@ -3,4 +3,40 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# The request variables of CGI/WSGI that a server sets from the request itself (PEP 3333).
+_REQUEST_KEYS = frozenset(
+    [
+        "REQUEST_METHOD",
+        "SCRIPT_NAME",
+        "PATH_INFO",
+        "QUERY_STRING",
+        "CONTENT_TYPE",
+        "CONTENT_LENGTH",
+        "SERVER_NAME",
+        "SERVER_PORT",
+        "SERVER_PROTOCOL",
+        "REMOTE_ADDR",
+        "REMOTE_PORT",
+        "REMOTE_HOST",
+        "GATEWAY_INTERFACE",
+        "SERVER_SOFTWARE",
+    ]
+)
+# granian (`threehours serve`) starts every request's environ from a copy of the process
+# environment, which holds THREEHOURS_SECRET_KEY, DATABASE_URL and the encryption keys; they
+# must not reach request.META (error reports, logs). Known when the worker loads this module.
+_PROCESS_KEYS = tuple(
+    key for key in os.environ if key not in _REQUEST_KEYS and not key.startswith("HTTP_")
+)
+
+
+def without_process_environment(environ: dict) -> dict:
+    for key in _PROCESS_KEYS:
+        environ.pop(key, None)
+    return environ
+
+
+def application(environ, start_response):
+    return django_application(without_process_environment(environ), start_response)
