@@ -202,6 +202,7 @@ def other_benchmarks(*, tests: bool = False) -> list[str]:
     found = []
     own_server = OWN_SERVER[0] if OWN_SERVER else None
     patterns = [["-x", "wrk"], ["-f", "threehours serve"], ["-f", "gunicorn config.wsgi"]]
+    patterns.append(["-f", "granian --interface wsgi"])
     patterns.append(["-f", r"bench/[a-z_]+\.py"])
     if tests:
         patterns = [["-f", r"bin/pytest|-m pytest"]]

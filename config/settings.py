@@ -428,15 +428,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- `threehours serve` (gunicorn) -------------------------------------------------------------
+# --- `threehours serve` ----------------------------------------------------------------------
+# granian (HTTP in Rust) by default; gunicorn (gthread) as the pure-Python alternative.
+SERVE_SERVER = env_str("THREEHOURS_WEB_SERVER", "granian")
+if SERVE_SERVER not in {"granian", "gunicorn"}:
+    raise ImproperlyConfigured("THREEHOURS_WEB_SERVER must be granian or gunicorn")
 SERVE_WORKERS = env_int("THREEHOURS_WEB_WORKERS", 2, minimum=1)
-SERVE_THREADS = env_int("THREEHOURS_WEB_THREADS", 4, minimum=1)
+# Python threads per worker. Two: one runs while the other waits for the database; more only
+# queue on the interpreter lock (a burst's p99 doubled with 8, bench/README.md).
+SERVE_THREADS = env_int("THREEHOURS_WEB_THREADS", 2, minimum=1)
+SERVE_BIND = env_str("THREEHOURS_BIND", "127.0.0.1:8000")
+# gunicorn only:
 SERVE_WORKER_CLASS = env_str("THREEHOURS_WEB_WORKER_CLASS", "gthread")
 # Each worker its own listening socket (SO_REUSEPORT): the kernel spreads new connections over
 # the workers. With one shared socket, a burst's keep-alive connections often piled onto one
 # worker and left a core idle (bench/README.md).
 SERVE_REUSE_PORT = env_bool("THREEHOURS_WEB_REUSE_PORT", True)
-SERVE_BIND = env_str("THREEHOURS_BIND", "127.0.0.1:8000")
 
 # --- Logging ---------------------------------------------------------------------------------
 LOG_FORMAT = env_str("THREEHOURS_LOG_FORMAT", "text" if DEBUG else "json")

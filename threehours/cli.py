@@ -1,7 +1,7 @@
 """`threehours`: the one command that runs the platform.
 
 threehours demo      migrate the SQLite database, load demo data, serve on :8000 with a job worker
-threehours serve     production web server (gunicorn)
+threehours serve     production web server (granian, or gunicorn)
 threehours worker    the job worker (huey consumer)
 threehours manage …  any Django management command
 """
@@ -107,15 +107,52 @@ def serve(args: argparse.Namespace) -> int:
     if args.migrate:
         call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    workers = str(args.workers or settings.SERVE_WORKERS)
+    bind = args.bind or settings.SERVE_BIND
+    access_log = settings.DEBUG or args.access_log
+    if settings.SERVE_SERVER == "granian":
+        command = _granian_command(settings, workers, bind, access_log)
+    else:
+        command = _gunicorn_command(settings, workers, bind, access_log)
+    os.execv(sys.executable, command)
+    return 0  # not reached
+
+
+def _granian_command(settings, workers: str, bind: str, access_log: bool) -> list[str]:
+    """granian: HTTP in Rust, the Django app in each worker's few Python threads. Against
+    gunicorn's gthread workers it cut a check-in's server CPU by a third (bench/README.md)."""
+    host, _, port = bind.rpartition(":")
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--workers",
+        workers,
+        "--blocking-threads",
+        str(settings.SERVE_THREADS),
+        "--host",
+        host.strip("[]") or "127.0.0.1",
+        "--port",
+        port,
+        "--workers-kill-timeout",
+        "20",
+        "--access-log" if access_log else "--no-access-log",
+        "config.wsgi:application",
+    ]
+
+
+def _gunicorn_command(settings, workers: str, bind: str, access_log: bool) -> list[str]:
     command = [
         sys.executable,
         "-m",
         "gunicorn",
         "config.wsgi:application",
         "--workers",
-        str(args.workers or settings.SERVE_WORKERS),
+        workers,
         "--bind",
-        args.bind or settings.SERVE_BIND,
+        bind,
         "--worker-class",
         settings.SERVE_WORKER_CLASS,
         "--threads",
@@ -127,12 +164,11 @@ def serve(args: argparse.Namespace) -> int:
     ]
     if settings.SERVE_REUSE_PORT:
         command.append("--reuse-port")
-    if settings.DEBUG or args.access_log:
+    if access_log:
         # Without the option gunicorn keeps no access log; "/dev/null" still formatted a line
         # for every request.
         command += ["--access-logfile", "-"]
-    os.execv(sys.executable, command)
-    return 0  # not reached
+    return command
 
 
 def worker(args: argparse.Namespace) -> int:
@@ -154,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--no-worker", action="store_true", help="do not start the job worker")
     p.set_defaults(func=demo)
-    p = commands.add_parser("serve", help="production web server (gunicorn)")
+    p = commands.add_parser("serve", help="production web server (granian, or gunicorn)")
     p.add_argument("--workers", type=int, help="processes (THREEHOURS_WEB_WORKERS, default 2)")
     p.add_argument("--bind", help="address (THREEHOURS_BIND, default 127.0.0.1:8000)")
     p.add_argument("--migrate", action="store_true", help="apply migrations first")

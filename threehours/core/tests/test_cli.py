@@ -1,10 +1,22 @@
-"""`threehours serve`: the gunicorn command it runs."""
+"""`threehours serve`: the command it runs, and the real server answering pages and the API."""
 
 import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from threehours import cli
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -23,17 +35,154 @@ def serve_command(monkeypatch):
     return run
 
 
-def test_serve_gives_each_worker_its_own_socket_and_keeps_no_access_log(serve_command, settings):
+def _option(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def test_serve_runs_granian_with_two_threads_a_worker_and_no_access_log(serve_command, settings):
     settings.DEBUG = False
+    command = serve_command(workers=3, bind="0.0.0.0:8080")
+    assert command[1:3] == ["-m", "granian"]
+    assert _option(command, "--interface") == "wsgi"
+    assert _option(command, "--workers") == "3"
+    assert _option(command, "--blocking-threads") == "2"
+    assert (_option(command, "--host"), _option(command, "--port")) == ("0.0.0.0", "8080")
+    assert "--no-access-log" in command
+    assert command[-1] == "config.wsgi:application"
+
+
+def test_serve_logs_access_when_asked(serve_command, settings):
+    settings.DEBUG = False
+    assert "--access-log" in serve_command(access_log=True)
+
+
+def test_serve_with_gunicorn_gives_each_worker_its_own_socket(serve_command, settings):
+    settings.DEBUG = False
+    settings.SERVE_SERVER = "gunicorn"
     command = serve_command(workers=3)
-    assert command[command.index("--workers") + 1] == "3"
+    assert command[1:3] == ["-m", "gunicorn"]
+    assert _option(command, "--workers") == "3"
     assert "--reuse-port" in command
     assert "--access-logfile" not in command
 
 
-def test_serve_can_share_one_socket_and_log_access(serve_command, settings):
+def test_serve_with_gunicorn_can_share_one_socket_and_log_access(serve_command, settings):
     settings.DEBUG = False
+    settings.SERVE_SERVER = "gunicorn"
     settings.SERVE_REUSE_PORT = False
     command = serve_command(access_log=True)
     assert "--reuse-port" not in command
-    assert command[command.index("--access-logfile") + 1] == "-"
+    assert _option(command, "--access-logfile") == "-"
+
+
+# --- the real server ---------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, **headers):
+    """(status, headers — case-insensitive: granian sends lower-case names —, body)."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+@pytest.mark.parametrize("server", ["granian", "gunicorn"])
+def test_threehours_serve_answers_pages_and_the_api(server, tmp_path):
+    """Production settings (debug off) on a throwaway SQLite database: the process
+    `threehours serve` starts serves the health check, JSON, translated errors and pages."""
+    port = _free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        and not key.startswith("THREEHOURS_")
+    }
+    env.update(
+        THREEHOURS_DEBUG="false",
+        THREEHOURS_SECRET_KEY="serve-test-" + "x" * 50,
+        THREEHOURS_FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        THREEHOURS_ALLOWED_HOSTS="127.0.0.1",
+        THREEHOURS_SSL_REDIRECT="false",
+        THREEHOURS_VAR_DIR=str(tmp_path),
+        THREEHOURS_WEB_SERVER=server,
+        THREEHOURS_LOG_LEVEL="WARNING",
+    )
+    command = [sys.executable, "-m", "threehours.cli", "serve", "--migrate", "--workers", "1"]
+    command += ["--bind", f"127.0.0.1:{port}"]
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, (tmp_path / "server.log").read_text()
+            try:
+                status, _, body = _get(f"{base}/healthz")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+                time.sleep(0.2)
+        assert status == 200
+        assert json.loads(body)["database"] == "ok"
+
+        status, headers, body = _get(f"{base}/api/v1/activities")
+        assert status == 200
+        assert headers["Content-Type"].startswith("application/json")
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert json.loads(body) == {"items": [], "next_cursor": None}
+
+        status, _, body = _get(f"{base}/api/v1/me", **{"Accept-Language": "en"})
+        assert status == 401
+        assert json.loads(body)["message"].startswith("Please log in")
+        status, _, body = _get(f"{base}/api/v1/me", **{"Accept-Language": "zh-hans"})
+        assert json.loads(body)["code"] == "unauthorized"
+        assert "Please log in" not in json.loads(body)["message"]
+
+        status, headers, body = _get(f"{base}/")
+        assert status == 200
+        assert headers["Content-Security-Policy"]
+        assert "threehours" in body.decode() or "公益" in body.decode()
+        status, headers, _ = _get(f"{base}/static/css/app.css")
+        assert status == 200, "whitenoise serves the collected static files"
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_the_process_environment_does_not_reach_request_meta(monkeypatch):
+    """granian copies os.environ into every request's environ; config.wsgi drops it again."""
+    import config.wsgi as wsgi
+
+    monkeypatch.setattr(wsgi, "_PROCESS_KEYS", ("THREEHOURS_SECRET_KEY", "DATABASE_URL", "HOME"))
+    environ = {
+        "THREEHOURS_SECRET_KEY": "s3cret",
+        "DATABASE_URL": "postgres://u:pw@db/x",
+        "HOME": "/root",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/healthz",
+        "HTTP_USER_AGENT": "phone",
+        "wsgi.url_scheme": "http",
+    }
+    assert wsgi.without_process_environment(environ) == {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/healthz",
+        "HTTP_USER_AGENT": "phone",
+        "wsgi.url_scheme": "http",
+    }
+
+
+def test_the_keys_dropped_are_the_process_environment_but_never_the_request():
+    import config.wsgi as wsgi
+
+    assert "PATH" in wsgi._PROCESS_KEYS or "HOME" in wsgi._PROCESS_KEYS
+    assert not {"REQUEST_METHOD", "PATH_INFO", "REMOTE_ADDR"} & set(wsgi._PROCESS_KEYS)
+    assert not [key for key in wsgi._PROCESS_KEYS if key.startswith("HTTP_")]
