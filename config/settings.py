@@ -198,6 +198,8 @@ if DATABASE_URL:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from exc
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, probing a kept connection only after it sat idle (core/postgresql).
+        DATABASES["default"]["ENGINE"] = "threehours.core.postgresql"
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
