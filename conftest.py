@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.client import ClientHandler
 from django.utils import timezone
+
+from threehours.core.handlers import ApiMiddlewareMixin
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -93,11 +96,18 @@ def outsider(db):
 # --- API --------------------------------------------------------------------------------------
 
 
+class ApiClientHandler(ApiMiddlewareMixin, ClientHandler):
+    """The test client's handler with the API's own middleware stack, as config.wsgi serves
+    /api/ (core/handlers.py)."""
+
+
 class ApiClient:
-    """Django's test client speaking JSON to /api/v1/, optionally with a bearer token."""
+    """Django's test client speaking JSON to /api/v1/, optionally with a bearer token; the
+    API's middleware stack as in production."""
 
     def __init__(self, token: str | None = None, language: str | None = None) -> None:
         self.client = Client()
+        self.client.handler = ApiClientHandler()
         self.token = token
         self.language = language
 

@@ -168,6 +168,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
+# Requests under /api/ (bearer tokens, JSON answers) pass only these (core/handlers.py).
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, HSTS, nosniff
+    "django.middleware.locale.LocaleMiddleware",  # Accept-Language: en gives English messages
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -5,6 +5,10 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_wsgi_application()
 
+from threehours.core.handlers import API_PREFIX, ApiWSGIHandler  # noqa: E402  (Django is set up)
+
+api_application = ApiWSGIHandler()
+
 # The request variables of CGI/WSGI that a server sets from the request itself (PEP 3333).
 _REQUEST_KEYS = frozenset(
     [
@@ -39,4 +43,8 @@ def without_process_environment(environ: dict) -> dict:
 
 
 def application(environ, start_response):
-    return django_application(without_process_environment(environ), start_response)
+    """Pages through MIDDLEWARE, the JSON API through its shorter API_MIDDLEWARE."""
+    without_process_environment(environ)
+    if environ.get("PATH_INFO", "").startswith(API_PREFIX):
+        return api_application(environ, start_response)
+    return django_application(environ, start_response)
