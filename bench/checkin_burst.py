@@ -5,7 +5,7 @@ burst from 32 concurrent clients through the real server on PostgreSQL, then che
     uv run python bench/checkin_burst.py --py-spy        # also profile the workers (uvx py-spy)
     uv run python bench/checkin_burst.py --volunteers 200 --connections 16
 
-Steps: wait until no other benchmark runs (wrk, `threehours serve`/gunicorn, another bench/*.py;
+Steps: wait until no other benchmark runs (wrk, `threehours serve`/granian, another bench/*.py;
 poll every 30 s, up to 20 min) and print the load average (before the bursts it also waits up to
 5 min for other engineers' pytest runs, and names whatever still runs beside each phase);
 (re)create the database `threehours_bench_checkin` on 127.0.0.1:5432 (user postgres, trust) and
@@ -22,7 +22,7 @@ database under CaptureQueriesContext; every statement is printed and counted wit
 SAVEPOINT/RELEASE but with BEGIN/COMMIT (round trips too; as bench/registration_rush.py counts);
 the count without BEGIN/COMMIT, as signups/tests/test_api.py counts, is printed beside it.
 
-Load: `threehours serve --workers 2` (gunicorn gthread, 4 threads per worker as configured) on a
+Load: `threehours serve --workers 2` (granian, 2 Python threads per worker as configured) on a
 free port with THREEHOURS_CHECKIN_QR_SECONDS=600, so one QR token, made here with the server's
 THREEHOURS_SECRET_KEY by attendance.codes.qr_token_make, stays valid for the whole run (valid for
 2 × 600 s). wrk (Debian) with a Lua script written next to the run: 32 connections on 2 threads,
@@ -87,7 +87,7 @@ OWN_SERVER: list[int] = []  # the session id of the server this script started
 LUA = r"""
 -- Written by bench/checkin_burst.py. Each line of WRK_REQUESTS is "token<TAB>json body".
 -- setup() gives every thread a disjoint slice of the lines; every line is sent exactly once;
--- a connection with nothing left to send goes idle (an empty request writes nothing; gunicorn
+-- a connection with nothing left to send goes idle (an empty request writes nothing; the server
 -- closes it after its 2 s keep-alive and wrk counts a read error and reconnects); after
 -- its slice's last response a thread appends its id to WRK_DONE and stops.
 local lines = nil
@@ -524,7 +524,7 @@ def process_cpu(server_sid: int) -> dict[str, float]:
 
 
 def py_spy_start(server_sid: int, prefix: Path) -> list[tuple[subprocess.Popen, Path]]:
-    """py-spy record (collapsed stacks, GIL-holding samples only) on each gunicorn worker."""
+    """py-spy record (collapsed stacks, GIL-holding samples only) on each server worker."""
     workers = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -535,7 +535,7 @@ def py_spy_start(server_sid: int, prefix: Path) -> list[tuple[subprocess.Popen, 
                 continue
             fields = stat[stat.rindex(")") + 2 :].split()
             parent = int(fields[1])
-            if int(fields[3]) == server_sid and b"gunicorn" in cmdline:
+            if int(fields[3]) == server_sid and (b"gunicorn" in cmdline or b"granian" in cmdline):
                 workers.append((int(entry.name), parent))
     pids = {pid for pid, _ in workers}
     # The binary itself (uvx fetches it from PyPI once), so that SIGINT reaches it directly.
@@ -796,7 +796,7 @@ def main() -> int:
     parser.add_argument("--volunteers", type=int, default=1000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--max-wait", type=int, default=1200, help="seconds to wait for others")
     parser.add_argument("--max-test-wait", type=int, default=300, help="… for others' pytest")
     parser.add_argument("--keep-server", action="store_true", help=argparse.SUPPRESS)
@@ -942,7 +942,7 @@ def main() -> int:
         cpu = r["cpu"]
         total = (cpu["server"] + cpu["postgres"] + r["wrk_cpu_s"]) * 1000 / n
         log(
-            f"  {name:<9} server (gunicorn) {cpu['server'] * 1000 / n:.2f}, PostgreSQL "
+            f"  {name:<9} server {cpu['server'] * 1000 / n:.2f}, PostgreSQL "
             f"{cpu['postgres'] * 1000 / n:.2f}, wrk {r['wrk_cpu_s'] * 1000 / n:.2f} → "
             f"{total:.2f} ms per request = at most {2000 / total:.0f} requests/s on 2 cores"
         )
@@ -960,9 +960,8 @@ def main() -> int:
     log(
         f"SQL per request (test Client; SAVEPOINT/RELEASE not counted): check-in "
         f"{len(queries['checkin'])} ({sql_count(queries['checkin'])} without BEGIN/COMMIT), "
-        f"check-out {len(queries['checkout'])} ({sql_count(queries['checkout'])}); plus, per "
-        f"request on a kept connection, the CONN_HEALTH_CHECKS probe (SELECT 1) Django sends "
-        f"below the query log"
+        f"check-out {len(queries['checkout'])} ({sql_count(queries['checkout'])}); a kept "
+        f"connection idle for over 5 s also gets Django's health probe (SELECT 1, core/postgresql)"
     )
     verdict = (
         "every one with exactly one attendance and exactly one credit of the expected hours"

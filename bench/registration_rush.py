@@ -9,7 +9,7 @@ see --database-url), migrate it, create an approved organisation and a published
 100 places and no required question (through the services), 2,000 volunteers with a bound phone
 and an API token each; count the SQL queries of one successful registration (Django's test
 client under CaptureQueriesContext, on a second activity so the rush's places stay untouched);
-start `threehours serve` (gunicorn, 2 workers) on a free port; fire one registration per
+start `threehours serve` (granian, 2 workers) on a free port; fire one registration per
 volunteer with wrk (32 connections, 2 threads, bench/wrk_rush.lua: each request carries the next
 volunteer's token, each wrk thread sends exactly its slice of them and stops); then check the
 database. Prints successes, each status and error code, attempts/s, p50/p99 latency, queries per
@@ -249,7 +249,7 @@ def main() -> int:
     parser.add_argument("--places", type=int, default=100)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--show-queries", action="store_true")
     args = parser.parse_args()
 
