@@ -114,6 +114,11 @@ def test_staff_reject_a_registrant_and_the_volunteer_reads_why(
     expect(row).to_contain_text("待审核")
     row.get_by_text("驳回").click()
     row.get_by_label("原因（志愿者可见）").fill("本次仅招募有导诊经验的志愿者")
+    # The popover holds its reason box and button (they once spilled out to the right).
+    box = row.get_by_test_id("decide-form").bounding_box()
+    for part in (row.get_by_label("原因（志愿者可见）"), row.get_by_role("button", name="发送")):
+        inner = part.bounding_box()
+        assert box["x"] <= inner["x"] and inner["x"] + inner["width"] <= box["x"] + box["width"]
     page.screenshot(path=screenshot_dir / "org-registrants.png", full_page=True)
     row.get_by_role("button", name="发送").click()
     expect(page.get_by_test_id("registrant")).to_contain_text("未通过")
