@@ -1,15 +1,18 @@
-"""Locking helpers (STYLE.md §4): lock, then check.
+"""Locking helpers (STYLE.md §4): lock, then check; and the hand-built statements of the
+hottest paths (docs/decisions/0007).
 
-On PostgreSQL these take row locks with SELECT ... FOR UPDATE ordered by primary key, so two
-services locking the same rows never deadlock. SQLite ignores FOR UPDATE; there the IMMEDIATE
-transaction mode set in settings takes the database write lock at BEGIN, so writers queue.
+On PostgreSQL the locking helpers take row locks with SELECT ... FOR UPDATE ordered by primary
+key, so two services locking the same rows never deadlock. SQLite ignores FOR UPDATE; there the
+IMMEDIATE transaction mode set in settings takes the database write lock at BEGIN, so writers
+queue.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import NotSupportedError, models, transaction
 
 M = TypeVar("M", bound=models.Model)
 
@@ -224,3 +227,134 @@ def increment(model: type[models.Model], pk: Any, field: str, amount: Any) -> in
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# -- several writes as one statement (PostgreSQL) ---------------------------------------------
+
+
+@dataclasses.dataclass
+class Insert:
+    """A new instance to INSERT in `write_chain`. `skip_conflict`: ON CONFLICT DO NOTHING (a
+    unique constraint refuses quietly; as the first write, the chain then writes nothing).
+    `add`: an upsert on the primary key, the row already there gets these fields increased by
+    the new instance's values (`f = f + EXCLUDED.f`) and keeps every other field."""
+
+    obj: models.Model
+    skip_conflict: bool = False
+    add: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass
+class Update:
+    """The saved instance's `fields` to UPDATE in `write_chain` (an `auto_now` field among them
+    gets the time), only while the row still holds `where` (field name → value, None for
+    IS NULL): a compare-and-set on what the caller read."""
+
+    obj: models.Model
+    fields: tuple[str, ...]
+    where: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+_CHAINS: dict[tuple, str] = {}
+
+
+def write_chain(first: Insert | Update, *then: Insert) -> bool:
+    """`first` and, only when `first` wrote its row, every INSERT of `then`, as ONE statement
+    on PostgreSQL (data-modifying WITH): atomic like any statement, so in autocommit it costs one
+    round trip, without BEGIN and COMMIT, instead of one per write and two for the transaction.
+    Returns whether `first` wrote its row; the written instances get their primary keys.
+
+    Built once per shape (models, fields, flags) and engine from the models' metadata, values
+    through `get_db_prep_save` and `pre_save` like `insert_one`/`update_one`, signals skipped
+    like theirs. Every write sees the database as it was when the statement started (not each
+    other's rows), so `then` must not depend on what `first` changes beyond its having happened.
+    Raises NotSupportedError on other engines (SQLite has no data-modifying WITH), IntegrityError
+    as the writes would."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        raise NotSupportedError("write_chain() needs PostgreSQL (data-modifying WITH)")
+    steps = (first, *then)
+    key = tuple(_shape(step) for step in steps)
+    sql = _CHAINS.get(key)
+    if sql is None:
+        sql = _CHAINS[key] = _chain_sql(steps, connection)
+    params: list = []
+    for step in steps:
+        meta = step.obj._meta
+        if isinstance(step, Update):
+            chosen = [meta.get_field(name) for name in step.fields]
+            params += [f.get_db_prep_save(f.pre_save(step.obj, False), connection) for f in chosen]
+            params.append(meta.pk.get_db_prep_value(step.obj.pk, connection))
+            params += [
+                meta.get_field(name).get_db_prep_value(value, connection)
+                for name, value in step.where.items()
+                if value is not None
+            ]
+        else:
+            params += [
+                f.get_db_prep_save(f.pre_save(step.obj, True), connection)
+                for f in _insert_fields(meta)
+            ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    for step, pk in zip(steps, row, strict=True):
+        if isinstance(step, Insert) and pk is not None:
+            if step.obj._meta.auto_field is not None:
+                step.obj.pk = pk
+            step.obj._state.adding = False
+            step.obj._state.db = connection.alias
+    return True
+
+
+def _insert_fields(meta) -> list:
+    return [f for f in meta.concrete_fields if f is not meta.auto_field]
+
+
+def _shape(step: Insert | Update) -> tuple:
+    if isinstance(step, Update):
+        nulls = tuple(value is None for value in step.where.values())
+        return (type(step.obj), "update", step.fields, tuple(step.where), nulls)
+    return (type(step.obj), "insert", step.skip_conflict, step.add)
+
+
+def _chain_sql(steps: tuple, connection) -> str:
+    """WITH w0 AS (first RETURNING pk), w1 AS (INSERT … SELECT %s, … FROM w0 RETURNING pk), …
+    SELECT w0.pk, (SELECT pk FROM w1), … FROM w0: one row when `first` wrote, none otherwise.
+    Identifiers come from the models, values are parameters."""
+    quote = connection.ops.quote_name
+    parts, picks = [], []
+    for i, step in enumerate(steps):
+        meta = step.obj._meta
+        table, pk = quote(meta.db_table), quote(meta.pk.column)
+        if isinstance(step, Update):
+            if i:
+                raise ValueError("write_chain(): only the first write may be an Update")
+            sets = ", ".join(f"{quote(meta.get_field(n).column)} = %s" for n in step.fields)
+            conditions = [f"{pk} = %s"] + [
+                f"{quote(meta.get_field(n).column)} IS NULL"
+                if value is None
+                else f"{quote(meta.get_field(n).column)} = %s"
+                for n, value in step.where.items()
+            ]
+            write = f"UPDATE {table} SET {sets} WHERE {' AND '.join(conditions)}"  # noqa: S608
+        else:
+            fields = _insert_fields(meta)
+            columns = ", ".join(quote(f.column) for f in fields)
+            values = ", ".join(["%s"] * len(fields))
+            # Later writes select their values from w0: a row only when the first one wrote.
+            source = f"VALUES ({values})" if i == 0 else f"SELECT {values} FROM w0"  # noqa: S608
+            write = f"INSERT INTO {table} ({columns}) {source}"
+            if step.add:
+                added = ", ".join(
+                    f"{c} = {table}.{c} + EXCLUDED.{c}"
+                    for c in (quote(meta.get_field(n).column) for n in step.add)
+                )
+                write += f" ON CONFLICT ({pk}) DO UPDATE SET {added}"
+            elif step.skip_conflict:
+                write += " ON CONFLICT DO NOTHING"
+        parts.append(f"w{i} AS ({write} RETURNING {pk})")
+        picks.append(f"w0.{pk}" if i == 0 else f"(SELECT {pk} FROM w{i})")  # noqa: S608
+    return f"WITH {', '.join(parts)} SELECT {', '.join(picks)} FROM w0"  # noqa: S608

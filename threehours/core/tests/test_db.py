@@ -141,3 +141,69 @@ def test_increment_adds_in_the_database_and_counts_the_rows(db):
     assert increment(HoursSummary, user.pk, "service_hours", Decimal("1.3")) == 1
     assert increment(HoursSummary, user.pk, "service_hours", Decimal("-0.3")) == 1
     assert HoursSummary.objects.get(volunteer=user).service_hours == Decimal("3.0")
+
+
+def test_write_chain_needs_postgresql(db):
+    from django.db import NotSupportedError, connection
+
+    from threehours.core.db import Insert, write_chain
+
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite's refusal")
+    with pytest.raises(NotSupportedError):
+        write_chain(Insert(User(phone="13700000045")))
+    assert not User.objects.filter(phone="13700000045").exists()
+
+
+@pytest.mark.postgres
+def test_write_chain_writes_the_rest_only_after_the_first(db):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from threehours.core.db import Insert, write_chain
+    from threehours.hours.models import HoursSummary
+
+    first = User(phone="13700000046")
+    summary = HoursSummary(volunteer=User.objects.create(phone="13700000047"))
+    assert write_chain(Insert(first, skip_conflict=True), Insert(summary))
+    assert first.pk and not first._state.adding
+    assert User.objects.get(pk=first.pk).date_joined == first.date_joined  # default, written
+    stored = HoursSummary.objects.get(pk=summary.pk)
+    assert stored.updated_at == summary.updated_at  # auto_now, set on the instance too
+    assert timezone.now() - stored.updated_at < dt.timedelta(seconds=5)
+    # A unique constraint refuses the first quietly: nothing else is written.
+    again, other = User(phone="13700000046"), User(phone="13700000048")
+    assert not write_chain(Insert(again, skip_conflict=True), Insert(other))
+    assert again.pk is None and other.pk is None
+    assert not User.objects.filter(phone="13700000048").exists()
+    assert HoursSummary.objects.get(pk=summary.pk).service_hours == Decimal("0")
+
+
+@pytest.mark.postgres
+def test_write_chain_updates_only_while_the_row_holds_what_was_read(db):
+    from decimal import Decimal
+
+    from threehours.core.db import Insert, Update, write_chain
+    from threehours.hours.models import HoursSummary
+
+    user = User.objects.create(phone="13700000049", nickname="旧")
+    user.nickname = "新"
+    gain = HoursSummary(volunteer=user, service_hours=Decimal("1.5"), online_hours=Decimal("9"))
+    added = Insert(gain, add=("service_hours",))
+    # No summary yet: the upsert creates it with the new instance's values.
+    assert write_chain(Update(user, ("nickname",), where={"real_name": "", "email": None}), added)
+    stored = HoursSummary.objects.get(volunteer=user)
+    assert (stored.service_hours, stored.online_hours) == (Decimal("1.5"), Decimal("9.0"))
+    # There now: only the fields named are added to, the rest keep their values.
+    gain.online_hours = Decimal("5")
+    assert write_chain(Update(user, ("nickname",), where={"nickname": "新"}), added)
+    stored.refresh_from_db()
+    assert (stored.service_hours, stored.online_hours) == (Decimal("3.0"), Decimal("9.0"))
+    # The row no longer holds what was read: no update, and nothing after it.
+    user.nickname = "更新"
+    assert not write_chain(Update(user, ("nickname",), where={"nickname": "旧"}), added)
+    assert User.objects.get(pk=user.pk).nickname == "新"
+    stored.refresh_from_db()
+    assert stored.service_hours == Decimal("3.0")
