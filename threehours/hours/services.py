@@ -1,5 +1,6 @@
 """The service-hours ledger (PRODUCT.md §4, issue #6 §4): the only code that writes
-LedgerEntry and HoursSummary. Every entry and the summary move in the caller's transaction."""
+LedgerEntry and HoursSummary. Every entry and the summary move in the caller's transaction, or
+in the caller's one statement (ledger_append_writes)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db.models import Sum
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
-from threehours.core.db import increment, insert_one
+from threehours.core.db import Insert, increment, insert_one
 
 from .models import HoursSummary, Kind, LedgerEntry
 
@@ -38,23 +39,11 @@ def ledger_append(
     (IntegrityError, which the caller turns into its own refusal)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger_append() must run inside transaction.atomic()")
-    kind = kind_of(activity)
     # insert_one: a check-out's hot path (core.db.insert_one); the row is new, never updated.
     entry = insert_one(
-        LedgerEntry(
-            volunteer=volunteer,
-            activity=activity,
-            organisation_id=activity.organisation_id,
-            day=day,
-            hours=hours,
-            kind=kind,
-            entry_type=entry_type,
-            attendance=attendance,
-            actor=actor,
-            reason=reason,
-        )
+        _entry(volunteer, activity, day, hours, entry_type, attendance, actor, reason)
     )
-    field = "service_hours" if kind == Kind.SERVICE else "online_hours"
+    field = _summary_field(entry.kind)
     if not increment(HoursSummary, volunteer.pk, field, hours):
         try:
             with transaction.atomic():  # a savepoint: two first credits may race
@@ -62,6 +51,45 @@ def ledger_append(
         except IntegrityError:
             increment(HoursSummary, volunteer.pk, field, hours)
     return entry
+
+
+def ledger_append_writes(
+    *,
+    volunteer: User,
+    activity: Activity,
+    day,
+    hours: Decimal,
+    entry_type: str,
+    attendance=None,
+) -> list[Insert]:
+    """What ledger_append writes, as writes for core.db.write_chain: the entry and the summary
+    moved by the same amount (an upsert on the volunteer, so a first entry creates the row), for
+    a caller that makes them one statement with the write they follow (PostgreSQL; the
+    check-out's hot path). The same constraints hold: a second credit for one attendance is an
+    IntegrityError that fails the whole statement. `hours` must not be zero (no entry)."""
+    entry = _entry(volunteer, activity, day, hours, entry_type, attendance, None, "")
+    field = _summary_field(entry.kind)
+    summary = HoursSummary(volunteer_id=volunteer.pk, **{field: hours})
+    return [Insert(entry), Insert(summary, add=(field,))]
+
+
+def _entry(volunteer, activity, day, hours, entry_type, attendance, actor, reason) -> LedgerEntry:
+    return LedgerEntry(
+        volunteer=volunteer,
+        activity=activity,
+        organisation_id=activity.organisation_id,
+        day=day,
+        hours=hours,
+        kind=kind_of(activity),
+        entry_type=entry_type,
+        attendance=attendance,
+        actor=actor,
+        reason=reason,
+    )
+
+
+def _summary_field(kind: str) -> str:
+    return "service_hours" if kind == Kind.SERVICE else "online_hours"
 
 
 def hours_credited_for(attendance) -> Decimal:
