@@ -105,10 +105,13 @@ def _proof(request: HttpRequest, payload: CheckIn) -> Proof:
     )
 
 
-def _target(request: HttpRequest, activity_id: int) -> dict:
-    """The activity and, on the usual path, the caller's confirmed registration (one query);
-    otherwise the activity alone (404 when not visible) and the service explains."""
-    signup = selectors.signup_for_attendance(activity_id=activity_id, volunteer=request.user)
+def _target(request: HttpRequest, activity_id: int, *, day: dt.date | None = None) -> dict:
+    """The activity and, on the usual path, the caller's confirmed registration (one query;
+    with `day`, with that day's attendance, which checking out reads); otherwise the activity
+    alone (404 when not visible) and the service explains."""
+    signup = selectors.signup_for_attendance(
+        activity_id=activity_id, volunteer=request.user, day=day
+    )
     if signup is not None:
         return {"activity": signup.activity, "signup": signup}
     activity = selectors.activity_for_attendance(activity_id=activity_id)
@@ -136,7 +139,9 @@ def checkin(request: HttpRequest, activity_id: int, payload: CheckIn):
 )
 def checkout(request: HttpRequest, activity_id: int, payload: CheckIn):
     attendance = services.attendance_check_out(
-        **_target(request, activity_id), volunteer=request.user, proof=_proof(request, payload)
+        **_target(request, activity_id, day=local_today()),
+        volunteer=request.user,
+        proof=_proof(request, payload),
     )
     return {
         "day": attendance.day,

@@ -6,6 +6,9 @@ token or the 4-digit code, wrong codes limited) → identity (pluggable, green c
 failures) → position within the radius (offline) → write. Every attempt, accepted or refused,
 is recorded as an Attempt; a refused one in its own transaction, after the refusal rolled back.
 One attendance per registration and day and one credit per attendance are database constraints.
+On PostgreSQL a volunteer's own check-in or check-out at an offline activity writes in one
+statement (_in_one_statement): a check-out updates the attendance only while it is still open
+with the check-in time its hours were computed from, else the locked path answers.
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ from django.utils.translation import gettext as _
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
 from threehours.core.audit import audit_record
-from threehours.core.db import Columns, insert_one, lock_one, update_one
+from threehours.core.db import (
+    Insert,
+    Update,
+    insert_one,
+    lock_one,
+    update_one,
+    write_chain,
+)
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.geo import distance_m, wgs84_to_gcj02
 from threehours.core.timeutil import local_tz
@@ -32,7 +42,7 @@ from threehours.hours import services as hours_services
 from threehours.hours.models import LedgerEntry, PendingCredit
 from threehours.signups.models import Signup
 
-from . import codes, rules
+from . import codes, rules, selectors
 from .errors import (
     AlreadyCheckedIn,
     AlreadyCheckedOut,
@@ -257,22 +267,37 @@ def _record(
 ) -> None:
     # insert_one: every check-in and check-out writes one; compiling the ORM's INSERT cost
     # more CPU than the database spent on it (core.db.insert_one).
-    insert_one(
-        Attempt(
-            activity=activity,
-            volunteer=volunteer,
-            actor=actor,
-            day=day,
-            action=action,
-            method=log.method,
-            result=result,
-            lat=round(proof.lat, 6) if proof and proof.lat is not None else None,
-            lng=round(proof.lng, 6) if proof and proof.lng is not None else None,
-            coord=proof.coord if proof and proof.lat is not None else "",
-            accuracy_m=proof.accuracy_m if proof else None,
-            distance_m=log.distance,
-            user_agent=(proof.user_agent if proof else "")[:300],
-        )
+    insert_one(_attempt(activity, volunteer, day, action, result, proof, log, actor))
+
+
+def _attempt(activity, volunteer, day, action, result, proof, log, actor=None) -> Attempt:
+    return Attempt(
+        activity=activity,
+        volunteer=volunteer,
+        actor=actor,
+        day=day,
+        action=action,
+        method=log.method,
+        result=result,
+        lat=round(proof.lat, 6) if proof and proof.lat is not None else None,
+        lng=round(proof.lng, 6) if proof and proof.lng is not None else None,
+        coord=proof.coord if proof and proof.lat is not None else "",
+        accuracy_m=proof.accuracy_m if proof else None,
+        distance_m=log.distance,
+        user_agent=(proof.user_agent if proof else "")[:300],
+    )
+
+
+def _in_one_statement(activity: Activity, staff: User | None) -> bool:
+    """The volunteer's own check-in or check-out at an offline activity on PostgreSQL (nearly
+    every request of a burst) writes in one autocommitted statement (core.db.write_chain):
+    each round trip costs CPU in Python and in PostgreSQL, and a transaction adds two. Online
+    activities and staff add writes of their own and keep the transaction; so does SQLite,
+    which has no data-modifying WITH (docs/decisions/0007)."""
+    return (
+        staff is None
+        and not activity.online
+        and transaction.get_connection().vendor == "postgresql"
     )
 
 
@@ -348,17 +373,23 @@ def attendance_check_in(
             raise _checkin_closed(activity, day)
         if staff is None:
             _on_site(activity, volunteer, signup, day, proof or Proof(), now, log, "checkin")
+        attendance = Attendance(
+            signup=signup,
+            activity=activity,
+            volunteer=volunteer,
+            day=day,
+            checked_in_at=now,
+            checkin_method=log.method,
+        )
+        if _in_one_statement(activity, staff):
+            # The attendance and its attempt, or neither: the day's check-in is on record
+            # already (attendance_one_per_signup_day), answered as the IntegrityError below.
+            attempt = _attempt(activity, volunteer, day, "checkin", "ok", proof, log)
+            if not write_chain(Insert(attendance, skip_conflict=True), Insert(attempt)):
+                raise _already_checked_in(activity, volunteer, day)
+            return attendance
         with transaction.atomic(durable=True):
-            attendance = insert_one(
-                Attendance(
-                    signup=signup,
-                    activity=activity,
-                    volunteer=volunteer,
-                    day=day,
-                    checked_in_at=now,
-                    checkin_method=log.method,
-                )
-            )
+            insert_one(attendance)
             if activity.online:
                 _online_complete(signup, attendance)
             _record(activity, volunteer, day, "checkin", "ok", proof, log, staff)
@@ -366,15 +397,18 @@ def attendance_check_in(
                 audit_record(actor=staff, verb="attendance.staff_checkin", target=attendance)
         return attendance
     except IntegrityError:
-        first = Attendance.objects.get(signup__activity=activity, volunteer=volunteer, day=day)
-        exc: DomainError = AlreadyCheckedIn(
-            time=first.checked_in_at.astimezone(local_tz()).strftime("%H:%M")
-        )
+        exc: DomainError = _already_checked_in(activity, volunteer, day)
         _refused(activity, volunteer, day, "checkin", exc, proof, log, staff)
         raise exc from None
     except DomainError as exc:
         _refused(activity, volunteer, day, "checkin", exc, proof, log, staff)
         raise
+
+
+def _already_checked_in(activity: Activity, volunteer: User, day: dt.date) -> AlreadyCheckedIn:
+    """The refusal of a second check-in on a day, naming the first one's time."""
+    first = Attendance.objects.get(signup__activity=activity, volunteer=volunteer, day=day)
+    return AlreadyCheckedIn(time=first.checked_in_at.astimezone(local_tz()).strftime("%H:%M"))
 
 
 def _online_complete(signup: Signup, attendance: Attendance) -> None:
@@ -400,22 +434,9 @@ def _window(activity: Activity, day: dt.date) -> tuple[dt.datetime, dt.datetime]
     return rules.window_bounds(day, activity.checkin_time, activity.checkout_time, local_tz())
 
 
-# What checking out reads of the day's attendance (locked) and returns; the rest loads on use.
-_CHECKOUT_COLUMNS = Columns(
-    Attendance,
-    "att",
-    (
-        "signup",
-        "activity",
-        "volunteer",
-        "day",
-        "checked_in_at",
-        "checkin_method",
-        "checked_out_at",
-        "checkout_method",
-        "hours",
-    ),
-)
+# What checking out reads of the day's attendance (locked, or with the registration) and
+# returns; the rest loads on first use.
+_CHECKOUT_COLUMNS = selectors.CHECKOUT_ATTENDANCE_COLUMNS
 
 
 def attendance_check_out(
@@ -428,8 +449,9 @@ def attendance_check_out(
     signup: Signup | None = None,
 ) -> Attendance:
     """Check out for today and credit the overlap of [check-in, check-out] with the day's
-    window (0.1 h half up, at most the daily maximum). Locks the attendance row, so a check-out
-    sent from several clients at once credits once.
+    window (0.1 h half up, at most the daily maximum). Locks the attendance row (PostgreSQL's
+    one statement updates it only while it is open instead), so a check-out sent from several
+    clients at once credits once.
 
     Raises NotRegistered, OutsideWindow, proof/identity/position errors as check-in,
     NotCheckedIn, AlreadyCheckedOut."""
@@ -444,6 +466,12 @@ def attendance_check_out(
             raise _checkout_closed(activity, signup, day)
         if staff is None:
             _on_site(activity, volunteer, signup, day, proof or Proof(), now, log, "checkout")
+        if _in_one_statement(activity, staff):
+            attendance = _check_out_in_one_statement(
+                activity, volunteer, signup, day, now, proof, log
+            )
+            if attendance is not None:
+                return attendance
         with transaction.atomic(durable=True):
             attendance = _CHECKOUT_COLUMNS.get(lock=True, signup_id=signup.pk, day=day)
             if attendance is None:
@@ -459,7 +487,7 @@ def attendance_check_out(
             attendance.checked_out_at = now
             attendance.checkout_method = log.method
             attendance.hours = hours
-            update_one(attendance, ("checked_out_at", "checkout_method", "hours", "updated_at"))
+            update_one(attendance, _CHECKOUT_FIELDS)
             if hours > 0:
                 hours_services.ledger_append(
                     volunteer=volunteer,
@@ -476,6 +504,47 @@ def attendance_check_out(
     except DomainError as exc:
         _refused(activity, volunteer, day, "checkout", exc, proof, log, staff)
         raise
+
+
+_CHECKOUT_FIELDS = ("checked_out_at", "checkout_method", "hours", "updated_at")
+
+
+def _check_out_in_one_statement(activity, volunteer, signup, day, now, proof, log):
+    """Check out as the locked path below does, in one statement without a lock: the day's
+    attendance as read (by the caller's registration read, or here), updated only while it is
+    still open with the check-in time the hours were computed from, and only then the ledger
+    entry, the summary and the attempt (core.db.write_chain). Returns the attendance, or None
+    when it wrote nothing: no open attendance was read, or it changed since (a parallel
+    check-out won, a coordinator corrected it); the locked path then answers."""
+    known = getattr(signup, "attendance_by_day", {})
+    attendance = known[day] if day in known else _CHECKOUT_COLUMNS.get(signup_id=signup.pk, day=day)
+    if attendance is None or attendance.checked_out_at is not None:
+        return None
+    checked_in_at = attendance.checked_in_at
+    hours = rules.credited_hours(
+        checked_in_at, now, _window(activity, day), activity.max_hours_per_day
+    )
+    attendance.checked_out_at, attendance.checkout_method, attendance.hours = now, log.method, hours
+    credit = []
+    if hours > 0:
+        credit = hours_services.ledger_append_writes(
+            volunteer=volunteer,
+            activity=activity,
+            day=day,
+            hours=hours,
+            entry_type=LedgerEntry.EntryType.CREDIT,
+            attendance=attendance,
+        )
+    written = write_chain(
+        Update(
+            attendance,
+            _CHECKOUT_FIELDS,
+            where={"checked_out_at": None, "checked_in_at": checked_in_at},
+        ),
+        *credit,
+        Insert(_attempt(activity, volunteer, day, "checkout", "ok", proof, log)),
+    )
+    return attendance if written else None
 
 
 def attendance_staff_check(

@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from threehours.accounts.models import ApiToken
 from threehours.attendance import codes
 from threehours.core.models import AuditEntry
 from threehours.core.timeutil import local_tz
@@ -247,6 +248,35 @@ def test_one_qr_check_in_costs_at_most_five_queries(api, activity, volunteer):
     # and updated; ledger entry; summary update + first-ever insert; attempt
     assert not any('FROM "activities_activity"' in q for q in sql[2:]), sql
     assert len(sql) <= 9, sql  # (+ the token's last-used stamp, an hour after check-in)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_check_in_and_out_are_three_statements_each(api, activity, volunteer):
+    """The token, the registration (with the day's attendance at check-out), one write: the
+    check-in's attendance and attempt, the check-out's attendance, ledger entry, totals and
+    attempt, each in one autocommitted statement, without BEGIN or COMMIT."""
+    client = api.as_user(volunteer)
+    client.get("me/hours")  # the token's last-used time is written once
+    statements = {}
+    for action, hh in (("checkin", 13), ("checkout", 14)):
+        with time_machine.travel(_at(activity, hh), tick=False):
+            token, _ = codes.qr_token_make(activity.pk, activity.start_date)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.post(
+                    f"activities/{activity.pk}/{action}", {"qr_token": token, **HERE}
+                )
+        assert response.status_code == 200, response.json()
+        # (without the token's last-used stamp, written when due: not attendance's)
+        stamp = f'UPDATE "{ApiToken._meta.db_table}"'
+        statements[action] = [
+            q["sql"] for q in queries.captured_queries if not q["sql"].startswith(stamp)
+        ]
+    for action, sql in statements.items():
+        assert len(sql) == 3, (action, sql)
+        assert sql[2].startswith("WITH "), sql
+    assert Decimal(client.get("me/hours").json()["total_hours"]) == Decimal("1.0")
+    assert LedgerEntry.objects.get().hours == Decimal("1.0")
 
 
 @pytest.mark.parametrize("action", ["checkin", "checkout"])

@@ -13,6 +13,7 @@ from django.db import connection
 from threehours.attendance import codes, errors, services
 from threehours.attendance.models import Attempt
 from threehours.attendance.services import Proof
+from threehours.core.db import Update
 from threehours.core.timeutil import local_tz
 from threehours.hours.models import LedgerEntry
 from threehours.hours.services import hours_totals, ledger_verify
@@ -59,6 +60,9 @@ def _checkout_burst(activity, person):
 
 @pytest.mark.parametrize("round_", range(3))
 def test_checking_out_from_ten_clients_at_once_credits_once(org, round_):
+    """On PostgreSQL each client reads the open attendance unlocked and sends one statement
+    (services._in_one_statement); the first updates the row, the others' conditional update
+    finds it closed and their locked fallback answers `already_checked_out`."""
     activity = published_activity(org, questions=[])
     [person] = volunteers(1, start=round_ * 10)
     signup_services.signup_create(activity=activity, volunteer=person)
@@ -74,6 +78,10 @@ def test_checking_out_from_ten_clients_at_once_credits_once(org, round_):
     assert LedgerEntry.objects.filter(volunteer=person).count() == 1
     assert hours_totals(volunteer=person).service_hours == Decimal("1.0")
     assert ledger_verify() == []
+    checkouts = Attempt.objects.filter(volunteer=person, action="checkout")
+    assert sorted(checkouts.values_list("result", flat=True)) == ["already_checked_out"] * 9 + [
+        "ok"
+    ]
 
 
 def test_checking_in_from_ten_clients_at_once_records_one_attendance(org):
@@ -96,21 +104,14 @@ def test_checking_in_from_ten_clients_at_once_records_one_attendance(org):
     assert activity.attendances.count() == 1
 
 
-def test_twin_without_the_row_lock_two_clients_pass_the_check(org, monkeypatch):
-    """The twin of the check-out race: with the attendance row read without its lock, several
-    clients see "not checked out yet" and go on to credit; only the one-credit-per-attendance
-    constraint (an IntegrityError, a server error for the client) stops the second credit. It
-    shows that the row lock is what turns the losers into a clean `already_checked_out`."""
+def _integrity_errors_without(org, start: int) -> bool:
+    """Ten clients check out at once, a few rounds: whether the race got past the guard the
+    caller removed (several credits attempted, stopped only by the constraint)."""
     from django.db import IntegrityError
 
-    locked_get = services._CHECKOUT_COLUMNS.get
-    monkeypatch.setattr(
-        services._CHECKOUT_COLUMNS, "get", lambda **lookup: locked_get(**{**lookup, "lock": False})
-    )
-    raced = False
     for round_ in range(5):  # a race is likely on the first round; allow a few
         activity = published_activity(org, questions=[])
-        [person] = volunteers(1, start=900 + round_)
+        [person] = volunteers(1, start=start + round_)
         signup_services.signup_create(activity=activity, volunteer=person)
         proof = Proof(code=codes.day_code(activity.pk, activity.start_date), **HERE)
         services.attendance_check_in(
@@ -130,10 +131,42 @@ def test_twin_without_the_row_lock_two_clients_pass_the_check(org, monkeypatch):
 
         results = _race(10, attempt)
         assert LedgerEntry.objects.filter(volunteer=person).count() == 1
+        assert ledger_verify() == []  # a refused statement moved no summary either
         if results.count("integrity_error") or results.count("ok") > 1:
-            raced = True
-            break
-    assert raced, "without the lock no race was observed: the race test proves nothing"
+            return True
+    return False
+
+
+def test_twin_without_the_open_check_several_one_statement_check_outs_credit(org, monkeypatch):
+    """The twin for PostgreSQL's one-statement check-out (services._in_one_statement): without
+    its `checked_out_at IS NULL` condition, the clients that lost the row's lock update it
+    again and try to credit too; only the one-credit-per-attendance constraint stops them (an
+    IntegrityError, a server error for the client). With it, they write nothing and the
+    locked path answers `already_checked_out`."""
+
+    def update_without_open_check(obj, fields, where):
+        return Update(obj, fields, where={k: v for k, v in where.items() if k != "checked_out_at"})
+
+    monkeypatch.setattr(services, "Update", update_without_open_check)
+    assert _integrity_errors_without(org, 950), (
+        "without the condition no race was observed: the race test proves nothing"
+    )
+
+
+def test_twin_without_the_row_lock_two_clients_pass_the_check(org, monkeypatch):
+    """The twin of the check-out race on the locked path (SQLite's, staff's, and the fallback
+    of the one-statement path): with the attendance row read without its lock, several
+    clients see "not checked out yet" and go on to credit; only the one-credit-per-attendance
+    constraint (an IntegrityError, a server error for the client) stops the second credit. It
+    shows that the row lock is what turns the losers into a clean `already_checked_out`."""
+    monkeypatch.setattr(services, "_in_one_statement", lambda activity, staff: False)
+    locked_get = services._CHECKOUT_COLUMNS.get
+    monkeypatch.setattr(
+        services._CHECKOUT_COLUMNS, "get", lambda **lookup: locked_get(**{**lookup, "lock": False})
+    )
+    assert _integrity_errors_without(org, 900), (
+        "without the lock no race was observed: the race test proves nothing"
+    )
 
 
 def _wrong_code_burst(activity, person) -> list[str]:

@@ -11,6 +11,7 @@ from threehours.activities.models import Activity
 from threehours.attendance import codes, errors, services
 from threehours.attendance.models import Attempt, Attendance
 from threehours.attendance.services import Proof
+from threehours.core.db import Update
 from threehours.core.geo import wgs84_to_gcj02
 from threehours.core.timeutil import local_tz
 from threehours.hours.models import HoursSummary, LedgerEntry, PendingCredit
@@ -217,6 +218,73 @@ def test_second_check_in_answers_with_the_first_time(activity, person):
     _in(activity, person, _at(activity, 13, 2))
     error = _refused("already_checked_in", _in, activity, person, _at(activity, 13, 30))
     assert "13:02" in error.message
+    attempts = Attempt.objects.filter(volunteer=person).order_by("pk")
+    assert [(a.action, a.method, a.result, a.distance_m) for a in attempts] == [
+        ("checkin", "code", "ok", 0),
+        ("checkin", "code", "already_checked_in", 0),
+    ]
+    assert person.attendances.get().checked_in_at == _at(activity, 13, 2)
+
+
+def _check_in_moved_before_the_write(monkeypatch, activity, person, to):
+    """A coordinator's correction lands between the check-out's read of the attendance and
+    its one statement (services._in_one_statement)."""
+    real = services.write_chain
+
+    def moved_then_written(first, *then):
+        if isinstance(first, Update):
+            Attendance.objects.filter(pk=first.obj.pk).update(checked_in_at=to)
+            monkeypatch.setattr(services, "write_chain", real)
+        return real(first, *then)
+
+    monkeypatch.setattr(services, "write_chain", moved_then_written)
+
+
+@pytest.mark.postgres
+def test_a_check_in_time_corrected_meanwhile_is_credited_from_the_new_time(
+    monkeypatch, activity, person
+):
+    _in(activity, person, _at(activity, 13))
+    _check_in_moved_before_the_write(monkeypatch, activity, person, to=_at(activity, 13, 30))
+    attendance = _out(activity, person, _at(activity, 14))
+    # The conditional update found another check-in time and wrote nothing; the locked path
+    # credited from the corrected one.
+    assert attendance.hours == Decimal("0.5")
+    assert [e.hours for e in LedgerEntry.objects.filter(volunteer=person)] == [Decimal("0.5")]
+    assert hours_totals(volunteer=person).service_hours == Decimal("0.5")
+    assert Attendance.objects.get().hours == Decimal("0.5")
+    results = Attempt.objects.filter(volunteer=person, action="checkout")
+    assert list(results.values_list("result", flat=True)) == ["ok"]
+    assert ledger_verify() == []
+
+
+@pytest.mark.postgres
+def test_twin_without_the_check_in_condition_credits_from_the_time_read(
+    monkeypatch, activity, person
+):
+    """The twin: without `checked_in_at = <the time read>` in the conditional update, the
+    hours computed from the old check-in time are written over the correction."""
+
+    def update_without_checkin_condition(obj, fields, where):
+        return Update(obj, fields, where={k: v for k, v in where.items() if k != "checked_in_at"})
+
+    monkeypatch.setattr(services, "Update", update_without_checkin_condition)
+    _in(activity, person, _at(activity, 13))
+    _check_in_moved_before_the_write(monkeypatch, activity, person, to=_at(activity, 13, 30))
+    assert _out(activity, person, _at(activity, 14)).hours == Decimal("1.0")  # not 0.5
+
+
+@pytest.mark.postgres
+def test_a_check_out_of_a_volunteer_without_totals_creates_them_and_one_adds(org, volunteer):
+    """The one statement's summary upsert: the first credit creates the row, the next adds."""
+    first, second = (published_activity(org, questions=[]) for _ in range(2))
+    for activity in (first, second):
+        signup_services.signup_create(activity=activity, volunteer=volunteer)
+        _in(activity, volunteer, _at(activity, 13))
+        _out(activity, volunteer, _at(activity, 14, 30))
+    summary = HoursSummary.objects.get(volunteer=volunteer)
+    assert (summary.service_hours, summary.online_hours) == (Decimal("2.0"), Decimal("0.0"))
+    assert ledger_verify() == []
 
 
 def test_second_check_out_credits_nothing_more(activity, person):
@@ -578,3 +646,41 @@ def test_no_show_after_the_day_only(activity, person, org):
         today=activity.start_date + dt.timedelta(days=1),
     )
     assert no_show.pk
+
+
+@pytest.mark.postgres
+def test_the_one_statement_path_writes_what_the_transaction_path_writes(monkeypatch, org):
+    """PostgreSQL's one-statement check-in and check-out (services._in_one_statement) against
+    the transaction path SQLite and staff take: the same rows, field by field."""
+    one_statement = services._in_one_statement
+    ids = {"id", "signup", "activity", "volunteer", "attendance", "organisation"}
+    kept = ("created_at", "updated_at")
+
+    def rows(model, **lookup):
+        names = [f.name for f in model._meta.concrete_fields if f.name not in {*ids, *kept}]
+        return list(model.objects.filter(**lookup).order_by("pk").values_list(*names))
+
+    written = {}
+    for i, path in enumerate((one_statement, lambda activity, staff: False)):
+        monkeypatch.setattr(services, "_in_one_statement", path)
+        activity = published_activity(org, questions=[])
+        [person] = volunteers(1, start=600 + i)
+        signup_services.signup_create(activity=activity, volunteer=person)
+        proof = _proof(activity, accuracy_m=12, user_agent="MicroMessenger/8.0")
+        answers = [
+            _in(activity, person, _at(activity, 13, 2), proof).checked_in_at,
+            _out(activity, person, _at(activity, 13, 59), proof).hours,
+        ]
+        for call, when in ((_in, _at(activity, 14)), (_out, _at(activity, 14, 5))):
+            with pytest.raises(errors.AttendanceError) as refused:
+                call(activity, person, when, proof)
+            answers.append((refused.value.code, refused.value.message))
+        written[i] = (
+            answers,
+            rows(Attendance, volunteer=person),
+            rows(Attempt, volunteer=person),
+            rows(LedgerEntry, volunteer=person),
+            rows(HoursSummary, volunteer=person),
+        )
+    assert written[0] == written[1]
+    assert written[0][2][0][-1] == "MicroMessenger/8.0"  # the attempts' user agent
