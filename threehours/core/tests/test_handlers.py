@@ -12,7 +12,9 @@ from django.conf import settings
 
 from config.wsgi import api_application, application
 
-pytestmark = pytest.mark.django_db
+# Transactional: the WSGI application closes old connections at each request start (as in
+# production), which would close the connection inside a test transaction on PostgreSQL.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _call(method: str, path: str, body: bytes = b"", **headers) -> tuple[int, dict, bytes]:
