@@ -15,8 +15,6 @@ from __future__ import annotations
 import time
 
 from django.db import connection
-from django.db.models import BooleanField, Func, QuerySet, Value
-from django.db.models.functions import StrIndex
 
 from .models import Activity
 
@@ -35,22 +33,6 @@ def keyword_grams(keyword: str) -> list[str]:
     if len(keyword) < 2:
         return [keyword] if keyword else []
     return sorted({keyword[i : i + 2] for i in range(len(keyword) - 1)})
-
-
-class _GramsContain(Func):
-    """`activity_search_grams(search_text) @> ARRAY[...]` (PostgreSQL, GIN-indexable)."""
-
-    function = GRAMS_FUNCTION
-    template = "%(function)s(%(expressions)s) @> %(grams)s::text[]"
-    output_field = BooleanField()
-
-    def __init__(self, expression, grams: list[str]) -> None:
-        super().__init__(expression)
-        self.grams = grams
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = super().as_sql(compiler, connection, grams="%s", **extra_context)
-        return sql, (*params, self.grams)
 
 
 _frequencies: dict = {"at": None, "freq": {}}
@@ -73,13 +55,16 @@ def _gram_frequencies() -> dict[str, float]:
     return _frequencies["freq"]
 
 
-def keyword_filter(queryset: QuerySet[Activity], keyword: str) -> QuerySet[Activity]:
-    """Activities of `queryset` whose title or organisation name contains `keyword`."""
+def keyword_condition(column: str, keyword: str, connection) -> tuple[str, list]:
+    """SQL (and its parameters) true for the rows whose `column` (the quoted search_text of a
+    hand-written statement) contains `keyword`, normalised as search_text is; ("", []) for an
+    empty keyword."""
     keyword = " ".join(keyword.split()).lower()
     if not keyword:
-        return queryset
+        return "", []
     if connection.vendor != "postgresql":
-        return queryset.filter(search_text__contains=keyword)
+        # What the ORM's `contains` writes on SQLite; search_text is lower-cased already.
+        return f"{column} LIKE %s ESCAPE '\\'", [f"%{connection.ops.prep_for_like_query(keyword)}%"]
     # The index condition names one gram, the rarest by the statistics: PostgreSQL then
     # estimates the matches well (it multiplies the shares of several grams as if they were
     # independent, which makes "垃圾分类" look 300 times rarer than it is) and chooses between
@@ -87,8 +72,9 @@ def keyword_filter(queryset: QuerySet[Activity], keyword: str) -> QuerySet[Activ
     # strpos() confirms the match; unlike LIKE, the planner does not count it a second time.
     freq = _gram_frequencies()
     gram = min(keyword_grams(keyword), key=lambda g: freq.get(g, 0.0))
-    return queryset.alias(_keyword_at=StrIndex("search_text", Value(keyword))).filter(
-        _GramsContain("search_text", [gram]), _keyword_at__gt=0
+    return (
+        f"{GRAMS_FUNCTION}({column}) @> %s::text[] AND STRPOS({column}, %s) > 0",
+        [[gram], keyword],
     )
 
 

@@ -5,27 +5,18 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import (
-    BigIntegerField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from threehours.core.db import Columns
 from threehours.core.errors import InvalidInput
-from threehours.core.pagination import Page, keyset_page
-from threehours.orgs.models import Region
+from threehours.core.pagination import Page, check_limit, cursor_after, cursor_values
+from threehours.orgs.models import Organisation, Region
 
 from . import rules
 from .models import Activity, AttributeOption
-from .search import keyword_filter
+from .search import keyword_condition
 
 
 def attribute_lists() -> dict[str, list[AttributeOption]]:
@@ -73,23 +64,23 @@ def _bbox(lat: Decimal, lng: Decimal, radius_km: float) -> tuple[tuple, tuple]:
     return (lat - d_lat, lat + d_lat), (lng - d_lng, lng + d_lng)
 
 
-def _distance_sq(lat: Decimal, lng: Decimal):
+def _distance_sq_sql(lat: Decimal, lng: Decimal, vendor: str) -> tuple[str, list]:
     """Squared distance in whole square metres on a local flat map (equirectangular), which
     orders places within a city's reach as the true distance does. An integer, so that a
-    cursor repeats it exactly on SQLite and PostgreSQL alike."""
+    cursor repeats it exactly on SQLite and PostgreSQL alike. The expression the ORM wrote for
+    Cast(lat, FloatField) and Cast(…, BigIntegerField): PostgreSQL rounds to the integer,
+    SQLite truncates; each engine agrees with itself, which is what a cursor needs."""
     k_lng = _M_PER_DEGREE * math.cos(math.radians(float(lat)))
-    d_lat = (Cast("lat", FloatField()) - Value(float(lat))) * Value(_M_PER_DEGREE)
-    d_lng = (Cast("lng", FloatField()) - Value(float(lng))) * Value(k_lng)
-    return Cast(
-        ExpressionWrapper(d_lat * d_lat + d_lng * d_lng, output_field=FloatField()),
-        BigIntegerField(),
-    )
+    real, bigint = ("double precision", "bigint") if vendor == "postgresql" else ("real", "bigint")
+    d_lat = f"((CAST(a.lat AS {real}) - %s) * %s)"
+    d_lng = f"((CAST(a.lng AS {real}) - %s) * %s)"
+    sql = f"CAST(({d_lat} * {d_lat}) + ({d_lng} * {d_lng}) AS {bigint})"
+    lat_f, lng_f = float(lat), float(lng)
+    return sql, [lat_f, _M_PER_DEGREE, lat_f, _M_PER_DEGREE, lng_f, k_lng, lng_f, k_lng]
 
 
-def _option_id(kind: str, code: str):
-    # A subquery rather than a join: the planner compares type_id with one value and walks
-    # the (state, type, start_date, …) index in order (a join would sort every match).
-    return Subquery(AttributeOption.objects.filter(kind=kind, code=code).values("pk")[:1])
+def _date_param(value: dt.date):
+    return _FIELD["start_date"].get_db_prep_value(value, connection)
 
 
 def activity_search(
@@ -116,7 +107,8 @@ def activity_search(
     nearest (needs `lat`/`lng`; within `radius_km`, default 50 km). Near-me is a bounding box on
     the indexed coordinates, then the circle on the rows in it. `has_places`: places are left.
     Every filter shape has an index whose order is the sort order (models.Activity.Meta,
-    migration 0005).
+    migration 0005). One hand-written statement (docs/decisions/0007): the ORM spent
+    more CPU compiling this query than PostgreSQL spent running it.
     Raises InvalidInput for an unknown sort, nearest without a position, or a bad cursor."""
     if sort not in SORTS:
         raise InvalidInput(
@@ -125,57 +117,134 @@ def activity_search(
     near = lat is not None and lng is not None
     if sort == "nearest" and not near:
         raise InvalidInput(fields={"sort": [_("Sorting by distance needs your position.")]})
+    check_limit(limit)
+    vendor = connection.vendor
     day = date_from or today
-    qs = Activity.objects.published().filter(
-        end_date__gte=day,
+    where = [
+        "a.state = %s",
+        # NOT IN a (small, hashed) list rather than a join: the discovery list stays a query on
+        # one table, whose planner walks the sort-order index and stops after one page.
+        f"NOT (a.organisation_id IN (SELECT u.id FROM {_ORG_TABLE} u"  # noqa: S608 (table names)
+        " WHERE u.suspended_at IS NOT NULL))",
+        "a.end_date >= %s",
         # Redundant with the line above (an activity lasts at most MAX_DAYS days), but it gives
         # the index on start_date a place to begin instead of walking every past activity.
-        start_date__gte=day - dt.timedelta(days=rules.MAX_DAYS - 1),
-    )
+        "a.start_date >= %s",
+    ]
+    params: list = [
+        Activity.State.PUBLISHED,
+        _date_param(day),
+        _date_param(day - dt.timedelta(days=rules.MAX_DAYS - 1)),
+    ]
     if date_to:
-        qs = qs.filter(start_date__lte=date_to)
+        where.append("a.start_date <= %s")
+        params.append(_date_param(date_to))
     if q:
-        qs = keyword_filter(qs, q)
+        sql, more = keyword_condition("a.search_text", q, connection)
+        if sql:
+            where.append(sql)
+            params += more
     if city:
         if city.isdigit():
-            qs = qs.filter(city_id=city)
+            where.append("a.city_id = %s")
+            params.append(city)
         else:
-            names = Region.objects.filter(name=city, level=Region.Level.CITY).values("code")
-            qs = qs.filter(city_id__in=Subquery(names))
-    if type:
-        qs = qs.filter(type_id=_option_id("type", type))
-    if form:
-        qs = qs.filter(form_id=_option_id("form", form))
+            where.append(
+                f"a.city_id IN (SELECT r.code FROM {_REGION_TABLE} r"  # noqa: S608 (table names)
+                " WHERE r.level = %s AND r.name = %s)"
+            )
+            params += [Region.Level.CITY, city]
+    for column, kind, code in (("type_id", "type", type), ("form_id", "form", form)):
+        if code:
+            # A subquery rather than a join: the planner compares type_id with one value and
+            # walks the (state, type, start_date, …) index in order (a join would sort every
+            # match).
+            where.append(
+                f"a.{column} = (SELECT o.id FROM {_OPTION_TABLE} o WHERE o.code = %s"  # noqa: S608 (table names)
+                " AND o.kind = %s ORDER BY o.kind, o.position, o.id LIMIT 1)"
+            )
+            params += [code, kind]
     if online is not None:
-        qs = qs.filter(online=online)
+        where.append("a.online" if online else "NOT a.online")
     if has_places:
-        qs = qs.filter(places_taken__lt=F("places"))
+        where.append("a.places_taken < a.places")
+    distance: tuple[str, list] | None = None
     if near and (radius_km or sort == "nearest"):
         radius = radius_km or NEAREST_DEFAULT_RADIUS_KM
-        lat_range, lng_range = _bbox(lat, lng, radius)
-        qs = qs.filter(online=False, lat__range=lat_range, lng__range=lng_range)
-        # The box (which the index narrows to) reaches 1.41 × the radius in its corners; the
-        # circle is checked on the rows inside it, with * and + only (SQLite may lack trig).
-        distance = _distance_sq(lat, lng)
-        qs = (
-            qs.annotate(distance_sq=distance)
-            if sort == "nearest"
-            else qs.alias(distance_sq=distance)
-        )
-        qs = qs.filter(distance_sq__lte=int((radius * 1000) ** 2))
+        (lat_lo, lat_hi), (lng_lo, lng_hi) = _bbox(lat, lng, radius)
+        where.append("NOT a.online")
+        where.append("a.lat BETWEEN %s AND %s AND a.lng BETWEEN %s AND %s")
+        prep = _FIELD["lat"].get_db_prep_value
+        params += [prep(v, connection) for v in (lat_lo, lat_hi, lng_lo, lng_hi)]
+        # The box reaches 1.41 × the radius in its corners; the circle is checked on the rows
+        # inside it, with * and + only (SQLite may lack trig).
+        distance = _distance_sq_sql(lat, lng, vendor)
+        where.append(f"{distance[0]} <= %s")
+        params += [*distance[1], int((radius * 1000) ** 2)]
     if sort == "nearest":
+        assert distance is not None  # noqa: S101  (nearest needs a position: checked above)
         order: tuple[str, ...] = ("distance_sq", "pk")
+        keys: list[tuple[str, list, bool]] = [
+            (distance[0], distance[1], False),
+            ("a.id", [], False),
+        ]
         parsers: dict = {"distance_sq": int}
     elif sort == "newest":
-        order, parsers = ("-published_at", "-pk"), {}
+        order = ("-published_at", "-pk")
+        keys = [("a.published_at", [], True), ("a.id", [], True)]
+        parsers = {}
     else:
         order = ("start_date", "end_date", "pk")
+        keys = [("a.start_date", [], False), ("a.end_date", [], False), ("a.id", [], False)]
         parsers = {"start_date": dt.date.fromisoformat, "end_date": dt.date.fromisoformat}
-    page = keyset_page(
-        qs.only(*LIST_FIELDS), order=order, limit=limit, cursor=cursor, parsers=parsers
+    if cursor:
+        values = cursor_values(Activity, order, cursor, parsers)
+        fields = [name.lstrip("-") for name in order]
+        values = [
+            v if name == "distance_sq" else _FIELD[name].get_db_prep_value(v, connection)
+            for name, v in zip(fields, values, strict=True)
+        ]
+        steps = []
+        for i, (sql, sql_params, desc) in enumerate(keys):
+            step = [f"{sql} {'<' if desc else '>'} %s"]
+            step_params = [*sql_params, values[i]]
+            for j in range(i):
+                step.append(f"{keys[j][0]} = %s")
+                step_params += [*keys[j][1], values[j]]
+            steps.append((" AND ".join(step), step_params))
+        where.append("(" + " OR ".join(f"({sql})" for sql, _p in steps) + ")")
+        for _sql, step_params in steps:
+            params += step_params
+        # Implied by the steps above, but PostgreSQL cannot start an index range from an OR:
+        # this bound lets a deep page begin at the cursor instead of scanning up to it.
+        sql, sql_params, desc = keys[0]
+        where.append(f"{sql} {'<=' if desc else '>='} %s")
+        params += [*sql_params, values[0]]
+    order_sql = ", ".join(f"{sql} {'DESC' if desc else 'ASC'}" for sql, _p, desc in keys)
+    order_params = [p for _sql, sql_params, _d in keys for p in sql_params]
+    select = _LIST.sql(connection)
+    select_params: list = []
+    if sort == "nearest":
+        select += f", {distance[0]}"  # type: ignore[index]
+        select_params = list(distance[1])  # type: ignore[index]
+    table = _LIST.table(connection)
+    statement = (
+        f"SELECT {select} FROM {table} WHERE {' AND '.join(where)}"  # noqa: S608
+        f" ORDER BY {order_sql} LIMIT %s"
     )
-    _attach_related(page.items)
-    return page
+    params = [*select_params, *params, *order_params, limit + 1]
+    with connection.cursor() as db_cursor:
+        db_cursor.execute(statement, params)
+        rows = db_cursor.fetchall()
+    items = []
+    for row in rows[:limit]:
+        activity = _LIST.load(row, 0, connection)
+        if sort == "nearest":
+            activity.distance_sq = row[len(_LIST)]
+        items.append(activity)
+    _attach_related(items)
+    next_cursor = cursor_after(items[-1], order) if len(rows) > limit else None
+    return Page(items=items, next_cursor=next_cursor)
 
 
 # What a list shows of each activity (its card, the API's list item); the page opens the rest.
@@ -204,6 +273,13 @@ LIST_FIELDS = (
     "state",
     "published_at",
 )
+_LIST = Columns(Activity, "a", LIST_FIELDS)
+
+
+_FIELD = {**{f.name: f for f in Activity._meta.concrete_fields}, "pk": Activity._meta.pk}
+_ORG_TABLE = f'"{Organisation._meta.db_table}"'
+_REGION_TABLE = f'"{Region._meta.db_table}"'
+_OPTION_TABLE = f'"{AttributeOption._meta.db_table}"'
 
 
 def _attach_related(activities: list[Activity]) -> None:

@@ -49,6 +49,43 @@ def check_limit(limit: int) -> int:
     return limit
 
 
+def cursor_values(
+    model, order: tuple[str, ...], cursor: str, parsers: dict[str, Any] | None = None
+) -> list[Any]:
+    """The values of `cursor` for the sort keys `order` of `model` (field names, "-" for
+    descending), parsed by `parsers` and checked against the model's fields, so that a forged
+    cursor is a 400 rather than a database error. Keys that are not fields (an annotation) are
+    only parsed. Raises InvalidInput."""
+    fields = [name.lstrip("-") for name in order]
+    values = _decode(cursor, len(fields))
+    for i, name in enumerate(fields):
+        parse = (parsers or {}).get(name)
+        if parse is not None:
+            try:
+                values[i] = parse(values[i])
+            except (TypeError, ValueError) as exc:
+                raise InvalidInput(fields={"cursor": [_("This cursor is not valid.")]}) from exc
+    meta = model._meta
+    for i, name in enumerate(fields):
+        try:
+            field = meta.pk if name == "pk" else meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        try:
+            if values[i] is None:
+                raise ValidationError("null")
+            values[i] = field.to_python(values[i])
+            field.run_validators(values[i])
+        except (ValidationError, TypeError, ValueError) as exc:
+            raise InvalidInput(fields={"cursor": [_("This cursor is not valid.")]}) from exc
+    return values
+
+
+def cursor_after(item: Any, order: tuple[str, ...]) -> str:
+    """The cursor that continues a list after `item` (its attributes named by `order`)."""
+    return _encode([getattr(item, name.lstrip("-")) for name in order])
+
+
 def keyset_page(
     queryset: QuerySet,
     *,
@@ -63,29 +100,7 @@ def keyset_page(
     fields = [name.lstrip("-") for name in order]
     queryset = queryset.order_by(*order)
     if cursor:
-        values = _decode(cursor, len(fields))
-        for i, name in enumerate(fields):
-            parse = (parsers or {}).get(name)
-            if parse is not None:
-                try:
-                    values[i] = parse(values[i])
-                except (TypeError, ValueError) as exc:
-                    raise InvalidInput(fields={"cursor": [_("This cursor is not valid.")]}) from exc
-        # A cursor comes from the client: check each value against its model field, so a forged
-        # one is a 400 rather than a database error.
-        meta = queryset.model._meta
-        for i, name in enumerate(fields):
-            try:
-                field = meta.pk if name == "pk" else meta.get_field(name)
-            except FieldDoesNotExist:
-                continue
-            try:
-                if values[i] is None:
-                    raise ValidationError("null")
-                values[i] = field.to_python(values[i])
-                field.run_validators(values[i])
-            except (ValidationError, TypeError, ValueError) as exc:
-                raise InvalidInput(fields={"cursor": [_("This cursor is not valid.")]}) from exc
+        values = cursor_values(queryset.model, order, cursor, parsers)
         condition = Q()
         for i, name in enumerate(order):
             field = fields[i]
@@ -101,5 +116,5 @@ def keyset_page(
         queryset = queryset.filter(condition)
     rows = list(queryset[: limit + 1])
     items, more = rows[:limit], len(rows) > limit
-    next_cursor = _encode([getattr(items[-1], f) for f in fields]) if more else None
+    next_cursor = cursor_after(items[-1], order) if more else None
     return Page(items=items, next_cursor=next_cursor)

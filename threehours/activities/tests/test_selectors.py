@@ -203,3 +203,128 @@ def test_near_me_keeps_the_circle_not_the_corners_of_its_box(org, sort):
         lat=Decimal(str(here[0])), lng=Decimal(str(here[1])), radius_km=10, sort=sort
     ).items
     assert [a.pk for a in found] == [in_circle.pk]
+
+
+# --- the hand-written statement against brute force -------------------------------------------
+HERE = (31.188, 121.437)
+
+
+def _flat_distance_sq(lat: float, lng: float) -> float:
+    k_lng = 111_195.0 * math.cos(math.radians(HERE[0]))
+    return ((lat - HERE[0]) * 111_195.0) ** 2 + ((lng - HERE[1]) * k_lng) ** 2
+
+
+@pytest.fixture
+def spread(org, operator):
+    """Thirty activities of two organisations (the second suspended) around HERE: on-site within
+    about 15 km (none within 100 m of a 5 or 10 km circle) or online, on days from past to
+    future, some full, of two types, with a few titles."""
+    import random
+
+    from threehours.orgs.tests.factories import applicant
+
+    rng = random.Random(4)
+    other = approved_org(operator=operator, user=applicant("b@ngo.example.cn"), name="星火服务队")
+    made = []
+    for i in range(30):
+        online = i % 7 == 3
+        while True:
+            lat = round(HERE[0] + rng.uniform(-0.13, 0.13), 6)
+            lng = round(HERE[1] + rng.uniform(-0.15, 0.15), 6)
+            km = math.sqrt(_flat_distance_sq(lat, lng)) / 1000
+            if min(abs(km - 5), abs(km - 10)) > 0.1:
+                break
+        place = (
+            {"form": "online_other", "address": "", "district": "", "lat": None, "lng": None}
+            if online
+            else {"lat": lat, "lng": lng}
+        )
+        activity = _published(
+            other if i % 5 == 4 else org,
+            title=rng.choice(["社区环保行动", "助老探访", "图书馆导览", "环保宣传"]),
+            type=rng.choice(["team", "other"]),
+            checkin_radius_m=None if online else 500,
+            **place,
+        )
+        start = local_today() + dt.timedelta(days=rng.randint(-6, 12))
+        Activity.objects.filter(pk=activity.pk).update(
+            start_date=start,
+            end_date=start + dt.timedelta(days=rng.randint(0, 3)),
+            registration_deadline=start,
+            places_taken=rng.choice([0, 5, 20]),
+        )
+        made.append(activity.pk)
+    # Twins: the same place and days, told apart by id.
+    twin = Activity.objects.get(pk=made[0])
+    twin.pk = None
+    twin.save()
+    org_services.org_suspend(org=other, operator=operator, reason="核查中")
+    return made + [twin.pk]
+
+
+def _brute_force(*, sort="soonest", q="", date_from=None, date_to=None, type="", online=None,
+                 has_places=False, lat=None, lng=None, radius_km=None, city=""):  # fmt: skip
+    day = date_from or local_today()
+    rows = []
+    for a in Activity.objects.select_related("organisation", "type"):
+        if a.state != Activity.State.PUBLISHED or a.organisation.suspended_at is not None:
+            continue
+        if a.end_date < day or (date_to and a.start_date > date_to):
+            continue
+        if q and q.lower() not in a.search_text:
+            continue
+        if (type and a.type.code != type) or (city and a.city_id != city):
+            continue
+        if (online is not None and a.online != online) or (has_places and a.places_left == 0):
+            continue
+        near = lat is not None and (radius_km or sort == "nearest")
+        if near:
+            if a.online or a.lat is None:
+                continue
+            d2 = _flat_distance_sq(float(a.lat), float(a.lng))
+            if d2 > ((radius_km or 50) * 1000) ** 2:
+                continue
+            rows.append(((d2, a.pk) if sort == "nearest" else None, a))
+        else:
+            rows.append((None, a))
+    if sort == "nearest":
+        rows.sort(key=lambda r: r[0])
+    elif sort == "newest":
+        rows.sort(key=lambda r: (r[1].published_at, r[1].pk), reverse=True)
+    else:
+        rows.sort(key=lambda r: (r[1].start_date, r[1].end_date, r[1].pk))
+    return [a.pk for _key, a in rows]
+
+
+NEAR = {"lat": Decimal(str(HERE[0])), "lng": Decimal(str(HERE[1]))}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"sort": "newest"},
+        {"q": "环保"},
+        {"q": " 星火 "},  # the suspended organisation's name: nothing
+        {"q": "图书馆", "sort": "newest"},
+        {"type": "team", "has_places": True},
+        {"online": True},
+        {"online": False, "city": "3101"},
+        {"date_from": 4, "date_to": 9},
+        {**NEAR, "radius_km": 5},
+        {**NEAR, "radius_km": 10},
+        {**NEAR, "radius_km": 10, "sort": "nearest"},
+        {**NEAR, "radius_km": 10, "sort": "newest", "q": "环保"},
+        {**NEAR, "sort": "nearest", "has_places": True},
+        {**NEAR, "radius_km": 10, "date_from": 2, "type": "other"},
+    ],
+    ids=repr,
+)
+def test_search_equals_brute_force_page_by_page(spread, params):
+    params = dict(params)
+    for key in ("date_from", "date_to"):
+        if key in params:
+            params[key] = local_today() + dt.timedelta(days=params[key])
+    expected = _brute_force(**params)
+    assert _all_pages(**params) == expected
+    assert [a.pk for a in _search(limit=100, **params).items] == expected
