@@ -73,12 +73,18 @@ def test_discovery_pages_with_a_cursor_and_constant_queries(
             data=activity_data(title=f"活动{i:02d}", start_date=start, end_date=start),
         )
         services.activity_publish(activity=activity, user=org.applicant)
+    # With covers: a list row defers the cover's width and height, which Model.__init__'s
+    # post_init receiver would then load with one query per activity (selectors._list_items).
+    Activity.objects.filter(title__in=["活动01", "活动02"]).update(
+        cover="activities/covers/c.jpg", cover_width=1200, cover_height=675
+    )
     # The page only: organisers' names, attribute options and regions come from memory
     # (reference.py) once a first request has loaded them.
     api.get("activities?limit=1")
     with django_assert_max_num_queries(1):
         first = api.get("activities?limit=20").json()
     assert [a["title"] for a in first["items"]] == [f"活动{i:02d}" for i in range(20)]
+    assert first["items"][1]["cover_url"].endswith("activities/covers/c.jpg")
     second = api.get(f"activities?limit=20&cursor={first['next_cursor']}").json()
     assert [a["title"] for a in second["items"]] == [f"活动{i:02d}" for i in range(20, 25)]
     assert second["next_cursor"] is None

@@ -328,3 +328,16 @@ def test_search_equals_brute_force_page_by_page(spread, params):
     expected = _brute_force(**params)
     assert _all_pages(**params) == expected
     assert [a.pk for a in _search(limit=100, **params).items] == expected
+
+
+def test_list_items_hold_the_list_fields_and_load_the_rest_on_use(org):
+    made = _published(org, title="列表项")
+    (item,) = _search().items
+    reference = Activity.objects.only(*selectors.LIST_FIELDS).get(pk=made.pk)
+    assert item.get_deferred_fields() == reference.get_deferred_fields()
+    for name in selectors.LIST_FIELDS:
+        field = Activity._meta.get_field(name)
+        assert getattr(item, field.attname) == getattr(reference, field.attname), name
+    assert item.published_at.tzinfo is not None and item.start_date == made.start_date
+    assert not item._state.adding and item._state.db == "default"
+    assert item.description_html == made.description_html  # deferred: loaded on use
