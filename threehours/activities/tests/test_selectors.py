@@ -330,6 +330,33 @@ def test_search_equals_brute_force_page_by_page(spread, params):
     assert [a.pk for a in _search(limit=100, **params).items] == expected
 
 
+@pytest.mark.postgres
+def test_near_me_on_postgresql_reads_the_gist_index(spread):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # A few rows do not make the planner prefer any index; with the others gone (in this test's
+    # transaction) and sequential scans off, it takes activity_near_idx only if the statement's
+    # box and filter match the index's expression and predicate.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " WHERE x.indrelid = 'activities_activity'::regclass AND NOT x.indisunique"
+            " AND i.relname <> 'activity_near_idx'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+    for sort in ("soonest", "nearest"):
+        with CaptureQueriesContext(connection) as captured:
+            _search(radius_km=10, sort=sort, **NEAR)
+        (sql,) = [q["sql"] for q in captured.captured_queries if "activities_activity" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "activity_near_idx" in plan, plan
+
+
 def test_list_items_hold_the_list_fields_and_load_the_rest_on_use(org):
     made = _published(org, title="列表项")
     (item,) = _search().items
