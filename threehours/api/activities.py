@@ -189,11 +189,25 @@ def _option(option) -> dict[str, Any]:
     return {"code": option.code, "label": option.label, "online": option.online}
 
 
-def activity_summary_out(activity: Activity, today: dt.date) -> dict[str, Any]:
+def activity_summary_out(
+    activity: Activity, today: dt.date, options: dict[int, dict] | None = None
+) -> dict[str, Any]:
+    """`options`: a dict the items of one response share, so that each attribute option is
+    written out once per response rather than three times per item (its label looks up the
+    request's language)."""
+    if options is None:
+        options = {}
+    option_out = []
+    for option in (activity.type, activity.form, activity.field):
+        found = options.get(option.pk)
+        if found is None:
+            found = options[option.pk] = _option(option)
+        option_out.append(found)
+    cover = activity.cover
     return {
         "id": activity.pk,
         "title": activity.title,
-        "cover_url": activity.cover.url if activity.cover else None,
+        "cover_url": cover.url if cover else None,
         "start_date": activity.start_date,
         "end_date": activity.end_date,
         "registration_deadline": activity.registration_deadline,
@@ -205,9 +219,9 @@ def activity_summary_out(activity: Activity, today: dt.date) -> dict[str, Any]:
         "registration_open": activity.registration_open_on(today),
         "phase": activity.phase_on(today),
         "fee_yuan": activity.fee_yuan,
-        "type": _option(activity.type),
-        "form": _option(activity.form),
-        "field": _option(activity.field),
+        "type": option_out[0],
+        "form": option_out[1],
+        "field": option_out[2],
         "online": activity.online,
         "address": activity.address,
         "city": activity.city.label if activity.city_id else None,
@@ -399,9 +413,9 @@ def activity_search(
         has_places=has_places,
         sort=sort,
     )
-    today = local_today()
+    today, options = local_today(), {}
     return {
-        "items": [activity_summary_out(a, today) for a in page.items],
+        "items": [activity_summary_out(a, today, options) for a in page.items],
         "next_cursor": page.next_cursor,
     }
 

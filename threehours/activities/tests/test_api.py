@@ -240,3 +240,21 @@ def test_a_renamed_organiser_shows_in_the_list_at_once(api, org):
     org.save(update_fields=["name"])
     listed = api.get("activities").json()["items"][0]["organisation"]
     assert listed == {"id": org.pk, "name": "浦东新区助老志愿服务队"}
+
+
+def test_discovery_writes_each_attribute_option_once_per_response(api, org, monkeypatch):
+    from threehours.activities import services
+    from threehours.api import activities as endpoints
+
+    for i in range(3):
+        activity = services.activity_create(
+            org=org, user=org.applicant, data=activity_data(title=f"活动{i}")
+        )
+        services.activity_publish(activity=activity, user=org.applicant)
+    written = []
+    real = endpoints._option
+    monkeypatch.setattr(endpoints, "_option", lambda o: written.append(o.code) or real(o))
+    items = api.get("activities").json()["items"]
+    assert sorted(written) == ["elderly", "offline_community_service", "team"]
+    assert [item["type"]["code"] for item in items] == ["team"] * 3
+    assert items[2]["field"] == {"code": "elderly", "label": "扶老助残"}
