@@ -355,6 +355,12 @@ def test_near_me_on_postgresql_reads_the_gist_index(spread):
             cursor.execute("EXPLAIN " + sql)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "activity_near_idx" in plan, plan
+    # A wide box, or a keyword, leaves the planner its choice between indexes (BETWEENs).
+    for params in ({"radius_km": 200}, {"radius_km": 10, "q": "环保"}):
+        with CaptureQueriesContext(connection) as captured:
+            _search(**params, **NEAR)
+        (sql,) = [q["sql"] for q in captured.captured_queries if "activities_activity" in q["sql"]]
+        assert "point(" not in sql and " BETWEEN " in sql
 
 
 def test_list_items_hold_the_list_fields_and_load_the_rest_on_use(org):
