@@ -40,7 +40,7 @@ from redis.exceptions import ResponseError as RedisResponseError
 
 from threehours.core.audit import audit_record
 from threehours.core.crypto import blind_index, encrypt_text
-from threehours.core.db import Columns, lock_key
+from threehours.core.db import Columns, hot_cursor, lock_key
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.redisclient import redis_client
 from threehours.core.timeutil import local_day_bounds, local_today
@@ -312,7 +312,7 @@ def token_authenticate(raw: str) -> tuple[User, ApiToken] | None:
         return None
     now = timezone.now()
     connection = connections[DEFAULT_DB_ALIAS]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(
             _token_query(connection),
             [_token_hash(raw), connection.ops.adapt_datetimefield_value(now)],

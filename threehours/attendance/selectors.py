@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from threehours.activities.models import Activity
-from threehours.core.db import Columns
+from threehours.core.db import Columns, hot_cursor
 from threehours.orgs.models import Organisation
 from threehours.signups.models import Signup
 
@@ -90,7 +90,7 @@ def signup_for_attendance(
     params = [activity_id, volunteer.pk, Signup.Status.CONFIRMED, Activity.State.PUBLISHED]
     if day is not None:
         params.insert(0, Attendance._meta.get_field("day").get_db_prep_value(day, connection))
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_signup_query(connection, with_day=day is not None), params)
         row = cursor.fetchone()
     if row is None:

@@ -17,6 +17,13 @@ from django.db import NotSupportedError, models, transaction
 M = TypeVar("M", bound=models.Model)
 
 
+def hot_cursor(connection):
+    """The cursor for the hand-built statements of the hottest paths: on PostgreSQL one whose
+    statements are prepared once per connection (core/postgresql), elsewhere Django's own."""
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared is not None else connection.cursor()
+
+
 class LockOutsideTransaction(RuntimeError):
     pass
 
@@ -135,7 +142,7 @@ class Columns:
             meta.get_field(name).get_db_prep_value(value, connection)
             for name, value in lookup.items()
         ]
-        with connection.cursor() as cursor:
+        with hot_cursor(connection) as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         return None if row is None else self.load(row, 0, connection)
@@ -168,7 +175,7 @@ def insert_one(obj: M) -> M:
         found = _INSERTS[key] = (sql, fields, returning)
     sql, fields, returning = found
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)
         if returning:
             obj.pk = cursor.fetchone()[0]
@@ -200,7 +207,7 @@ def update_one(obj: models.Model, fields: tuple[str, ...]) -> None:
     sql, chosen = found
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in chosen]
     params.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)
 
 
@@ -224,7 +231,7 @@ def increment(model: type[models.Model], pk: Any, field: str, amount: Any) -> in
         target.get_db_prep_save(amount, connection),
         model._meta.pk.get_db_prep_value(pk, connection),
     ]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -295,7 +302,7 @@ def write_chain(first: Insert | Update, *then: Insert) -> bool:
                 f.get_db_prep_save(f.pre_save(step.obj, True), connection)
                 for f in _insert_fields(meta)
             ]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

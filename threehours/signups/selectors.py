@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
-from threehours.core.db import Columns
+from threehours.core.db import Columns, hot_cursor
 from threehours.orgs.models import Organisation
 
 from .models import LIVE, Signup
@@ -184,7 +184,7 @@ def signup_live_exists(*, activity_id: int, volunteer_id: int) -> bool:
     tells "already registered" from "full")."""
     connection = connections[DEFAULT_DB_ALIAS]
     table = connection.ops.quote_name(Signup._meta.db_table)
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(
             f"SELECT 1 FROM {table} WHERE activity_id = %s AND volunteer_id = %s "  # noqa: S608
             f"AND status IN ({', '.join(['%s'] * len(LIVE))}) LIMIT 1",
@@ -202,7 +202,7 @@ def activity_for_registration(*, activity_id: int) -> Activity | None:
     if not 0 < activity_id < 2**63:
         return None
     connection = connections[DEFAULT_DB_ALIAS]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_registration_query(connection), [activity_id, Activity.State.PUBLISHED])
         row = cursor.fetchone()
     return None if row is None else _REGISTRATION_COLUMNS.load(row, 0, connection)

@@ -83,3 +83,29 @@ def _dsn() -> str:
     return psycopg.conninfo.make_conninfo(
         **{k: v for k, v in params.items() if k in {"dbname", "user", "host", "port", "password"}}
     )
+
+
+def test_hot_statements_are_prepared_and_the_orms_are_not(volunteer):
+    from threehours.accounts.models import ApiToken
+    from threehours.accounts.services import token_authenticate, token_issue
+
+    raw = token_issue(user=volunteer, name="phone")
+    for _ in range(2):
+        assert token_authenticate(raw)[0] == volunteer
+    assert ApiToken.objects.filter(user=volunteer).count() == 1  # an ORM query
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert [s for s in prepared if "key_hash" in s], "the token read is a prepared statement"
+    assert not [s for s in prepared if "COUNT(" in s.upper()], "ORM queries are not prepared"
+
+
+def test_the_query_log_shows_a_prepared_statement_with_its_values(volunteer):
+    from django.test.utils import CaptureQueriesContext
+
+    from threehours.accounts.services import token_authenticate, token_issue
+
+    raw = token_issue(user=volunteer, name="phone")
+    with CaptureQueriesContext(connection) as queries:
+        token_authenticate(raw)
+    assert "key_hash" in queries[0]["sql"] and "%s" not in queries[0]["sql"]
