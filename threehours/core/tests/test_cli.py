@@ -186,3 +186,13 @@ def test_the_keys_dropped_are_the_process_environment_but_never_the_request():
     assert "PATH" in wsgi._PROCESS_KEYS or "HOME" in wsgi._PROCESS_KEYS
     assert not {"REQUEST_METHOD", "PATH_INFO", "REMOTE_ADDR"} & set(wsgi._PROCESS_KEYS)
     assert not [key for key in wsgi._PROCESS_KEYS if key.startswith("HTTP_")]
+
+
+def test_what_the_worker_loaded_is_frozen_out_of_the_garbage_collectors_reach():
+    """A full collection walking Django's long-lived objects stalled the requests in flight:
+    the check-in burst's p99 fell from 166 to 83–93 ms with gc.freeze() (bench/README.md)."""
+    import gc
+
+    import config.wsgi  # noqa: F401  (loading it is what a server worker does)
+
+    assert gc.get_freeze_count() > 10_000
