@@ -151,30 +151,43 @@ def signup_create(
         if activity.screening == Activity.Screening.REVIEW
         else Signup.Status.CONFIRMED
     )
+    fields = {"activity": activity, "volunteer": volunteer, "seats": seats, "children": kids}
     try:
         with transaction.atomic(durable=True):
             # Insert first: the unique constraint answers "already registered" even when full.
-            signup = Signup.objects.create(
-                activity=activity,
-                volunteer=volunteer,
-                status=status,
-                seats=seats,
-                children=kids,
-                answers=clean_answers,
-            )
-            if not _places_take(activity.pk, seats):
-                current = Activity.objects.only("state", "waitlist_enabled").get(pk=activity.pk)
-                if current.state != Activity.State.PUBLISHED:
-                    raise RegistrationClosed()
-                if not (join_waitlist and current.waitlist_enabled):
-                    raise ActivityFull()
-                signup.status = Signup.Status.WAITING
-                Signup.objects.filter(pk=signup.pk).update(status=signup.status)
+            signup = Signup.objects.create(status=status, answers=clean_answers, **fields)
+            # The notice before the places: the UPDATE locks the activity row until COMMIT, and
+            # a rush's registrations queue on that lock, so nothing else happens while it is
+            # held (bench/registration_rush.py: the p99).
             _notify(signup, signup.status)
+            if not _places_take(activity.pk, seats):
+                raise _NoPlaceLeft()
+        return signup
     except IntegrityError as exc:
         # The only constraint the insert can break is one live registration per volunteer.
         raise AlreadyRegistered() from exc
+    except _NoPlaceLeft:
+        pass  # rolled back: taken since the caller read the row; the waiting list, or full
+    try:
+        with transaction.atomic(durable=True):
+            current = Activity.objects.only("state", "waitlist_enabled").get(pk=activity.pk)
+            if current.state != Activity.State.PUBLISHED:
+                raise RegistrationClosed()
+            if not (join_waitlist and current.waitlist_enabled):
+                if signup_live_exists(activity_id=activity.pk, volunteer_id=volunteer.pk):
+                    raise AlreadyRegistered()
+                raise ActivityFull()
+            signup = Signup.objects.create(
+                status=Signup.Status.WAITING, answers=clean_answers, **fields
+            )
+            _notify(signup, signup.status)
+    except IntegrityError as exc:
+        raise AlreadyRegistered() from exc
     return signup
+
+
+class _NoPlaceLeft(Exception):
+    """signup_create(): the conditional UPDATE found no place; its transaction rolls back."""
 
 
 def _free_places_and_promote(*, activity: Activity, seats: int) -> list[Signup]:

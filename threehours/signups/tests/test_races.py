@@ -68,6 +68,27 @@ def test_two_hundred_clients_race_for_fifty_places(org, round_):
     assert results.count("activity_full") == 150
     activity.refresh_from_db()
     assert activity.places_taken == 50 == Signup.objects.filter(activity=activity).count()
+    # The notice is written before the places are taken: a refusal rolls it back with the row.
+    assert Message.objects.filter(recipient__in=people).count() == 50
+
+
+def test_a_rush_with_the_waiting_list_confirms_fifty_and_lines_up_the_rest(org):
+    activity = published_activity(org, places=50, questions=[])
+    people = volunteers(70, start=7000)
+
+    def attempt(i: int) -> str:
+        return services.signup_create(
+            activity=activity, volunteer=people[i], join_waitlist=True
+        ).status
+
+    results = _race(70, attempt)
+    assert (results.count("confirmed"), results.count("waiting")) == (50, 20)
+    activity.refresh_from_db()
+    assert activity.places_taken == 50
+    rows = Signup.objects.filter(activity=activity)
+    assert rows.filter(status="confirmed").count() == 50 and rows.count() == 70
+    notices = Message.objects.filter(recipient__in=people)
+    assert notices.count() == 70, "one notice each: the rolled-back confirmation left none"
 
 
 def test_the_same_volunteer_from_many_clients_registers_once(org):
