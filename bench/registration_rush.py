@@ -9,11 +9,13 @@ see --database-url), migrate it, create an approved organisation and a published
 100 places and no required question (through the services), 2,000 volunteers with a bound phone
 and an API token each; count the SQL queries of one successful registration (Django's test
 client under CaptureQueriesContext, on a second activity so the rush's places stay untouched);
-start `threehours serve` (granian, 2 workers) on a free port; fire one registration per
-volunteer with wrk (32 connections, 2 threads, bench/wrk_rush.lua: each request carries the next
-volunteer's token, each wrk thread sends exactly its slice of them and stops); then check the
-database. Prints successes, each status and error code, attempts/s, p50/p99 latency, queries per
-registration and wrk's own CPU share.
+start `threehours serve` (granian, 2 workers) on a free port; warm it up with a small rush of
+128 attempts on a third activity with 64 places, from 32 concurrent clients (connections to
+PostgreSQL open, statements prepared, code imported: a server that ran before); fire one
+registration per volunteer with wrk (32 connections, 2 threads, bench/wrk_rush.lua: each request
+carries the next volunteer's token, each wrk thread sends exactly its slice of them and stops);
+then check the database. Prints successes, each status and error code, attempts/s, p50/p99
+latency, queries per registration and wrk's own CPU share.
 
 Targets: exactly 100 successes (and 100 rows, places_taken == 100), ≥ 400 attempts/s,
 p99 ≤ 150 ms, ≤ 6 queries per successful registration. Exit status 1 when one is missed.
@@ -45,6 +47,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/threehours_bench_rush"
 TARGET_RPS = 400.0
 TARGET_P99_MS = 150.0
 TARGET_QUERIES = 6
+WARM_UP = 128  # attempts on a separate activity before the rush, from as many clients
 
 
 def log(message: str) -> None:
@@ -98,13 +101,20 @@ def load(*, volunteers: int, places: int) -> dict:
     org = approved_org(operator=operator)
     rush = published_activity(org, title="抢报名压测活动", places=places, questions=[])
     spare = published_activity(org, title="查询计数活动", places=10, questions=[])
+    warm = published_activity(org, title="预热活动", places=WARM_UP // 2, questions=[])
     now = timezone.now()
     users = User.objects.bulk_create(
         User(phone=f"135{i:08d}", nickname=f"压测{i}", phone_bound_at=now)
-        for i in range(volunteers + 2)
+        for i in range(volunteers + 2 + WARM_UP)
     )
     tokens = [token_issue(user=user, name="bench") for user in users]
-    return {"rush": rush, "spare": spare, "tokens": tokens}
+    return {
+        "rush": rush,
+        "spare": spare,
+        "warm": warm,
+        "tokens": tokens[: volunteers + 2],
+        "warm_tokens": tokens[volunteers + 2 :],
+    }
 
 
 def queries_per_registration(activity_id: int, tokens: list[str]) -> tuple[int, list[str]]:
@@ -187,12 +197,31 @@ def cpu_busy() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def warm_up(port: int, workers: int) -> None:
-    """One request per worker thread, so that connections to PostgreSQL are open and code is
-    imported before the clock starts (a GET that writes nothing)."""
-    for _ in range(workers * 4):
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/activities?limit=1") as r:
-            r.read()
+def warm_up(port: int, activity_id: int, tokens: list[str], connections: int) -> dict[str, int]:
+    """A small rush on another activity (half its attempts succeed, half are refused as full),
+    from as many concurrent clients as the rush: every worker thread has its connection to
+    PostgreSQL open, its statements prepared and its code imported before the clock starts, as
+    on a server that was running before the rush. Returns the status counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"http://127.0.0.1:{port}/api/v1/activities/{activity_id}/registrations"
+
+    def attempt(token: str) -> str:
+        request = urllib.request.Request(
+            url,
+            data=b"{}",
+            method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                return str(r.status)
+        except urllib.error.HTTPError as e:
+            return str(e.code)
+
+    with ThreadPoolExecutor(connections) as pool:
+        statuses = list(pool.map(attempt, tokens))
+    return {status: statuses.count(status) for status in sorted(set(statuses))}
 
 
 def run_wrk(*, port: int, path: str, tokens: list[str], connections: int, threads: int) -> dict:
@@ -275,7 +304,8 @@ def main() -> int:
     port = free_port()
     server = start_server(args.database_url, var_dir, port, args.workers)
     try:
-        warm_up(port, args.workers)
+        warmed = warm_up(port, data["warm"].pk, data["warm_tokens"], args.connections)
+        log(f"warm-up: {WARM_UP} attempts on a {WARM_UP // 2}-place activity → {warmed}")
         log(
             f"server up on :{port} ({args.workers} workers); rush: {args.volunteers} attempts, "
             f"{args.connections} connections, {args.threads} wrk threads"
