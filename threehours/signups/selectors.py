@@ -8,7 +8,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Q, QuerySet
 
 from threehours.accounts.models import User
-from threehours.activities.models import Activity
+from threehours.activities.models import Activity, Question
 from threehours.core.db import Columns, hot_cursor
 from threehours.orgs.models import Organisation
 
@@ -170,8 +170,10 @@ def signups_grouped(signups) -> list[Signup]:
 def _registration_query(connection) -> str:
     # Identifiers come from the models, values are parameters.
     organisations = Organisation._meta.db_table
+    questions = Question._meta.db_table
     return (
-        f"SELECT {_REGISTRATION_COLUMNS.sql(connection)} "  # noqa: S608
+        f"SELECT {_REGISTRATION_COLUMNS.sql(connection)}, "  # noqa: S608
+        f"(SELECT COUNT(*) FROM {questions} q WHERE q.activity_id = a.id) "
         f"FROM {_REGISTRATION_COLUMNS.table(connection)} "
         f"JOIN {organisations} o ON o.id = a.organisation_id "
         "WHERE a.id = %s AND a.state = %s AND o.suspended_at IS NULL"
@@ -195,7 +197,8 @@ def signup_live_exists(*, activity_id: int, volunteer_id: int) -> bool:
 
 def activity_for_registration(*, activity_id: int) -> Activity | None:
     """A published activity of an organisation that is not suspended, with the columns
-    registering reads (its questions are read only when the registration gets that far).
+    registering reads, and `question_count` (its questions are read only when there are some
+    and the registration gets that far).
 
     One hand-written SELECT: in a rush every attempt reads it, and compiling the ORM query
     cost more CPU than the rest of a refused attempt (bench/registration_rush.py)."""
@@ -205,7 +208,12 @@ def activity_for_registration(*, activity_id: int) -> Activity | None:
     with hot_cursor(connection) as cursor:
         cursor.execute(_registration_query(connection), [activity_id, Activity.State.PUBLISHED])
         row = cursor.fetchone()
-    return None if row is None else _REGISTRATION_COLUMNS.load(row, 0, connection)
+    if row is None:
+        return None
+    activity = _REGISTRATION_COLUMNS.load(row, 0, connection)
+    # Most activities ask nothing: then registering needs no read of the questions.
+    activity.question_count = row[len(_REGISTRATION_COLUMNS)]
+    return activity
 
 
 # What registering and its notice read; the other ~25 columns only cost CPU in a rush.

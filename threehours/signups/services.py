@@ -56,7 +56,10 @@ def answers_clean(*, activity: Activity, answers: dict[Any, Any] | None) -> dict
     """Check answers against the activity's questions; keys are question ids as strings.
     Raises InvalidInput with `answers.<question id>` fields."""
     answers = {str(key): value for key, value in (answers or {}).items()}
-    questions = {str(q.pk): q for q in activity.questions.all()}
+    if getattr(activity, "question_count", None) == 0:  # counted by activity_for_registration
+        questions = {}
+    else:
+        questions = {str(q.pk): q for q in activity.questions.all()}
     errors: dict[str, list[str]] = {}
     clean: dict[str, str] = {}
     for key in answers:

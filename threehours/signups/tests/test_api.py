@@ -151,6 +151,20 @@ def test_one_registration_costs_at_most_six_queries(api, org, volunteer):
     assert len(sql) <= 6, sql
 
 
+def test_a_registration_without_questions_reads_none(api, org, volunteer):
+    """The activity's read counts its questions; with none there is no read of them: token,
+    activity, insert, inbox message, place update."""
+    activity = published_activity(org, questions=[])
+    client = api.as_user(volunteer)
+    client.get("me/registrations")  # the token's last-used time is written once
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(_path(activity), {})
+    assert response.status_code == 201
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) == 5, sql
+    assert not [s for s in sql if 'FROM "activities_question"' in s], "the ORM's question read"
+
+
 def test_staff_list_shows_each_registrants_history(api, org, django_assert_max_num_queries):
     from threehours.attendance import services as attendance_services
 
