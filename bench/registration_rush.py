@@ -18,7 +18,8 @@ then check the database. Prints successes, each status and error code, attempts/
 latency, queries per registration and wrk's own CPU share.
 
 Targets: exactly 100 successes (and 100 rows, places_taken == 100), ≥ 400 attempts/s,
-p99 ≤ 150 ms, ≤ 6 queries per successful registration. Exit status 1 when one is missed.
+p99 ≤ 150 ms, ≤ 6 SQL statements per successful registration (BEGIN and COMMIT are counted
+and printed as round trips, not as statements). Exit status 1 when one is missed.
 """
 
 from __future__ import annotations
@@ -293,7 +294,9 @@ def main() -> int:
         f"loaded 1 organisation, 2 activities, {len(tokens)} volunteers with tokens in "
         f"{time.perf_counter() - started:.1f} s"
     )
-    queries, sql = queries_per_registration(spare.pk, tokens[-2:])
+    round_trips, sql = queries_per_registration(spare.pk, tokens[-2:])
+    # Statements: what the issue counts as queries; BEGIN and COMMIT are round trips too.
+    queries = len([s for s in sql if s.strip().upper() not in {"BEGIN", "COMMIT"}])
     if args.show_queries:
         for statement in sql:
             log(f"  SQL: {statement[:200]}")
@@ -336,7 +339,7 @@ def main() -> int:
         "no socket errors or timeouts": socket_errors == 0,
         f"attempts/s >= {TARGET_RPS:.0f}": result["rps"] >= TARGET_RPS,
         f"p99 <= {TARGET_P99_MS:.0f} ms": p99 <= TARGET_P99_MS,
-        f"queries per registration <= {TARGET_QUERIES}": queries <= TARGET_QUERIES,
+        f"SQL statements per registration <= {TARGET_QUERIES}": queries <= TARGET_QUERIES,
     }
     log("")
     log("registration rush — summary")
@@ -354,7 +357,10 @@ def main() -> int:
         f"  latency               p50 {p50:.1f} ms, p90 {result['p90'] / 1000:.1f} ms, "
         f"p99 {p99:.1f} ms, max {result['max'] / 1000:.1f} ms"
     )
-    log(f"  queries / registration {queries} (savepoints excluded)")
+    log(
+        f"  queries / registration {queries} statements; {round_trips} round trips with BEGIN "
+        "and COMMIT (savepoints excluded)"
+    )
     log(
         f"  wrk CPU               {result['wrk_cpu_s']:.2f} s = {result['wrk_cpu_share']:.1%} "
         f"of {os.cpu_count()} cores over {result['wall_s']:.2f} s; machine busy "
