@@ -481,12 +481,7 @@ def attendance_check_out(
                     time=attendance.checked_out_at.astimezone(local_tz()).strftime("%H:%M"),
                     hours=attendance.hours,
                 )
-            hours = rules.credited_hours(
-                attendance.checked_in_at, now, _window(activity, day), activity.max_hours_per_day
-            )
-            attendance.checked_out_at = now
-            attendance.checkout_method = log.method
-            attendance.hours = hours
+            hours = _close(attendance, activity, day, now, log)
             update_one(attendance, _CHECKOUT_FIELDS)
             if hours > 0:
                 hours_services.ledger_append(
@@ -509,6 +504,16 @@ def attendance_check_out(
 _CHECKOUT_FIELDS = ("checked_out_at", "checkout_method", "hours", "updated_at")
 
 
+def _close(attendance: Attendance, activity: Activity, day: dt.date, now, log: _Log) -> Decimal:
+    """Set the check-out on the open `attendance` (not saved) and return the hours it earns:
+    the overlap with the day's window, 0.1 h half up, at most the daily maximum."""
+    hours = rules.credited_hours(
+        attendance.checked_in_at, now, _window(activity, day), activity.max_hours_per_day
+    )
+    attendance.checked_out_at, attendance.checkout_method, attendance.hours = now, log.method, hours
+    return hours
+
+
 def _check_out_in_one_statement(activity, volunteer, signup, day, now, proof, log):
     """Check out as the locked path below does, in one statement without a lock: the day's
     attendance as read (by the caller's registration read, or here), updated only while it is
@@ -521,10 +526,7 @@ def _check_out_in_one_statement(activity, volunteer, signup, day, now, proof, lo
     if attendance is None or attendance.checked_out_at is not None:
         return None
     checked_in_at = attendance.checked_in_at
-    hours = rules.credited_hours(
-        checked_in_at, now, _window(activity, day), activity.max_hours_per_day
-    )
-    attendance.checked_out_at, attendance.checkout_method, attendance.hours = now, log.method, hours
+    hours = _close(attendance, activity, day, now, log)
     credit = []
     if hours > 0:
         credit = hours_services.ledger_append_writes(
