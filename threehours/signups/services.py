@@ -177,8 +177,6 @@ def signup_create(
             if current.state != Activity.State.PUBLISHED:
                 raise RegistrationClosed()
             if not (join_waitlist and current.waitlist_enabled):
-                if signup_live_exists(activity_id=activity.pk, volunteer_id=volunteer.pk):
-                    raise AlreadyRegistered()
                 raise ActivityFull()
             signup = Signup.objects.create(
                 status=Signup.Status.WAITING, answers=clean_answers, **fields
