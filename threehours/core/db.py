@@ -13,6 +13,7 @@ import dataclasses
 from typing import Any, TypeVar
 
 from django.db import NotSupportedError, models, transaction
+from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
 
@@ -213,7 +214,8 @@ def update_one(obj: models.Model, fields: tuple[str, ...]) -> None:
 
 def increment(model: type[models.Model], pk: Any, field: str, amount: Any) -> int:
     """`field = field + amount` in the row `pk`; returns how many rows changed (0 or 1). The
-    database adds, so concurrent increments never lose one."""
+    database adds, so concurrent increments never lose one. An `auto_now` field of the model
+    gets the time, as in a save()."""
     connection = transaction.get_connection()
     key = (model, (field, "+="), connection.vendor)
     found = _UPDATES.get(key)
@@ -221,14 +223,18 @@ def increment(model: type[models.Model], pk: Any, field: str, amount: Any) -> in
         meta = model._meta
         quote = connection.ops.quote_name
         column = quote(meta.get_field(field).column)
+        stamps = _auto_now_fields(meta)
+        sets = [f"{column} = {column} + %s"] + [f"{quote(f.column)} = %s" for f in stamps]
         sql = (
-            f"UPDATE {quote(meta.db_table)} SET {column} = {column} + %s "  # noqa: S608
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
             f"WHERE {quote(meta.pk.column)} = %s"
         )
-        found = _UPDATES[key] = (sql, [meta.get_field(field)])
-    sql, (target,) = found
+        found = _UPDATES[key] = (sql, [meta.get_field(field), *stamps])
+    sql, (target, *stamps) = found
+    now = timezone.now() if stamps else None
     params = [
         target.get_db_prep_save(amount, connection),
+        *(f.get_db_prep_save(now, connection) for f in stamps),
         model._meta.pk.get_db_prep_value(pk, connection),
     ]
     with hot_cursor(connection) as cursor:
@@ -244,7 +250,8 @@ class Insert:
     """A new instance to INSERT in `write_chain`. `skip_conflict`: ON CONFLICT DO NOTHING (a
     unique constraint refuses quietly; as the first write, the chain then writes nothing).
     `add`: an upsert on the primary key, the row already there gets these fields increased by
-    the new instance's values (`f = f + EXCLUDED.f`) and keeps every other field."""
+    the new instance's values (`f = f + EXCLUDED.f`) and its `auto_now` fields get the time;
+    every other field keeps its value."""
 
     obj: models.Model
     skip_conflict: bool = False
@@ -316,6 +323,10 @@ def write_chain(first: Insert | Update, *then: Insert) -> bool:
     return True
 
 
+def _auto_now_fields(meta) -> list:
+    return [f for f in meta.concrete_fields if getattr(f, "auto_now", False)]
+
+
 def _insert_fields(meta) -> list:
     return [f for f in meta.concrete_fields if f is not meta.auto_field]
 
@@ -355,9 +366,13 @@ def _chain_sql(steps: tuple, connection) -> str:
             source = f"VALUES ({values})" if i == 0 else f"SELECT {values} FROM w0"  # noqa: S608
             write = f"INSERT INTO {table} ({columns}) {source}"
             if step.add:
+                stamps = [f for f in _auto_now_fields(meta) if f.name not in step.add]
                 added = ", ".join(
-                    f"{c} = {table}.{c} + EXCLUDED.{c}"
-                    for c in (quote(meta.get_field(n).column) for n in step.add)
+                    [
+                        f"{c} = {table}.{c} + EXCLUDED.{c}"
+                        for c in (quote(meta.get_field(n).column) for n in step.add)
+                    ]
+                    + [f"{c} = EXCLUDED.{c}" for c in (quote(f.column) for f in stamps)]
                 )
                 write += f" ON CONFLICT ({pk}) DO UPDATE SET {added}"
             elif step.skip_conflict:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from threehours.accounts.models import User
 from threehours.core.db import LockOutsideTransaction, lock_key, lock_many, lock_one
@@ -141,6 +144,14 @@ def test_increment_adds_in_the_database_and_counts_the_rows(db):
     assert increment(HoursSummary, user.pk, "service_hours", Decimal("1.3")) == 1
     assert increment(HoursSummary, user.pk, "service_hours", Decimal("-0.3")) == 1
     assert HoursSummary.objects.get(volunteer=user).service_hours == Decimal("3.0")
+    # auto_now: the total's time of change moves with it.
+    HoursSummary.objects.filter(volunteer=user).update(
+        updated_at=timezone.now() - dt.timedelta(days=1)
+    )
+    increment(HoursSummary, user.pk, "online_hours", Decimal("0.1"))
+    stored = HoursSummary.objects.get(volunteer=user)
+    assert stored.online_hours == Decimal("0.1")
+    assert timezone.now() - stored.updated_at < dt.timedelta(seconds=5)
 
 
 def test_write_chain_needs_postgresql(db):
@@ -196,11 +207,16 @@ def test_write_chain_updates_only_while_the_row_holds_what_was_read(db):
     assert write_chain(Update(user, ("nickname",), where={"real_name": "", "email": None}), added)
     stored = HoursSummary.objects.get(volunteer=user)
     assert (stored.service_hours, stored.online_hours) == (Decimal("1.5"), Decimal("9.0"))
-    # There now: only the fields named are added to, the rest keep their values.
+    # There now: only the fields named are added to, the rest keep their values, but the
+    # auto_now field, which gets the time.
+    HoursSummary.objects.filter(pk=stored.pk).update(
+        updated_at=timezone.now() - dt.timedelta(days=1)
+    )
     gain.online_hours = Decimal("5")
     assert write_chain(Update(user, ("nickname",), where={"nickname": "新"}), added)
     stored.refresh_from_db()
     assert (stored.service_hours, stored.online_hours) == (Decimal("3.0"), Decimal("9.0"))
+    assert timezone.now() - stored.updated_at < dt.timedelta(seconds=5)
     # The row no longer holds what was read: no update, and nothing after it.
     user.nickname = "更新"
     assert not write_chain(Update(user, ("nickname",), where={"nickname": "旧"}), added)
