@@ -30,6 +30,7 @@ CHECKIN_ACTIVITY_FIELDS = (
     "lat",
     "lng",
     "checkin_radius_m",
+    "address",  # the check-in page shows it
 )
 # Only what checking in and out reads; any other field loads on first use.
 _SIGNUP_COLUMNS = Columns(Signup, "s", ("id", "activity", "volunteer", "status"))

@@ -91,7 +91,16 @@ def _checkin_state(activity: Activity, signup: Signup | None, attendance, now: d
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
-    activity = selectors.activity_for_attendance(activity_id=activity_id)
+    now = local_now()
+    # The usual visitor is a confirmed registrant: the registration, its activity and today's
+    # attendance in one query, as for the API's check-in; anyone else, the activity alone.
+    signup = selectors.signup_for_attendance(
+        activity_id=activity_id, volunteer=request.user, day=now.date()
+    )
+    if signup is not None:
+        activity = signup.activity
+    else:
+        activity = selectors.activity_for_attendance(activity_id=activity_id)
     if activity is None:
         raise Http404
     error, status = "", 200
@@ -104,17 +113,19 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
         if service is None:
             return HttpResponse(status=400)
         try:
-            service(activity=activity, volunteer=request.user, proof=_proof(request))
+            service(activity=activity, volunteer=request.user, proof=_proof(request), signup=signup)
         except DomainError as exc:
             error, status = _error_text(exc), exc.status
         else:
             # The page's new state says what happened ("checked in at 13:02"): no flash.
             return redirect("attendance:checkin", activity_id=activity.pk)
-    now = local_now()
-    signup = signup_selectors.signup_live_for(activity=activity, volunteer=request.user)
-    attendance = selectors.attendance_today(
-        activity=activity, volunteer=request.user, day=now.date()
-    )
+    if signup is not None and not error:
+        attendance = signup.attendance_by_day[now.date()]
+    else:  # not (or no longer) confirmed, or refused: read what the page shows now
+        signup = signup_selectors.signup_live_for(activity=activity, volunteer=request.user)
+        attendance = selectors.attendance_today(
+            activity=activity, volunteer=request.user, day=now.date()
+        )
     context = {
         "activity": activity,
         "signup": signup,

@@ -7,7 +7,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from threehours.attendance import codes, services
 from threehours.attendance.models import Attempt, Attendance, NoShow
@@ -506,3 +508,22 @@ def test_the_activity_console_links_to_the_screen_and_the_board(org, activity, s
     response = staff.get(f"/org/{org.pk}/activities/{activity.pk}/")
     assert _screen(org, activity).encode() in response.content
     assert _board(org, activity).encode() in response.content
+
+
+def test_a_check_in_on_the_page_reads_the_registration_once(activity, person, phone):
+    """A scanned QR code opens this page in a rush: the session and the user, then the
+    registration with its activity and today's attendance in one query, then the writes."""
+    phone.get(_url(activity))  # the session is known
+    with time_machine.travel(_at(activity, 13, 2), tick=False):
+        token, _expires = codes.qr_token_make(activity.pk, activity.start_date)
+        with CaptureQueriesContext(connection) as posted:
+            response = phone.post(_url(activity), {"action": "checkin", "t": token, **HERE_WGS})
+        assert response.status_code == 302
+        with CaptureQueriesContext(connection) as shown:
+            response = phone.get(_url(activity))
+        assert _state(response) == "checkout"
+    for queries, most in ((posted, 5), (shown, 3)):
+        sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+        assert len(sql) <= most, sql
+        assert sum('FROM "signups_signup"' in q for q in sql) == 1, sql
+        assert not any(q.startswith('SELECT "activities_activity"') for q in sql), sql
