@@ -237,6 +237,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sessions: read from Redis, written to both (a page request reads its session from Redis
+# instead of the database). Without Redis only the database: a per-process cache would keep a
+# session alive in the other workers after its logout.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
+# The user behind a session is read by one prepared statement (threehours.accounts.backends).
+AUTHENTICATION_BACKENDS = ["threehours.accounts.backends.AccountBackend"]
+
 HUEY_IMMEDIATE = env_bool("THREEHOURS_JOBS_IMMEDIATE", False)
 if REDIS_URL:
     HUEY = {

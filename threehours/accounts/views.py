@@ -30,7 +30,7 @@ from .forms import (
 )
 from .models import SmsCode
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "threehours.accounts.backends.AccountBackend"
 CONSOLES = {
     "org": {"layout": "layouts/console.html", "home": "orgs:home"},
     "ops": {"layout": "layouts/ops.html", "home": "platform_admin:home"},

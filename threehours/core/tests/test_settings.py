@@ -134,6 +134,17 @@ def test_production_settings_pass_the_deploy_check(production):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_sessions_live_in_redis_only_when_there_is_one(production):
+    with_redis = start(production, "SESSION_ENGINE")
+    without = {k: v for k, v in production.items() if k != "REDIS_URL"}
+    without["THREEHOURS_DEBUG"] = "true"  # production needs Redis; the embedded set-up not
+    embedded = start(without, "SESSION_ENGINE")
+
+    assert with_redis.stdout.strip() == "django.contrib.sessions.backends.cached_db"
+    # A per-process cache would keep a logged-out session alive in the other workers.
+    assert embedded.stdout.strip() == "django.contrib.sessions.backends.db", embedded.stdout
+
+
 def test_debug_generates_its_keys_once_and_reuses_them(tmp_path):
     env = clean_env(THREEHOURS_DEBUG="true", THREEHOURS_VAR_DIR=str(tmp_path))
 
