@@ -4,6 +4,7 @@ burst from 32 concurrent clients through the real server on PostgreSQL, then che
     uv run python bench/checkin_burst.py                 # ≈ 1 minute on 2 cores, after any wait
     uv run python bench/checkin_burst.py --py-spy        # also profile the workers (uvx py-spy)
     uv run python bench/checkin_burst.py --volunteers 200 --connections 16
+    uv run python bench/checkin_burst.py --via page     # the phone's page instead of the API
 
 Steps: wait until no other benchmark runs (wrk, `threehours serve`/granian, another bench/*.py;
 poll every 30 s, up to 20 min) and print the load average (before the bursts it also waits up to
@@ -35,6 +36,13 @@ minutes with one UPDATE, standing in for the time volunteers serve: checking out
 checking in credits 0.0 h and writes no ledger entry, which would leave nothing to verify.
 Before each phase the tokens' last-used time is set an hour back, as for phones on the day, so
 each request also pays token_authenticate's last-used write (it writes when older than 5 min).
+
+--via page: the same volunteers as phones that scanned the QR code and use the check-in page
+(what most do; the API is the mini-program's): each has a session made as a login makes it
+(with Redis: stored in the database and in Redis) and a CSRF cookie, and three phases run: the
+form's check-in POST (302), the page it redirects to (GET, 200), the check-out POST (302);
+positions are sent in WGS-84 as a browser gives them. The issue's targets are for the API;
+they are printed for the page too.
 
 CPU: wrk's own share (wait4 rusage over wall time × cores), and per request the CPU seconds of
 the server's processes and of PostgreSQL (/proc/<pid>/stat), which bound the rate the 2 cores
@@ -85,7 +93,8 @@ LOG_PATH = Path(tempfile.gettempdir()) / "threehours-checkin-server.log"
 OWN_SERVER: list[int] = []  # the session id of the server this script started
 
 LUA = r"""
--- Written by bench/checkin_burst.py. Each line of WRK_REQUESTS is "token<TAB>json body".
+-- Written by bench/checkin_burst.py. Each line of WRK_REQUESTS is "token<TAB>json body"
+-- (WRK_MODE=page: "cookie header<TAB>form body", an empty body for a GET of the page).
 -- setup() gives every thread a disjoint slice of the lines; every line is sent exactly once;
 -- a connection with nothing left to send goes idle (an empty request writes nothing; the server
 -- closes it after its 2 s keep-alive and wrk counts a read error and reconnects); after
@@ -116,14 +125,25 @@ function init(args)
   for line in io.lines(os.getenv("WRK_REQUESTS")) do
     if #line > 0 then all[#all + 1] = line end
   end
+  local page = os.getenv("WRK_MODE") == "page"
   reqs = {}
   for i = first, last do
     local token, body = all[i]:match("^([^\t]+)\t(.*)$")
-    reqs[#reqs + 1] = wrk.format("POST", path, {
-      ["Authorization"] = "Bearer " .. token,
-      ["Content-Type"] = "application/json",
-      ["Accept"] = "application/json",
-    }, body)
+    if not page then
+      reqs[#reqs + 1] = wrk.format("POST", path, {
+        ["Authorization"] = "Bearer " .. token,
+        ["Content-Type"] = "application/json",
+        ["Accept"] = "application/json",
+      }, body)
+    elseif body == "" then
+      -- The phone's page (the "token" is its Cookie header: session and CSRF cookie).
+      reqs[#reqs + 1] = wrk.format("GET", path, {["Cookie"] = token})
+    else
+      reqs[#reqs + 1] = wrk.format("POST", path, {
+        ["Cookie"] = token,
+        ["Content-Type"] = "application/x-www-form-urlencoded",
+      }, body)
+    end
   end
   sent, received = 0, 0
   verify_call = id == 0
@@ -149,7 +169,7 @@ function response(status, headers, body)
   received = received + 1
   local key = tostring(status)
   statuses[key] = (statuses[key] or 0) + 1
-  if (status < 200 or status > 299) and first_error == "" then
+  if (status < 200 or status > 399) and first_error == "" then
     first_error = key .. " " .. string.sub(body or "", 1, 300)
   end
   if received >= #reqs then
@@ -393,6 +413,68 @@ def body_for(index: int, qr_token: str) -> str:
     )
 
 
+def page_cookies(user_ids: list[int]) -> dict[int, str]:
+    """The phones of the page path are logged in: a session each (the configured session store,
+    as a login makes it: with Redis in the database and in Redis) and a CSRF cookie; returns
+    each volunteer's Cookie header."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from threehours.accounts.models import User
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
+    cookies = {}
+    for user in User.objects.filter(pk__in=user_ids):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        # Django takes the cookie's 32-character secret itself as the form's token.
+        csrf = secrets.token_hex(16)
+        cookies[user.pk] = (
+            f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
+            f"{settings.CSRF_COOKIE_NAME}={csrf}"
+        )
+    return cookies
+
+
+def wgs84_site(index: int) -> tuple[float, float]:
+    """The position of body_for() as a phone's browser gives it: WGS-84 (the page sends that,
+    the server converts; inverted here by fixed-point iteration of the transform)."""
+    from threehours.core.geo import wgs84_to_gcj02
+
+    jitter = float(Decimal(index % 97) * Decimal("0.000005"))
+    gcj = (float(SITE[0]) + jitter, float(SITE[1]) + jitter)
+    lat, lng = gcj
+    for _ in range(10):
+        got = wgs84_to_gcj02(lat, lng)
+        lat, lng = lat - (got[0] - gcj[0]), lng - (got[1] - gcj[1])
+    return lat, lng
+
+
+def page_form(index: int, qr_token: str, action: str, cookie: str) -> str:
+    """What the check-in page's form posts: the action, the QR token of the scanned URL, the
+    browser's position and accuracy, and the CSRF token (the cookie's secret)."""
+    from urllib.parse import urlencode
+
+    lat, lng = wgs84_site(index)
+    csrf = cookie.rsplit("=", 1)[1]
+    return urlencode(
+        {
+            "csrfmiddlewaretoken": csrf,
+            "action": action,
+            "t": qr_token,
+            "lat": f"{lat:.6f}",
+            "lng": f"{lng:.6f}",
+            "coord": "wgs84",
+            "accuracy": "15",
+        }
+    )
+
+
 # --- queries per request ---------------------------------------------------------------------
 def measure_queries(
     activity_id: int, user_id: int, token: str, qr_token: str
@@ -425,6 +507,47 @@ def measure_queries(
         if response.status_code != 200:
             raise SystemExit(f"test Client {action}: {response.status_code} {response.content!r}")
         result[action] = [
+            q["sql"]
+            for q in captured.captured_queries
+            if not re.match(r"(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", q["sql"])
+        ]
+    return result
+
+
+def measure_page_queries(
+    activity_id: int, user_id: int, cookie: str, qr_token: str, path: str
+) -> dict[str, list[str]]:
+    """As measure_queries, through the phone's page: the check-in form's POST, the page the
+    redirect leads to, and (an hour later as far as the row knows) the check-out's POST. The
+    test Client checks CSRF as the server does."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from threehours.attendance.models import Attendance
+
+    client = Client(enforce_csrf_checks=True)
+    for part in cookie.split("; "):
+        name, value = part.split("=", 1)
+        client.cookies[name] = value
+    result = {}
+    for step, expected in (("checkin", 302), ("view", 200), ("checkout", 302)):
+        if step == "checkout":
+            Attendance.objects.filter(activity_id=activity_id, volunteer_id=user_id).update(
+                checked_in_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=60)
+            )
+        with CaptureQueriesContext(connection) as captured:
+            if step == "view":
+                response = client.get(path)
+            else:
+                response = client.post(
+                    path,
+                    data=page_form(0, qr_token, step, cookie),
+                    content_type="application/x-www-form-urlencoded",
+                )
+        if response.status_code != expected:
+            raise SystemExit(f"test Client page {step}: {response.status_code}")
+        result[step] = [
             q["sql"]
             for q in captured.captured_queries
             if not re.match(r"(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", q["sql"])
@@ -496,6 +619,30 @@ def warm_up(port: int, activity_id: int, token: str, body: str) -> dict[str, int
     counts: dict[str, int] = {}
     with ThreadPoolExecutor(8) as pool:
         for status in pool.map(post, ["checkin", "checkout"] * 16):
+            counts[str(status)] = counts.get(str(status), 0) + 1
+    return counts
+
+
+def warm_up_page(port: int, path: str, cookie: str, body: str) -> dict[str, int]:
+    """warm_up() for the page path: the extra registrant's form POSTs (refused: already in
+    and out) and GETs of the page."""
+
+    def send(method: str) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}",
+            data=body.encode() if method == "POST" else None,
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            method=method,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    counts: dict[str, int] = {}
+    with ThreadPoolExecutor(8) as pool:
+        for status in pool.map(send, ["POST", "GET"] * 16):
             counts[str(status)] = counts.get(str(status), 0) + 1
     return counts
 
@@ -602,7 +749,14 @@ def cpu_busy() -> tuple[int, int]:
 
 
 def run_wrk(
-    *, port: int, path: str, lines: list[str], connections: int, threads: int, work: Path
+    *,
+    port: int,
+    path: str,
+    lines: list[str],
+    connections: int,
+    threads: int,
+    work: Path,
+    mode: str = "api",
 ) -> dict:
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -617,6 +771,7 @@ def run_wrk(
         "WRK_PATH": path,
         "WRK_DONE": str(done),
         "WRK_THREADS": str(threads),
+        "WRK_MODE": mode,
     }
     # -d is only the upper bound: the run ends when every thread has had its last response.
     command = [wrk, f"-t{threads}", f"-c{connections}", "-d120s", "--timeout", "10s"]
@@ -799,6 +954,14 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--max-wait", type=int, default=1200, help="seconds to wait for others")
     parser.add_argument("--max-test-wait", type=int, default=300, help="… for others' pytest")
+    parser.add_argument(
+        "--via",
+        choices=("api", "page"),
+        default="api",
+        help="api: the JSON API with a bearer token (the issue's target); page: the phone's "
+        "check-in page with a session and CSRF, as a scanned QR code opens it (form POST, the "
+        "page it redirects to, then the check-out POST)",
+    )
     parser.add_argument("--keep-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--py-spy",
@@ -848,7 +1011,26 @@ def main() -> int:
     qr_token, _expires = qr_token_make(activity.pk, data["today"])
     log(f"QR token made with the server's secret; THREEHOURS_CHECKIN_QR_SECONDS={QR_SECONDS}")
 
-    queries = measure_queries(activity.pk, tokens[-1][0], tokens[-1][1], qr_token)
+    page = args.via == "page"
+    extra_id = tokens[-1][0]
+    if page:
+        from django.urls import reverse
+
+        started = time.perf_counter()
+        # The page names hashed static files (debug off): the server collects them at start,
+        # the test Client here renders the page before that.
+        call_command("collectstatic", interactive=False, verbosity=0)
+        cookies = page_cookies([pk for pk, _token in tokens])
+        page_path = reverse("attendance:checkin", args=[activity.pk])
+        log(
+            f"Page path {page_path}: {len(cookies):,} logged-in phones (a session and "
+            f"a CSRF cookie each) in {time.perf_counter() - started:.1f} s"
+        )
+        queries = measure_page_queries(
+            activity.pk, extra_id, cookies[extra_id], qr_token, page_path
+        )
+    else:
+        queries = measure_queries(activity.pk, extra_id, tokens[-1][1], qr_token)
     for action, sqls in queries.items():
         log(
             f"\n== SQL of one {action} (test Client, bench database): {len(sqls)} statements, "
@@ -858,7 +1040,19 @@ def main() -> int:
             log(f"{i:>2}. {sql if len(sql) <= 220 else sql[:217] + '…'}")
     connections.close_all()
 
-    lines = [f"{token}\t{body_for(i, qr_token)}" for i, (_pk, token) in enumerate(tokens[:-1])]
+    if page:
+        phases = {
+            action: [
+                f"{cookies[pk]}\t{page_form(i, qr_token, action, cookies[pk]) if body else ''}"
+                for i, (pk, _token) in enumerate(tokens[:-1])
+            ]
+            for action, body in (("checkin", True), ("view", False), ("checkout", True))
+        }
+        expected = {"checkin": "302", "view": "200", "checkout": "302"}
+    else:
+        lines = [f"{token}\t{body_for(i, qr_token)}" for i, (_pk, token) in enumerate(tokens[:-1])]
+        phases = {"checkin": lines, "checkout": lines}
+        expected = {"checkin": "200", "checkout": "200"}
     port = free_port()
     if not quiet or other_benchmarks():
         wait_until_quiet(args.max_wait // 2)
@@ -872,10 +1066,15 @@ def main() -> int:
     profiles: dict[str, list[tuple[str, float, float]]] = {}
     work = Path(tempfile.mkdtemp(prefix="threehours-wrk-"))
     try:
-        warm = warm_up(port, activity.pk, tokens[-1][1], body_for(0, qr_token))
+        if page:
+            cookie = cookies[extra_id]
+            body = page_form(0, qr_token, "checkin", cookie)
+            warm = warm_up_page(port, page_path, cookie, body)
+        else:
+            warm = warm_up(port, activity.pk, tokens[-1][1], body_for(0, qr_token))
         log(f"Warm-up (extra registrant, already in and out): {warm}")
         load_burst = os.getloadavg()
-        for action in ("checkin", "checkout"):
+        for action, lines in phases.items():
             if action == "checkout":
                 shift_checkins(activity.pk)
             tokens_last_used_earlier([pk for pk, _token in tokens[:-1]])
@@ -887,11 +1086,12 @@ def main() -> int:
             cpu0 = process_cpu(server.pid)
             runs[action] = run_wrk(
                 port=port,
-                path=f"/api/v1/activities/{activity.pk}/{action}",
+                path=page_path if page else f"/api/v1/activities/{activity.pk}/{action}",
                 lines=lines,
                 connections=args.connections,
                 threads=args.threads,
                 work=work,
+                mode=args.via,
             )
             cpu1 = process_cpu(server.pid)
             runs[action]["cpu"] = {k: cpu1[k] - cpu0[k] for k in cpu0}
@@ -908,7 +1108,7 @@ def main() -> int:
     ledger_rc, ledger_out = verify_ledger(env)
     shutil.rmtree(var_dir, ignore_errors=True)
 
-    log("\n== Summary ==")
+    log(f"\n== Summary ({'the check-in page' if page else 'the API'}) ==")
     log(
         f"Load average at start {load_start[0]:.2f}, before the bursts {load_burst[0]:.2f} "
         f"(1 min); {os.cpu_count()} cores shared by server, PostgreSQL and wrk"
@@ -927,7 +1127,7 @@ def main() -> int:
             f"{r['machine_busy']:>9.0%}"
         )
         socket_errors = {k: v for k, v in r["errors"].items() if v and k != "status"}
-        if socket_errors or not r["complete"] or r["sent"] != len(lines):
+        if socket_errors or not r["complete"] or r["sent"] != len(phases[name]):
             log(
                 f"  {name}: sent {r['sent']}, answered {r['requests']}, socket errors "
                 f"{socket_errors or 'none'}, ended by {'us' if r['complete'] else 'wrk -d'}"
@@ -986,7 +1186,7 @@ def main() -> int:
             missed.append(f"{name} p99 {r['p99'] / 1000:.1f} ms > {TARGET_P99_MS:.0f} ms")
     if len(queries["checkin"]) > TARGET_QUERIES:
         missed.append(f"queries per check-in {len(queries['checkin'])} > {TARGET_QUERIES}")
-    ok_statuses = all(set(r["statuses"]) == {"200"} for r in runs.values())
+    ok_statuses = all(set(r["statuses"]) == {expected[n]} for n, r in runs.items())
     log(
         f"\nTargets (≥ {TARGET_CHECKINS_PER_S:.0f} check-ins/s, p99 ≤ {TARGET_P99_MS:.0f} ms, "
         f"≤ {TARGET_QUERIES} queries per check-in): "
