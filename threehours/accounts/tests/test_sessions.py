@@ -41,7 +41,7 @@ def test_an_inactive_user_is_logged_out_of_the_pages(volunteer):
 def redis_sessions(settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "threehours.core.cache.RedisCache",
             "LOCATION": REDIS,
             "KEY_PREFIX": "threehours-test-sessions",
         }
