@@ -42,6 +42,20 @@ def _clean_outboxes(settings):
     backends.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: no rate-limit counts left by an earlier test
+    (SQLite reuses the ids of rolled-back users, so a count can even follow a "new" user).
+    Only the in-process cache of the test set-up: clearing a Redis cache would flush its
+    whole database."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith(".LocMemCache"):
+        cache.clear()
+    yield
+
+
 @pytest.fixture
 def sms_outbox():
     """SMS sent through the in-memory backend: a list of {"phone", "text"}."""

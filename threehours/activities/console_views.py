@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from threehours.core.errors import DomainError, InvalidInput
+from threehours.core.errors import DomainError, InvalidInput, RateLimited
 from threehours.core.images import InvalidImage
 from threehours.core.ratelimit import ratelimit_check
 from threehours.core.timeutil import local_today
@@ -78,10 +78,19 @@ def _preview(form: ActivityForm, org: Organisation, *, check: bool = False) -> d
     return context
 
 
+LIVE_CHECK_RATE = "60/m"  # per user: one check a field change, far more than anyone types
+
+
 def _save(request: HttpRequest, org: Organisation, activity: Activity | None) -> HttpResponse:
     if request.method == "POST" and request.htmx and request.POST.get("_check"):
+        # The live check (htmx, on every change): nothing is saved. It runs the service's
+        # whole validation (rich-text sanitising included), so it is limited per user; htmx
+        # keeps the last preview when refused.
+        try:
+            ratelimit_check(request, group="web.activity_check", rate=LIVE_CHECK_RATE, key="user")
+        except RateLimited as exc:
+            return HttpResponse(status=429, headers={"Retry-After": str(exc.retry_after)})
         form = ActivityForm(request.POST)
-        # The live check (htmx, on every change): nothing is saved.
         return render(
             request,
             "activities/partials/_console_form_check.html",

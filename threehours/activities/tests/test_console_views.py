@@ -237,6 +237,24 @@ def test_the_live_check_shows_the_service_error_on_its_field(org):
     assert not org.activities.exists()
 
 
+def test_the_live_check_is_rate_limited_per_user_and_saving_still_works(org, monkeypatch):
+    monkeypatch.setattr(console_views, "LIVE_CHECK_RATE", "2/m")
+    client = _client(org.applicant)
+    data = activity_data(checkin_time="11:00", checkout_time="12:15")
+    assert _check(client, org, data).status_code == 200
+    assert _check(client, org, data).status_code == 200
+    refused = _check(client, org, data)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert refused.content == b""  # htmx keeps the last preview
+    # Another user of the same organisation has counts of their own.
+    coordinator = applicant("coord@ngo.example.cn")
+    Membership.objects.create(organisation=org, user=coordinator, role="coordinator")
+    assert _check(_client(coordinator), org, data).status_code == 200
+    # Saving the form is not a check: it still saves.
+    response = client.post(f"/org/{org.pk}/activities/new/", _form_post(data))
+    assert response.status_code == 302 and org.activities.count() == 1
+
+
 def test_the_live_check_on_the_edit_page_changes_nothing(org):
     activity = services.activity_create(org=org, user=org.applicant, data=activity_data())
     url = f"/org/{org.pk}/activities/{activity.pk}/edit/"
