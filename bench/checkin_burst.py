@@ -600,16 +600,10 @@ def stop_server(server: subprocess.Popen) -> None:
             os.killpg(server.pid, signal.SIGKILL)
 
 
-def warm_up(port: int, activity_id: int, token: str, body: str) -> dict[str, int]:
-    """Both workers load every module of the check-in path: the extra registrant (checked in
-    and out already) repeats both requests; refused with 409, each leaves an Attempt row."""
+def send_all(requests: list[urllib.request.Request]) -> dict[str, int]:
+    """Send the requests from 8 threads at once; how many answered with each status."""
 
-    def post(action: str) -> int:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/v1/activities/{activity_id}/{action}",
-            data=body.encode(),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
+    def send(request: urllib.request.Request) -> int:
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status
@@ -618,33 +612,42 @@ def warm_up(port: int, activity_id: int, token: str, body: str) -> dict[str, int
 
     counts: dict[str, int] = {}
     with ThreadPoolExecutor(8) as pool:
-        for status in pool.map(post, ["checkin", "checkout"] * 16):
+        for status in pool.map(send, requests):
             counts[str(status)] = counts.get(str(status), 0) + 1
     return counts
+
+
+def warm_up(port: int, activity_id: int, token: str, body: str) -> dict[str, int]:
+    """Both workers load every module of the check-in path: the extra registrant (checked in
+    and out already) repeats both requests; refused with 409, each leaves an Attempt row."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return send_all(
+        [
+            urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/activities/{activity_id}/{action}",
+                data=body.encode(),
+                headers=headers,
+            )
+            for action in ["checkin", "checkout"] * 16
+        ]
+    )
 
 
 def warm_up_page(port: int, path: str, cookie: str, body: str) -> dict[str, int]:
     """warm_up() for the page path: the extra registrant's form POSTs (refused: already in
     and out) and GETs of the page."""
-
-    def send(method: str) -> int:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}{path}",
-            data=body.encode() if method == "POST" else None,
-            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
-            method=method,
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status
-        except urllib.error.HTTPError as exc:
-            return exc.code
-
-    counts: dict[str, int] = {}
-    with ThreadPoolExecutor(8) as pool:
-        for status in pool.map(send, ["POST", "GET"] * 16):
-            counts[str(status)] = counts.get(str(status), 0) + 1
-    return counts
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    return send_all(
+        [
+            urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}",
+                data=body.encode() if method == "POST" else None,
+                headers=headers,
+                method=method,
+            )
+            for method in ["POST", "GET"] * 16
+        ]
+    )
 
 
 def process_cpu(server_sid: int) -> dict[str, float]:
