@@ -107,17 +107,14 @@ def _proof(request: HttpRequest, payload: CheckIn) -> Proof:
 
 def _target(request: HttpRequest, activity_id: int, *, day: dt.date | None = None) -> dict:
     """The activity and, on the usual path, the caller's confirmed registration (one query;
-    with `day`, with that day's attendance, which checking out reads); otherwise the activity
-    alone (404 when not visible) and the service explains."""
-    signup = selectors.signup_for_attendance(
+    with `day`, with that day's attendance, which checking out reads); 404 when the activity
+    is not visible."""
+    activity, signup = selectors.checkin_target(
         activity_id=activity_id, volunteer=request.user, day=day
     )
-    if signup is not None:
-        return {"activity": signup.activity, "signup": signup}
-    activity = selectors.activity_for_attendance(activity_id=activity_id)
     if activity is None:
         raise ActivityNotFound()
-    return {"activity": activity}
+    return {"activity": activity, "signup": signup}
 
 
 @router.post(

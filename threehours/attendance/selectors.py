@@ -108,6 +108,19 @@ def signup_for_attendance(
     return signup
 
 
+def checkin_target(
+    *, activity_id: int, volunteer, day: dt.date | None = None
+) -> tuple[Activity | None, Signup | None]:
+    """What a check-in or check-out (API or page) starts from. For the usual caller, a
+    confirmed registrant, the registration with its activity (and, with `day`, that day's
+    attendance) in one query, `signup_for_attendance`. For anyone else, the activity alone
+    (None when it is not visible), and the service explains the refusal."""
+    signup = signup_for_attendance(activity_id=activity_id, volunteer=volunteer, day=day)
+    if signup is not None:
+        return signup.activity, signup
+    return activity_for_attendance(activity_id=activity_id), None
+
+
 def attendance_today(*, activity: Activity, volunteer, day: dt.date) -> Attendance | None:
     if not volunteer.is_authenticated:
         return None

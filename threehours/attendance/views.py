@@ -94,13 +94,9 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     now = local_now()
     # The usual visitor is a confirmed registrant: the registration, its activity and today's
     # attendance in one query, as for the API's check-in; anyone else, the activity alone.
-    signup = selectors.signup_for_attendance(
+    activity, signup = selectors.checkin_target(
         activity_id=activity_id, volunteer=request.user, day=now.date()
     )
-    if signup is not None:
-        activity = signup.activity
-    else:
-        activity = selectors.activity_for_attendance(activity_id=activity_id)
     if activity is None:
         raise Http404
     error, status = "", 200
