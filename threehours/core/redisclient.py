@@ -44,18 +44,18 @@ class HashBuffer:
         self._lock = threading.Lock()
         self._pending: dict[str, str] = {}
         self._wake = threading.Event()
-        self._pid: int | None = None
+        self._started = False  # this process's thread
         atexit.register(self.flush)
         os.register_at_fork(after_in_child=self._forked)
 
     def _forked(self) -> None:
         # The parent's thread is not in the child, and may have held the lock at the fork.
-        self._lock, self._pending, self._pid = threading.Lock(), {}, None
+        self._lock, self._pending, self._started = threading.Lock(), {}, False
 
     def set(self, field: str, value: str) -> None:
         with self._lock:
-            if self._pid is None:  # first use, or a child forked after it
-                self._pid, self._wake = os.getpid(), threading.Event()
+            if not self._started:  # first use, or a child forked after it
+                self._started, self._wake = True, threading.Event()
                 threading.Thread(target=self._run, name=f"redis-{self.key}", daemon=True).start()
             self._pending[field] = value
         self._wake.set()
