@@ -476,6 +476,24 @@ def page_form(index: int, qr_token: str, action: str, cookie: str) -> str:
 
 
 # --- queries per request ---------------------------------------------------------------------
+def served_an_hour(activity_id: int, user_id: int) -> None:
+    """The registrant checked in an hour ago, as far as the row knows: a check-out credits."""
+    from threehours.attendance.models import Attendance
+
+    Attendance.objects.filter(activity_id=activity_id, volunteer_id=user_id).update(
+        checked_in_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=60)
+    )
+
+
+def statements(captured) -> list[str]:
+    """The SQL of a CaptureQueriesContext without SAVEPOINT/RELEASE (BEGIN/COMMIT stay)."""
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if not re.match(r"(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", q["sql"])
+    ]
+
+
 def measure_queries(
     activity_id: int, user_id: int, token: str, qr_token: str
 ) -> dict[str, list[str]]:
@@ -487,15 +505,11 @@ def measure_queries(
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from threehours.attendance.models import Attendance
-
     client = Client()
     result = {}
     for action in ("checkin", "checkout"):
         if action == "checkout":
-            Attendance.objects.filter(activity_id=activity_id, volunteer_id=user_id).update(
-                checked_in_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=60)
-            )
+            served_an_hour(activity_id, user_id)
         tokens_last_used_earlier([user_id])
         with CaptureQueriesContext(connection) as captured:
             response = client.post(
@@ -506,11 +520,7 @@ def measure_queries(
             )
         if response.status_code != 200:
             raise SystemExit(f"test Client {action}: {response.status_code} {response.content!r}")
-        result[action] = [
-            q["sql"]
-            for q in captured.captured_queries
-            if not re.match(r"(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", q["sql"])
-        ]
+        result[action] = statements(captured)
     return result
 
 
@@ -524,8 +534,6 @@ def measure_page_queries(
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from threehours.attendance.models import Attendance
-
     client = Client(enforce_csrf_checks=True)
     for part in cookie.split("; "):
         name, value = part.split("=", 1)
@@ -533,9 +541,7 @@ def measure_page_queries(
     result = {}
     for step, expected in (("checkin", 302), ("view", 200), ("checkout", 302)):
         if step == "checkout":
-            Attendance.objects.filter(activity_id=activity_id, volunteer_id=user_id).update(
-                checked_in_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=60)
-            )
+            served_an_hour(activity_id, user_id)
         with CaptureQueriesContext(connection) as captured:
             if step == "view":
                 response = client.get(path)
@@ -547,11 +553,7 @@ def measure_page_queries(
                 )
         if response.status_code != expected:
             raise SystemExit(f"test Client page {step}: {response.status_code}")
-        result[step] = [
-            q["sql"]
-            for q in captured.captured_queries
-            if not re.match(r"(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", q["sql"])
-        ]
+        result[step] = statements(captured)
     return result
 
 
