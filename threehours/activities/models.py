@@ -162,6 +162,9 @@ class Activity(models.Model):
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     checkin_radius_m = models.PositiveIntegerField(_("check-in radius (m)"), null=True, blank=True)
+    # Volunteers check in only by scanning the door's rotating QR code: the 4-digit code is
+    # refused, except through the green channel after failed identity checks (issue #12 §5).
+    checkin_qr_only = models.BooleanField(_("check-in by QR code only"), default=False)
     contact_name = models.CharField(_("contact person"), max_length=30)
     contact_phone = models.CharField(_("contact phone"), max_length=20)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
