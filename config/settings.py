@@ -323,6 +323,15 @@ CHECKIN_CODE_MAX_WRONG = env_int("THREEHOURS_CHECKIN_CODE_MAX_WRONG", 5, minimum
 CHECKIN_GUESS_ALERT = env_int("THREEHOURS_CHECKIN_GUESS_ALERT", 20, minimum=2)
 IDENTITY_PROVIDER = env_str("THREEHOURS_IDENTITY_PROVIDER") or "none"
 PENDING_CREDIT_DAYS = env_int("THREEHOURS_PENDING_CREDIT_DAYS", 7, minimum=1)
+# Integrity (issue #12): wrong codes on one activity-day, across all volunteers, after which the
+# day's code rotates (docs/decisions/0009 says why 30); a reported accuracy at or below this many
+# metres is flagged as too good to be a phone's; a correction that raises a day's credit by more
+# than this many hours over what was measured, or is for a day more than this many days back,
+# waits for a second staff member.
+CHECKIN_CODE_ROTATE_AFTER = env_int("THREEHOURS_CHECKIN_CODE_ROTATE_AFTER", 30, minimum=2)
+CHECKIN_ACCURACY_SUSPECT_M = env_int("THREEHOURS_CHECKIN_ACCURACY_SUSPECT_M", 2, minimum=0)
+CORRECTION_APPROVAL_HOURS = env_int("THREEHOURS_CORRECTION_APPROVAL_HOURS", 2, minimum=0)
+CORRECTION_APPROVAL_DAYS = env_int("THREEHOURS_CORRECTION_APPROVAL_DAYS", 7, minimum=0)
 API_TOKEN_TTL_DAYS = env_int("THREEHOURS_API_TOKEN_TTL_DAYS", 30, minimum=1)
 
 # django-ratelimit: blocked requests become 429 through this view; counters live in the cache,

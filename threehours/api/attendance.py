@@ -9,15 +9,21 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Router
+from pydantic import ConfigDict
 
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
 from threehours.attendance import codes, selectors, services
 from threehours.attendance.services import Proof
+from threehours.core.errors import NotFound
+from threehours.core.pagination import keyset_page
 from threehours.core.timeutil import local_today, local_tz
 from threehours.hours.selectors import ledger_of
 from threehours.hours.services import hours_totals
+from threehours.orgs.errors import OrgNotFound
+from threehours.orgs.models import Organisation
 from threehours.orgs.selectors import org_for_staff
 from threehours.signups.errors import SignupNotFound
 from threehours.signups.selectors import signup_get_for_org
@@ -29,6 +35,11 @@ router = Router(tags=["attendance"])
 
 
 class CheckIn(StrictIn):
+    """`lat`/`lng`/`accuracy` are checked by the service, not here, so that a refused attempt
+    with a number that cannot be used (NaN, 1e308) is still on record (issue #12 §6)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=True)
+
     qr_token: str | None = None
     code: str | None = None
     lat: float | None = None
@@ -99,7 +110,7 @@ def _proof(request: HttpRequest, payload: CheckIn) -> Proof:
         lat=dec(payload.lat),
         lng=dec(payload.lng),
         coord=payload.coord,
-        accuracy_m=None if payload.accuracy is None else int(min(payload.accuracy, 1e6)),
+        accuracy=dec(payload.accuracy),
         identity=payload.identity or "",
         user_agent=request.headers.get("User-Agent", ""),
     )
@@ -107,8 +118,8 @@ def _proof(request: HttpRequest, payload: CheckIn) -> Proof:
 
 def _target(request: HttpRequest, activity_id: int, *, day: dt.date | None = None) -> dict:
     """The activity and, on the usual path, the caller's confirmed registration (one query;
-    with `day`, with that day's attendance, which checking out reads); 404 when the activity
-    is not visible."""
+    with `day`, with that day's attendance, which checking out reads, and the day's code
+    state, which a code reads); 404 when the activity is not visible."""
     activity, signup = selectors.checkin_target(
         activity_id=activity_id, volunteer=request.user, day=day
     )
@@ -124,7 +135,9 @@ def _target(request: HttpRequest, activity_id: int, *, day: dt.date | None = Non
 )
 def checkin(request: HttpRequest, activity_id: int, payload: CheckIn):
     attendance = services.attendance_check_in(
-        **_target(request, activity_id), volunteer=request.user, proof=_proof(request, payload)
+        **_target(request, activity_id, day=local_today()),
+        volunteer=request.user,
+        proof=_proof(request, payload),
     )
     return {"day": attendance.day, "checked_in_at": attendance.checked_in_at}
 
@@ -184,23 +197,72 @@ def checkin_code(request: HttpRequest, org_id: int, activity_id: int):
     token, expires = codes.qr_token_make(activity.pk, day)
     url = request.build_absolute_uri(reverse("attendance:checkin", args=[activity.pk]))
     return {
-        "code": codes.day_code(activity.pk, day),
+        "code": services.code_current(activity=activity, day=day),
         "qr_url": f"{url}?t={token}",
         "qr_expires_at": dt.datetime.fromtimestamp(expires, tz=local_tz()),
     }
 
 
+class CorrectionOut(Out):
+    id: int
+    status: str
+    registration_id: int
+    volunteer_id: int
+    activity_id: int
+    day: dt.date
+    checkin_at: dt.datetime
+    checkout_at: dt.datetime
+    hours: Hours
+    measured_hours: Hours
+    reason: str
+    why_pending: str
+    requested_by: str
+    decided_by: str | None
+    decision_reason: str
+
+
+class CorrectionListOut(Out):
+    items: list[CorrectionOut]
+    next_cursor: str | None
+
+
+class RejectIn(StrictIn):
+    reason: str = ""
+
+
+def _correction_out(c) -> dict:
+    return {
+        "id": c.pk,
+        "status": c.status,
+        "registration_id": c.signup_id,
+        "volunteer_id": c.volunteer_id,
+        "activity_id": c.activity_id,
+        "day": c.day,
+        "checkin_at": c.checkin_at,
+        "checkout_at": c.checkout_at,
+        "hours": c.hours,
+        "measured_hours": c.measured_hours,
+        "reason": c.reason,
+        "why_pending": c.why_pending,
+        "requested_by": c.requested_by.display_name,
+        "decided_by": c.decided_by.display_name if c.decided_by else None,
+        "decision_reason": c.decision_reason,
+    }
+
+
 @router.post(
     "/orgs/{org_id}/registrations/{reg_id}/attendance",
-    response={200: AttendanceOut, **errors(400, 401, 403, 404)},
+    response={200: AttendanceOut, 202: CorrectionOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
 def attendance_correct(request: HttpRequest, org_id: int, reg_id: int, payload: CorrectionIn):
+    """Applied at once (200, the day's attendance), or 202 `pending_approval` when a second
+    staff member must approve it (API.md, "Integrity")."""
     org = org_for_staff(user=request.user, org_id=org_id)
     signup = signup_get_for_org(org=org, signup_id=reg_id)
     if signup is None:
         raise SignupNotFound()
-    attendance = services.attendance_correct(
+    correction = services.attendance_correct(
         signup=signup,
         day=payload.day,
         checkin_at=services.moment_parse(payload.checkin_at, field="checkin_at"),
@@ -208,9 +270,82 @@ def attendance_correct(request: HttpRequest, org_id: int, reg_id: int, payload: 
         staff=request.user,
         reason=payload.reason,
     )
+    if correction.status == correction.Status.PENDING:
+        return 202, _correction_out(correction)
+    attendance = correction.attendance
     return {
         "day": attendance.day,
         "checked_in_at": attendance.checked_in_at,
         "checked_out_at": attendance.checked_out_at,
         "hours": attendance.hours,
     }
+
+
+def _org_for_approval(request: HttpRequest, org_id: int) -> Organisation:
+    """Staff of the organisation, or an operator (who oversees every organisation)."""
+    if request.user.is_staff:
+        org = Organisation.objects.filter(pk=org_id).first() if 0 < org_id < 2**63 else None
+        if org is None:
+            raise OrgNotFound()
+        return org
+    return org_for_staff(user=request.user, org_id=org_id)
+
+
+def _correction_or_404(org: Organisation, correction_id: int):
+    correction = selectors.correction_get_for_org(org=org, correction_id=correction_id)
+    if correction is None:
+        raise NotFound(_("No such correction."))
+    return correction
+
+
+@router.get(
+    "/orgs/{org_id}/corrections",
+    response={200: CorrectionListOut, **errors(400, 401, 403, 404)},
+    auth=token_auth,
+)
+def corrections_list(
+    request: HttpRequest,
+    org_id: int,
+    status: Literal["", "pending", "applied", "approved", "rejected"] = "",
+    limit: int = 20,
+    cursor: str | None = None,
+):
+    """The organisation's corrections, newest first; `status=pending` lists those waiting for
+    a second staff member."""
+    org = _org_for_approval(request, org_id)
+    wanted = "pending_approval" if status == "pending" else status
+    page = keyset_page(
+        selectors.corrections_for_org(org=org, status=wanted),
+        order=("-pk",),
+        limit=limit,
+        cursor=cursor,
+    )
+    return {"items": [_correction_out(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/orgs/{org_id}/corrections/{correction_id}/approve",
+    response={200: CorrectionOut, **errors(401, 403, 404, 409)},
+    auth=token_auth,
+)
+def correction_approve(request: HttpRequest, org_id: int, correction_id: int):
+    org = _org_for_approval(request, org_id)
+    correction = services.correction_approve(
+        correction=_correction_or_404(org, correction_id), staff=request.user
+    )
+    return _correction_out(correction)
+
+
+@router.post(
+    "/orgs/{org_id}/corrections/{correction_id}/reject",
+    response={200: CorrectionOut, **errors(400, 401, 403, 404, 409)},
+    auth=token_auth,
+)
+def correction_reject(request: HttpRequest, org_id: int, correction_id: int, payload: RejectIn):
+    org = _org_for_approval(request, org_id)
+    correction = services.correction_reject(
+        correction=_correction_or_404(org, correction_id),
+        staff=request.user,
+        reason=payload.reason,
+    )
+    return _correction_out(correction)

@@ -15,9 +15,12 @@ from django.core import signing
 SALT = "threehours.attendance.qr"
 
 
-def day_code(activity_id: int, day: dt.date) -> str:
-    """The 4-digit code of an activity day (签到/签退验证码)."""
+def day_code(activity_id: int, day: dt.date, generation: int = 0) -> str:
+    """The 4-digit code of an activity day (签到/签退验证码). `generation` counts the day's
+    rotations after too many wrong codes (models.DayCode); each gives an unrelated code."""
     message = f"code:{activity_id}:{day.isoformat()}".encode()
+    if generation:
+        message += f":{generation}".encode()
     digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
     return f"{int.from_bytes(digest[:4], 'big') % 10000:04d}"
 

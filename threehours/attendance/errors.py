@@ -94,3 +94,41 @@ class TooManyWrongCodes(RateLimited):
     default_message = _(
         "Too many wrong codes for this activity today. Ask the staff to check you in."
     )
+
+
+class QrOnly(AttendanceError):
+    code = "qr_only"
+    status = 400
+    default_message = _(
+        "At this activity you check in by scanning the QR code on the screen at the door; the "
+        "4-digit code is only for the green channel."
+    )
+
+
+class OwnHours(AttendanceError):
+    code = "own_hours"
+    status = 403
+    default_message = _(
+        "You are a registrant of this activity yourself: another staff member of the "
+        "organisation must check you in or correct your hours."
+    )
+
+
+class NotAnAttendedDay(AttendanceError):
+    code = "not_an_attended_day"
+    status = 409
+
+
+class OwnCorrection(AttendanceError):
+    code = "own_correction"
+    status = 403
+    default_message = _(
+        "A correction must be approved by a second staff member: not by the one who asked for "
+        "it, nor by the volunteer it credits."
+    )
+
+
+class CorrectionClosed(AttendanceError):
+    code = "correction_closed"
+    status = 409
+    default_message = _("This correction has already been decided.")

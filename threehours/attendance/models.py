@@ -118,3 +118,87 @@ class NoShow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signup_id} absent {self.day}"
+
+
+class DayCode(models.Model):
+    """The state of one activity-day's 4-digit code (issue #12 §4). Wrong codes are counted
+    here across all volunteers; past CHECKIN_CODE_ROTATE_AFTER the code rotates at once
+    (`generation` moves on, codes.day_code derives the new code from it). No row: generation
+    0 and nothing wrong yet. Written only on the wrong-code path and by staff."""
+
+    activity = models.ForeignKey("activities.Activity", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    generation = models.PositiveIntegerField(default=0)
+    # Wrong codes for the current generation, and for the whole day.
+    wrong = models.PositiveIntegerField(default=0)
+    wrong_total = models.PositiveIntegerField(default=0)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "day"], name="daycode_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.day} #{self.generation} ({self.wrong_total} wrong)"
+
+
+class Correction(models.Model):
+    """A staff member's correction of a day's attendance (PRODUCT.md §4 integrity, issue #12
+    §3). Applied at once, or pending until a second staff member of the organisation (or an
+    operator) approves it, when it raises the day's credit by more than
+    CORRECTION_APPROVAL_HOURS over what check-in and check-out measured, or is for a day more
+    than CORRECTION_APPROVAL_DAYS back. Kept for every correction, for the integrity report."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        PENDING = "pending_approval", _("Waiting for a second staff member")
+        APPROVED = "approved", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
+
+    class Why(models.TextChoices):
+        NONE = "", _("within the limits")
+        RAISE = "raise", _("raises the measured hours by more than the limit")
+        OLD = "old", _("for a day long ago")
+
+    signup = models.ForeignKey("signups.Signup", on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey("activities.Activity", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    volunteer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    checkin_at = models.DateTimeField(_("check-in"))
+    checkout_at = models.DateTimeField(_("check-out"))
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
+    # What check-in and check-out had measured (the day's credit entry), and what the ledger
+    # held for the day when the correction was asked for.
+    measured_hours = models.DecimalField(max_digits=4, decimal_places=1, default=0)
+    held_hours = models.DecimalField(max_digits=4, decimal_places=1, default=0)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    why_pending = models.CharField(max_length=8, choices=Why.choices, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    # The attendance it set, once applied.
+    attendance = models.ForeignKey(
+        Attendance, null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attendance correction")
+        verbose_name_plural = _("attendance corrections")
+        indexes = [
+            models.Index(
+                fields=["organisation", "status", "-created_at"], name="correction_org_idx"
+            ),
+            models.Index(fields=["volunteer", "-created_at"], name="correction_volunteer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signup_id} {self.day} → {self.hours} h ({self.status})"

@@ -44,3 +44,40 @@ def credited_hours(
         return Decimal("0.0")
     seconds = Decimal(int((end - start).total_seconds()))
     return min(round_hours(seconds / Decimal(3600)), maximum)
+
+
+# Position evidence (issue #12 §5): what a coordinator looks at to spot a remote check-in.
+SAME_POSITION = "same_position"
+NO_ACCURACY = "no_accuracy"
+TOO_PRECISE = "too_precise"
+ON_SITE_METHODS = ("qr", "code", "green")
+
+
+def position_flags(
+    positions: dict[object, tuple[Decimal | None, Decimal | None, int | None, str]],
+    *,
+    suspect_m: int,
+) -> dict[object, list[str]]:
+    """Flags per check-in, from {key: (lat, lng, accuracy in m, method)} of one activity-day:
+    the same coordinates as another volunteer (a position typed in, or one phone for
+    several people: two real phones never agree to 0.000001°, ~0.1 m), an accuracy absent
+    (a browser always reports one) or too good to be a phone's (at most `suspect_m`; phones
+    report 5–50 m outdoors). Staff check-ins carry no position and get no flags."""
+    seen: dict[tuple[Decimal, Decimal], int] = {}
+    for lat, lng, _accuracy, method in positions.values():
+        if method in ON_SITE_METHODS and lat is not None and lng is not None:
+            seen[(lat, lng)] = seen.get((lat, lng), 0) + 1
+    flags: dict[object, list[str]] = {}
+    for key, (lat, lng, accuracy, method) in positions.items():
+        if method not in ON_SITE_METHODS:
+            flags[key] = []
+            continue
+        found = []
+        if lat is not None and lng is not None and seen[(lat, lng)] > 1:
+            found.append(SAME_POSITION)
+        if accuracy is None:
+            found.append(NO_ACCURACY)
+        elif accuracy <= suspect_m:
+            found.append(TOO_PRECISE)
+        flags[key] = found
+    return flags

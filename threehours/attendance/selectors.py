@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from threehours.activities.models import Activity
 from threehours.core.db import Columns, hot_cursor
 from threehours.orgs.models import Organisation
 from threehours.signups.models import Signup
 
-from .models import Attendance, NoShow
+from . import rules
+from .errors import BadCode
+from .models import Attempt, Attendance, Correction, DayCode, NoShow
 
 
 def activity_for_attendance(*, activity_id: int) -> Activity | None:
@@ -30,6 +36,7 @@ CHECKIN_ACTIVITY_FIELDS = (
     "lat",
     "lng",
     "checkin_radius_m",
+    "checkin_qr_only",
     "address",  # the check-in page shows it
 )
 # Only what checking in and out reads; any other field loads on first use.
@@ -53,15 +60,36 @@ CHECKOUT_ATTENDANCE_COLUMNS = Columns(
 )
 
 
+@dataclass(frozen=True)
+class CodeState:
+    """What checking a 4-digit code needs beyond the registration: the day's code generation
+    (rotations after too many wrong codes, models.DayCode) and the volunteer's wrong codes
+    that day (the per-volunteer limit)."""
+
+    day: dt.date
+    generation: int
+    wrong: int
+
+
 def _signup_query(connection, *, with_day: bool) -> str:
     # Identifiers come from the models, values are parameters.
     organisations = Organisation._meta.db_table
     also_select = also_join = ""
     if with_day:
-        also_select = f", {CHECKOUT_ATTENDANCE_COLUMNS.sql(connection)}"
+        # The day's code generation and the volunteer's wrong codes ride along, so that a
+        # check-in by code costs the statements a QR check-in costs (issue #12, "Speed"); the
+        # count reads attempt_volunteer_idx and is 0 rows for nearly everyone.
+        also_select = (
+            f", {CHECKOUT_ATTENDANCE_COLUMNS.sql(connection)}, dc.generation, "  # noqa: S608
+            f"(SELECT COUNT(*) FROM {Attempt._meta.db_table} w WHERE w.volunteer_id = "
+            "s.volunteer_id AND w.activity_id = s.activity_id AND w.day = %s "
+            "AND w.result = %s)"
+        )
         also_join = (
             f"LEFT JOIN {CHECKOUT_ATTENDANCE_COLUMNS.table(connection)} "
             "ON att.signup_id = s.id AND att.day = %s "
+            f"LEFT JOIN {DayCode._meta.db_table} dc "
+            "ON dc.activity_id = s.activity_id AND dc.day = %s "
         )
     return (
         f"SELECT {_SIGNUP_COLUMNS.sql(connection)}, {_ACTIVITY_COLUMNS.sql(connection)}"  # noqa: S608
@@ -90,7 +118,9 @@ def signup_for_attendance(
     connection = connections[DEFAULT_DB_ALIAS]
     params = [activity_id, volunteer.pk, Signup.Status.CONFIRMED, Activity.State.PUBLISHED]
     if day is not None:
-        params.insert(0, Attendance._meta.get_field("day").get_db_prep_value(day, connection))
+        db_day = Attendance._meta.get_field("day").get_db_prep_value(day, connection)
+        # In the statement's order: the wrong-code count, the attendance and the code joins.
+        params[:0] = [db_day, BadCode.code, db_day, db_day]
     with hot_cursor(connection) as cursor:
         cursor.execute(_signup_query(connection, with_day=day is not None), params)
         row = cursor.fetchone()
@@ -105,6 +135,8 @@ def signup_for_attendance(
         columns = CHECKOUT_ATTENDANCE_COLUMNS
         found = row[start + columns.fields.index(Attendance._meta.pk)] is not None  # LEFT JOIN
         signup.attendance_by_day = {day: columns.load(row, start, connection) if found else None}
+        generation, wrong = row[start + len(columns) :]
+        signup.code_state = CodeState(day=day, generation=generation or 0, wrong=wrong)
     return signup
 
 
@@ -129,7 +161,8 @@ def attendance_today(*, activity: Activity, volunteer, day: dt.date) -> Attendan
 
 def attendance_board(*, activity: Activity, day: dt.date) -> dict:
     """The day's board for staff: every confirmed registrant with their attendance, grouped
-    into registered (not yet in), checked in, checked out and absent (marked no-show)."""
+    into registered (not yet in), checked in, checked out and absent (marked no-show). Each
+    row carries the check-in's `evidence` (method, accuracy, flags) or None."""
     signups = list(
         Signup.objects.filter(activity=activity, status=Signup.Status.CONFIRMED)
         .select_related("volunteer")
@@ -141,9 +174,11 @@ def attendance_board(*, activity: Activity, day: dt.date) -> dict:
             "signup_id", flat=True
         )
     )
+    evidence = position_evidence(activity_ids=[activity.pk], date_from=day, date_to=day)
     groups: dict[str, list] = {"registered": [], "checked_in": [], "checked_out": [], "absent": []}
     for signup in signups:
         signup.attendance = by_signup.get(signup.pk)
+        signup.evidence = evidence.get((activity.pk, signup.volunteer_id, day))
         if signup.attendance is None:
             groups["absent" if signup.pk in absent else "registered"].append(signup)
         elif signup.attendance.checked_out_at is None:
@@ -151,3 +186,85 @@ def attendance_board(*, activity: Activity, day: dt.date) -> dict:
         else:
             groups["checked_out"].append(signup)
     return groups
+
+
+def corrections_for_org(*, org: Organisation, status: str = "") -> QuerySet[Correction]:
+    """The organisation's attendance corrections (all, or of one status), with what a list shows."""
+    rows = Correction.objects.filter(organisation=org).select_related(
+        "activity", "volunteer", "requested_by", "decided_by"
+    )
+    return rows.filter(status=status) if status else rows
+
+
+def correction_get_for_org(*, org: Organisation, correction_id: int) -> Correction | None:
+    """One correction of the organisation, or None (another organisation's answers None too)."""
+    if not 0 < correction_id < 2**63:
+        return None
+    return corrections_for_org(org=org).filter(pk=correction_id).first()
+
+
+def corrections_pending_of(*, volunteer) -> list[Correction]:
+    """Corrections of the volunteer's hours that wait for a second staff member (我的公益时)."""
+    return list(
+        Correction.objects.filter(volunteer=volunteer, status=Correction.Status.PENDING)
+        .select_related("activity")
+        .order_by("-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How one check-in was proven, for the board and the export (issue #12 §5)."""
+
+    method: str
+    accuracy_m: int | None
+    distance_m: int | None
+    flags: tuple[str, ...]
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [str(FLAG_LABELS[flag]) for flag in self.flags]
+
+
+FLAG_LABELS = {
+    rules.SAME_POSITION: _("same position as another volunteer"),
+    rules.NO_ACCURACY: _("no accuracy reported"),
+    rules.TOO_PRECISE: _("accuracy too good for a phone"),
+}
+
+
+def position_evidence(
+    *, activity_ids: list[int], date_from: dt.date, date_to: dt.date
+) -> dict[tuple[int, int, dt.date], Evidence]:
+    """{(activity id, volunteer id, day): Evidence} of the accepted check-ins in the range,
+    with the flags of rules.position_flags computed per activity-day. One query."""
+    rows = (
+        Attempt.objects.filter(
+            activity_id__in=activity_ids,
+            day__gte=date_from,
+            day__lte=date_to,
+            action=Attempt.Action.CHECKIN,
+            result="ok",
+        )
+        .order_by("pk")
+        .values_list(
+            "activity_id", "volunteer_id", "day", "lat", "lng", "accuracy_m", "method", "distance_m"
+        )
+        .iterator()
+    )
+    by_day: dict[tuple[int, dt.date], dict] = {}
+    distances = {}
+    for activity_id, volunteer_id, day, lat, lng, accuracy, method, distance in rows:
+        by_day.setdefault((activity_id, day), {})[volunteer_id] = (lat, lng, accuracy, method)
+        distances[(activity_id, volunteer_id, day)] = distance
+    found = {}
+    for (activity_id, day), positions in by_day.items():
+        flags = rules.position_flags(positions, suspect_m=settings.CHECKIN_ACCURACY_SUSPECT_M)
+        for volunteer_id, (_lat, _lng, accuracy, method) in positions.items():
+            found[(activity_id, volunteer_id, day)] = Evidence(
+                method=method,
+                accuracy_m=accuracy,
+                distance_m=distances.get((activity_id, volunteer_id, day)),
+                flags=tuple(flags[volunteer_id]),
+            )
+    return found

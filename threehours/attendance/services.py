@@ -47,21 +47,27 @@ from .errors import (
     AlreadyCheckedIn,
     AlreadyCheckedOut,
     BadCode,
+    CorrectionClosed,
     IdentityFailed,
     IdentityGreenChannel,
+    NotAnAttendedDay,
     NotCheckedIn,
     NotRegistered,
     OutsideRadius,
     OutsideWindow,
+    OwnCorrection,
+    OwnHours,
     PositionRequired,
     ProofRequired,
     QrExpired,
+    QrOnly,
     TooManyWrongCodes,
 )
 from .identity import GREEN_CHANNEL_AFTER, identity_provider
-from .models import Attempt, Attendance, GuessingAlert, Method, NoShow
+from .models import Attempt, Attendance, Correction, DayCode, GuessingAlert, Method, NoShow
 
 GUESS_WINDOW = dt.timedelta(minutes=10)
+ACCURACY_MAX_M = 1_000_000
 
 
 @dataclass
@@ -74,9 +80,30 @@ class Proof:
     lat: Decimal | None = None
     lng: Decimal | None = None
     coord: str = "wgs84"
-    accuracy_m: int | None = None
+    accuracy: Decimal | None = None  # metres, as the phone reports it
     identity: str = ""
     user_agent: str = ""
+
+    def invalid_fields(self) -> dict[str, list[str]]:
+        """The numbers that cannot be used, by field (issue #12 §6): not finite, or out of
+        the range a position or an accuracy can have. A client may send NaN or 1e308."""
+        errors: dict[str, list[str]] = {}
+        for field, value, low, high in (
+            ("lat", self.lat, -90, 90),
+            ("lng", self.lng, -180, 180),
+            ("accuracy", self.accuracy, 0, ACCURACY_MAX_M),
+        ):
+            if value is not None and not (value.is_finite() and low <= value <= high):
+                errors[field] = [
+                    _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}
+                ]
+        return errors
+
+    @property
+    def accuracy_m(self) -> int | None:
+        if self.accuracy is None or not self.accuracy.is_finite():
+            return None
+        return int(min(max(self.accuracy, 0), ACCURACY_MAX_M))
 
 
 @dataclass
@@ -167,6 +194,23 @@ def _seconds_to_midnight(now: dt.datetime) -> int:
     return max(1, int((tomorrow - now).total_seconds()))
 
 
+def _code_state(activity: Activity, volunteer: User, signup: Signup, day: dt.date):
+    """The day's code generation and the volunteer's wrong codes that day: from the
+    registration's read when it brought them (selectors.signup_for_attendance, the usual
+    path: a code check-in then costs what a QR check-in costs), else read here."""
+    known = getattr(signup, "code_state", None)
+    if known is not None and known.day == day:
+        return known
+    generation = (
+        DayCode.objects.filter(activity=activity, day=day)
+        .values_list("generation", flat=True)
+        .first()
+    )
+    return selectors.CodeState(
+        day=day, generation=generation or 0, wrong=_wrong_codes(activity, volunteer, day)
+    )
+
+
 def _presence(
     activity: Activity,
     volunteer: User,
@@ -178,16 +222,21 @@ def _presence(
     signup: Signup,
     action: str,
 ):
-    """A valid QR token or the day's code. Raises QrExpired, ProofRequired, BadCode,
-    TooManyWrongCodes."""
+    """A valid QR token or the day's code (of its current generation). With "QR only" the
+    code is refused unless the green channel is open. Raises QrExpired, ProofRequired,
+    QrOnly, BadCode, TooManyWrongCodes."""
     if proof.qr_token and codes.qr_token_valid(proof.qr_token, activity_id=activity.pk, day=day):
         log.method = Method.QR
         return
     if proof.code:
-        if not hmac.compare_digest(proof.code.strip(), codes.day_code(activity.pk, day)):
-            _wrong_code(activity, volunteer, day, proof, now, log, signup=signup, action=action)
-        if _wrong_codes(activity, volunteer, day) >= settings.CHECKIN_CODE_MAX_WRONG:
+        if activity.checkin_qr_only and not _green_channel_open(activity, volunteer, day):
+            raise QrOnly()
+        state = _code_state(activity, volunteer, signup, day)
+        if state.wrong >= settings.CHECKIN_CODE_MAX_WRONG:
             raise TooManyWrongCodes(retry_after=_seconds_to_midnight(now))
+        expected = codes.day_code(activity.pk, day, state.generation)
+        if not hmac.compare_digest(proof.code.strip(), expected):
+            _wrong_code(activity, volunteer, day, proof, now, log, signup=signup, action=action)
         log.method = Method.CODE
         return
     if proof.qr_token:
@@ -199,17 +248,69 @@ def _wrong_code(activity, volunteer, day, proof, now, log, *, signup: Signup, ac
     """Count the day's wrong codes and record this one in one transaction, holding the
     registration's row lock (PostgreSQL; SQLite's IMMEDIATE transaction serialises anyway):
     wrong codes sent in parallel would otherwise all count fewer than the limit and all be
-    let through to guess. Raises TooManyWrongCodes, or BadCode already on record."""
+    let through to guess. The activity-day's count across all volunteers moves in the same
+    transaction; past CHECKIN_CODE_ROTATE_AFTER the code rotates and staff are told.
+    Raises TooManyWrongCodes, or BadCode already on record."""
+    rotated = None
     with transaction.atomic():
         lock_one(Signup, pk=signup.pk)
         limited = _wrong_codes(activity, volunteer, day) >= settings.CHECKIN_CODE_MAX_WRONG
         if not limited:
             _record(activity, volunteer, day, action, BadCode.code, proof, log)
+            rotated = _day_code_wrong(activity, day, now)
+    if rotated is not None:
+        _tell_staff_rotated(activity, rotated)
     if limited:
         raise TooManyWrongCodes(retry_after=_seconds_to_midnight(now))
     error = BadCode()
     error.recorded = True  # type: ignore[attr-defined]
     raise error
+
+
+def _day_code_wrong(activity: Activity, day: dt.date, now: dt.datetime) -> DayCode | None:
+    """One more wrong code on the activity-day, whoever sent it (issue #12 §4). Returns the
+    row when this one made the code rotate. Locks the day's DayCode row (wrong-code path
+    only: a correct code never writes here)."""
+    DayCode.objects.get_or_create(activity=activity, day=day)  # a savepoint when racing
+    row = lock_one(DayCode, activity=activity, day=day)
+    row.wrong += 1
+    row.wrong_total += 1
+    rotated = row.wrong >= settings.CHECKIN_CODE_ROTATE_AFTER
+    if rotated:
+        row.generation, row.wrong, row.rotated_at = row.generation + 1, 0, now
+    row.save()
+    if rotated:
+        audit_record(
+            actor=None,
+            verb="attendance.code_rotated",
+            target=activity,
+            data={"day": day.isoformat(), "generation": row.generation},
+        )
+    return row if rotated else None
+
+
+def code_current(*, activity: Activity, day: dt.date) -> str:
+    """The activity-day's 4-digit code as the door screen shows it now (after rotations)."""
+    generation = (
+        DayCode.objects.filter(activity=activity, day=day)
+        .values_list("generation", flat=True)
+        .first()
+    )
+    return codes.day_code(activity.pk, day, generation or 0)
+
+
+def _green_channel_open(activity: Activity, volunteer: User, day: dt.date) -> bool:
+    """The guide's green channel: an identity provider is on and the volunteer failed its
+    check twice that day; then the code from staff is accepted."""
+    if identity_provider() is None:
+        return False
+    return _identity_failures(activity, volunteer, day) >= GREEN_CHANNEL_AFTER
+
+
+def _identity_failures(activity: Activity, volunteer: User, day: dt.date) -> int:
+    return Attempt.objects.filter(
+        activity=activity, volunteer=volunteer, day=day, result=IdentityFailed.code
+    ).count()
 
 
 def _identity(activity: Activity, volunteer: User, day: dt.date, proof: Proof, log: _Log) -> None:
@@ -220,9 +321,7 @@ def _identity(activity: Activity, volunteer: User, day: dt.date, proof: Proof, l
         return
     if proof.identity and provider.verify(volunteer, proof.identity):
         return
-    failures = Attempt.objects.filter(
-        activity=activity, volunteer=volunteer, day=day, result=IdentityFailed.code
-    ).count()
+    failures = _identity_failures(activity, volunteer, day)
     if failures >= GREEN_CHANNEL_AFTER and log.method == Method.CODE:
         log.method = Method.GREEN
         return
@@ -233,7 +332,11 @@ def _identity(activity: Activity, volunteer: User, day: dt.date, proof: Proof, l
 
 def _on_site(activity, volunteer, signup, day, proof: Proof, now, log: _Log, action: str) -> None:
     """What a volunteer's own check-in or check-out must prove: presence (QR token or code),
-    identity, position. Raises as _presence, _identity and _position."""
+    identity, position. Raises InvalidInput (a number that cannot be used), and as
+    _presence, _identity and _position."""
+    invalid = proof.invalid_fields()
+    if invalid:
+        raise InvalidInput(fields=invalid)
     _presence(activity, volunteer, day, proof, now, log, signup=signup, action=action)
     _identity(activity, volunteer, day, proof, log)
     _position(activity, proof, log)
@@ -279,13 +382,21 @@ def _attempt(activity, volunteer, day, action, result, proof, log, actor=None) -
         action=action,
         method=log.method,
         result=result,
-        lat=round(proof.lat, 6) if proof and proof.lat is not None else None,
-        lng=round(proof.lng, 6) if proof and proof.lng is not None else None,
+        lat=_storable(proof.lat, 90) if proof else None,
+        lng=_storable(proof.lng, 180) if proof else None,
         coord=proof.coord if proof and proof.lat is not None else "",
         accuracy_m=proof.accuracy_m if proof else None,
         distance_m=log.distance,
         user_agent=(proof.user_agent if proof else "")[:300],
     )
+
+
+def _storable(value: Decimal | None, limit: int) -> Decimal | None:
+    """A coordinate as the attempt keeps it: none when it is not a usable number (the refusal
+    says which field was wrong; the row still records the attempt)."""
+    if value is None or not value.is_finite() or abs(value) > limit:
+        return None
+    return round(value, 6)
 
 
 def _in_one_statement(activity: Activity, staff: User | None) -> bool:
@@ -318,33 +429,52 @@ def _guessing_check(activity: Activity, day: dt.date) -> None:
     ).count()
     if wrong < settings.CHECKIN_GUESS_ALERT:
         return
+    try:
+        with transaction.atomic():
+            GuessingAlert.objects.create(activity=activity, day=day)
+            _tell_staff(
+                activity,
+                _("Many wrong check-in codes"),
+                _(
+                    "%(count)s wrong 4-digit codes for 《%(title)s》 in the last 10 minutes: "
+                    "someone may be guessing. Check who is checked in on the attendance board."
+                )
+                % {"count": wrong, "title": activity.title},
+            )
+    except IntegrityError:
+        pass  # staff were already told about this day
+
+
+def _tell_staff_rotated(activity: Activity, row: DayCode) -> None:
+    with transaction.atomic():
+        _tell_staff(
+            activity,
+            _("The day's check-in code was changed"),
+            _(
+                "%(count)s wrong 4-digit codes were entered for 《%(title)s》 today, so the code "
+                "was changed. The door screen shows the new code; read that one out from now "
+                "on. Check who is checked in on the attendance board."
+            )
+            % {"count": settings.CHECKIN_CODE_ROTATE_AFTER, "title": activity.title},
+        )
+
+
+def _tell_staff(activity: Activity, title: str, body: str) -> None:
+    """An in-app message and an SMS to every staff member of the activity's organisation,
+    linking to the day's attendance board."""
     from django.urls import reverse
 
     from threehours.notifications.services import notify
     from threehours.orgs.models import Membership
 
-    try:
-        with transaction.atomic():
-            GuessingAlert.objects.create(activity=activity, day=day)
-            for membership in Membership.objects.filter(
-                organisation_id=activity.organisation_id
-            ).select_related("user"):
-                notify(
-                    user=membership.user,
-                    title=_("Many wrong check-in codes"),
-                    body=_(
-                        "%(count)s wrong 4-digit codes for 《%(title)s》 in the last 10 minutes: "
-                        "someone may be guessing. Check who is checked in on the attendance board."
-                    )
-                    % {"count": wrong, "title": activity.title},
-                    link=reverse(
-                        "orgs:attendance-board",
-                        kwargs={"org_id": activity.organisation_id, "activity_id": activity.pk},
-                    ),
-                    sms=True,
-                )
-    except IntegrityError:
-        pass  # staff were already told about this day
+    link = reverse(
+        "orgs:attendance-board",
+        kwargs={"org_id": activity.organisation_id, "activity_id": activity.pk},
+    )
+    for membership in Membership.objects.filter(
+        organisation_id=activity.organisation_id
+    ).select_related("user"):
+        notify(user=membership.user, title=title, body=body, link=link, sms=True)
 
 
 def attendance_check_in(
@@ -549,11 +679,26 @@ def _check_out_in_one_statement(activity, volunteer, signup, day, now, proof, lo
     return attendance if written else None
 
 
+def _refuse_own(*, staff: User, verb: str, target, exc: DomainError) -> DomainError:
+    """Put a refused self-related action on record (the integrity report counts them), in a
+    transaction of its own, and return the refusal to raise."""
+    with transaction.atomic():
+        audit_record(
+            actor=staff, verb="integrity.own_refused", target=target, data={"action": verb}
+        )
+    return exc
+
+
 def attendance_staff_check(
     *, signup: Signup, staff: User, action: str, now: dt.datetime | None = None
 ) -> Attendance:
     """Staff check a volunteer without a phone in or out (method `staff`, audited); the time
-    rules still apply, and a refusal is on record like any other. Raises as the service."""
+    rules still apply, and a refusal is on record like any other. Nobody checks themselves in
+    this way (no proof, no position): OwnHours. Raises as the service."""
+    if signup.volunteer_id == staff.pk:
+        raise _refuse_own(
+            staff=staff, verb=f"attendance.staff_{action}", target=signup, exc=OwnHours()
+        )
     service = attendance_check_in if action == "checkin" else attendance_check_out
     # No transaction around the service: it owns its own, and a refusal's Attempt is written
     # after the refused work rolled back; an outer transaction would roll the record back too.
@@ -566,6 +711,58 @@ def _aware(day: dt.date, value: dt.time | dt.datetime) -> dt.datetime:
     return dt.datetime.combine(day, value, tzinfo=local_tz())
 
 
+def _accepted_on(signup: Signup) -> dt.date:
+    """The day the registration became confirmed: made so, accepted by staff, or given a
+    place from the waiting list (the latest of these), in Beijing time."""
+    moments = [m for m in (signup.created_at, signup.decided_at, signup.promoted_at) if m]
+    return max(moments).astimezone(local_tz()).date()
+
+
+def attended_day_check(*, signup: Signup, day: dt.date, today: dt.date) -> None:
+    """A correction needs a real basis (issue #12 §2): an activity day, on or after the
+    activity was published and the registration accepted, not after today, never on a
+    cancelled activity. Raises NotAnAttendedDay saying which."""
+    activity = signup.activity
+    if activity.state == Activity.State.CANCELLED:
+        raise NotAnAttendedDay(_("The activity was cancelled; its attendance cannot be changed."))
+    if activity.published_at is None:
+        raise NotAnAttendedDay(_("The activity has not been published."))
+    if not activity.start_date <= day <= activity.end_date:
+        raise NotAnAttendedDay(
+            _("%(day)s is not a day of this activity (%(first)s to %(last)s).")
+            % {
+                "day": day.isoformat(),
+                "first": activity.start_date.isoformat(),
+                "last": activity.end_date.isoformat(),
+            }
+        )
+    if day > today:
+        raise NotAnAttendedDay(_("%(day)s has not come yet.") % {"day": day.isoformat()})
+    published = activity.published_at.astimezone(local_tz()).date()
+    if day < published:
+        raise NotAnAttendedDay(
+            _("The activity was published on %(published)s; nobody attended it on %(day)s.")
+            % {"published": published.isoformat(), "day": day.isoformat()}
+        )
+    accepted = _accepted_on(signup)
+    if day < accepted:
+        raise NotAnAttendedDay(
+            _("This registration was accepted on %(accepted)s; it has no attendance on %(day)s.")
+            % {"accepted": accepted.isoformat(), "day": day.isoformat()}
+        )
+
+
+def _measured(attendance: Attendance | None) -> Decimal:
+    """What check-in and check-out measured for the day: its credit entry (a correction is
+    compared with this, not with earlier corrections, so small steps cannot add up)."""
+    if attendance is None:
+        return Decimal("0.0")
+    credit = LedgerEntry.objects.filter(
+        attendance=attendance, entry_type=LedgerEntry.EntryType.CREDIT
+    ).values_list("hours", flat=True)
+    return next(iter(credit), Decimal("0.0"))
+
+
 def attendance_correct(
     *,
     signup: Signup,
@@ -575,18 +772,20 @@ def attendance_correct(
     staff: User,
     reason: str,
     today: dt.date | None = None,
-) -> Attendance:
-    """A coordinator sets a day's times (phone died, forgot to check out). The difference to
-    what the ledger already holds for that day becomes a correction entry with the reason;
-    nothing is deleted. The volunteer is notified. Raises InvalidInput."""
+) -> Correction:
+    """A coordinator sets a day's times (phone died, forgot to check out). Applied at once,
+    or — when it raises the day's credit more than CORRECTION_APPROVAL_HOURS over what was
+    measured, or is for a day more than CORRECTION_APPROVAL_DAYS back — kept pending until a
+    second staff member approves it (correction_approve). Applying adds the difference to what
+    the ledger holds for that day as a correction entry with the reason; nothing is deleted.
+    The volunteer is told either way. Locks the day's attendance.
+    Raises InvalidInput, OwnHours (the staff member is the registrant), NotAnAttendedDay."""
     activity = signup.activity
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
     if not reason:
         errors["reason"] = [_("Please give a reason; the volunteer will see it.")]
     today = today or _local(None).date()
-    if not activity.start_date <= day <= activity.end_date or day > today:
-        errors["day"] = [_("Choose a day of the activity that has begun.")]
     start, end = _aware(day, checkin_at), _aware(day, checkout_at)
     for field, moment in (("checkin_at", start), ("checkout_at", end)):
         if moment.date() != day:  # a datetime with any offset, read in Asia/Shanghai
@@ -600,61 +799,198 @@ def attendance_correct(
         errors["registration"] = [_("Only confirmed registrants have attendance.")]
     if errors:
         raise InvalidInput(fields=errors)
+    if signup.volunteer_id == staff.pk:
+        raise _refuse_own(staff=staff, verb="attendance.correct", target=signup, exc=OwnHours())
+    attended_day_check(signup=signup, day=day, today=today)
     new_hours = rules.credited_hours(start, end, _window(activity, day), activity.max_hours_per_day)
-    if activity.online:
-        new_hours = min(new_hours, activity.max_hours_per_day)
     with transaction.atomic(durable=True):
         attendance = Attendance.objects.select_for_update().filter(signup=signup, day=day).first()
-        if attendance is None:
-            attendance = Attendance.objects.create(
-                signup=signup,
-                activity=activity,
-                volunteer=signup.volunteer,
-                day=day,
-                checked_in_at=start,
-                checkin_method=Method.STAFF,
-            )
-        held = hours_services.hours_credited_for(attendance)
-        attendance.checked_in_at, attendance.checked_out_at = start, end
-        attendance.checkout_method = attendance.checkout_method or Method.STAFF
-        attendance.hours = new_hours
-        attendance.save()
-        delta = new_hours - held
-        if delta:
-            hours_services.ledger_append(
-                volunteer=signup.volunteer,
-                activity=activity,
-                day=day,
-                hours=delta,
-                entry_type=LedgerEntry.EntryType.CORRECTION,
-                attendance=attendance,
+        measured = _measured(attendance)
+        held = hours_services.hours_credited_for(attendance) if attendance else Decimal("0.0")
+        why = Correction.Why.NONE
+        if new_hours - measured > settings.CORRECTION_APPROVAL_HOURS:
+            why = Correction.Why.RAISE
+        elif (today - day).days > settings.CORRECTION_APPROVAL_DAYS:
+            why = Correction.Why.OLD
+        correction = Correction.objects.create(
+            signup=signup,
+            activity=activity,
+            organisation_id=activity.organisation_id,
+            volunteer_id=signup.volunteer_id,
+            day=day,
+            checkin_at=start,
+            checkout_at=end,
+            hours=new_hours,
+            measured_hours=measured,
+            held_hours=held,
+            reason=reason,
+            requested_by=staff,
+            status=Correction.Status.PENDING if why else Correction.Status.APPLIED,
+            why_pending=why,
+        )
+        if why:
+            audit_record(
                 actor=staff,
-                reason=reason,
+                verb="attendance.correction_requested",
+                target=correction,
+                data={"reason": reason, "hours": str(new_hours), "why": why},
             )
-        PendingCredit.objects.filter(
+            _notify_volunteer(
+                signup.volunteer,
+                _("A correction of your hours awaits approval"),
+                _(
+                    "《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: %(reason)s. "
+                    "A second staff member of the organisation must approve it first."
+                )
+                % _correction_text(correction),
+            )
+        else:
+            _correction_apply(correction, attendance)
+    return correction
+
+
+def _correction_text(correction: Correction) -> dict[str, str]:
+    return {
+        "title": correction.activity.title,
+        "day": correction.day.isoformat(),
+        "start": correction.checkin_at.astimezone(local_tz()).strftime("%H:%M"),
+        "end": correction.checkout_at.astimezone(local_tz()).strftime("%H:%M"),
+        "hours": f"{correction.hours:.1f}",
+        "reason": correction.reason,
+    }
+
+
+def _correction_apply(correction: Correction, attendance: Attendance | None) -> Attendance:
+    """Set the day's times as the correction says and append the difference to what the
+    ledger holds for the day. Call inside the transaction that locked `attendance`."""
+    signup, activity, day = correction.signup, correction.activity, correction.day
+    if attendance is None:
+        attendance = Attendance.objects.create(
+            signup=signup,
+            activity=activity,
+            volunteer_id=correction.volunteer_id,
+            day=day,
+            checked_in_at=correction.checkin_at,
+            checkin_method=Method.STAFF,
+        )
+    held = hours_services.hours_credited_for(attendance)
+    attendance.checked_in_at, attendance.checked_out_at = (
+        correction.checkin_at,
+        correction.checkout_at,
+    )
+    attendance.checkout_method = attendance.checkout_method or Method.STAFF
+    attendance.hours = correction.hours
+    attendance.save()
+    correction.attendance = attendance
+    correction.save(update_fields=["attendance"])
+    delta = correction.hours - held
+    if delta:
+        hours_services.ledger_append(
+            volunteer=signup.volunteer,
+            activity=activity,
+            day=day,
+            hours=delta,
+            entry_type=LedgerEntry.EntryType.CORRECTION,
             attendance=attendance,
-            state__in=[PendingCredit.State.OPEN, PendingCredit.State.DISPUTED],
-        ).update(state=PendingCredit.State.SUPERSEDED)
+            actor=correction.requested_by,
+            reason=correction.reason,
+        )
+    PendingCredit.objects.filter(
+        attendance=attendance,
+        state__in=[PendingCredit.State.OPEN, PendingCredit.State.DISPUTED],
+    ).update(state=PendingCredit.State.SUPERSEDED)
+    audit_record(
+        actor=correction.decided_by or correction.requested_by,
+        verb="attendance.corrected",
+        target=attendance,
+        data={
+            "reason": correction.reason,
+            "hours": str(correction.hours),
+            "delta": str(delta),
+            "correction": correction.pk,
+            "requested_by": correction.requested_by_id,
+            "approved_by": correction.decided_by_id,
+        },
+    )
+    _notify_volunteer(
+        signup.volunteer,
+        _("Your hours were corrected"),
+        _("《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: %(reason)s")
+        % _correction_text(correction),
+    )
+    return attendance
+
+
+def correction_approve(*, correction: Correction, staff: User) -> Correction:
+    """A second staff member of the organisation (or an operator) approves a pending
+    correction: it is applied now, on the ledger as it stands. The caller fetched the
+    correction with permission. Locks the correction, then the day's attendance.
+    Raises CorrectionClosed, OwnCorrection (its author or the volunteer it credits),
+    NotAnAttendedDay (the activity was cancelled since)."""
+    if staff.pk in (correction.requested_by_id, correction.volunteer_id):
+        raise _refuse_own(
+            staff=staff,
+            verb="attendance.correction_approve",
+            target=correction,
+            exc=OwnCorrection(),
+        )
+    with transaction.atomic(durable=True):
+        correction = _correction_lock(correction)
+        attended_day_check(signup=correction.signup, day=correction.day, today=_local(None).date())
+        attendance = (
+            Attendance.objects.select_for_update()
+            .filter(signup=correction.signup, day=correction.day)
+            .first()
+        )
+        correction.status = Correction.Status.APPROVED
+        correction.decided_by, correction.decided_at = staff, timezone.now()
+        correction.save(update_fields=["status", "decided_by", "decided_at"])
+        _correction_apply(correction, attendance)
+    return correction
+
+
+def correction_reject(*, correction: Correction, staff: User, reason: str) -> Correction:
+    """A second staff member (or an operator) turns a pending correction down with a reason
+    the volunteer and its author read. Raises InvalidInput, CorrectionClosed, OwnCorrection."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            fields={"reason": [_("Please give a reason; the volunteer will see it.")]}
+        )
+    if staff.pk == correction.volunteer_id:
+        raise _refuse_own(
+            staff=staff, verb="attendance.correction_reject", target=correction, exc=OwnCorrection()
+        )
+    with transaction.atomic(durable=True):
+        correction = _correction_lock(correction)
+        correction.status = Correction.Status.REJECTED
+        correction.decided_by, correction.decided_at = staff, timezone.now()
+        correction.decision_reason = reason[:500]
+        correction.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
         audit_record(
             actor=staff,
-            verb="attendance.corrected",
-            target=attendance,
-            data={"reason": reason, "hours": str(new_hours), "delta": str(delta)},
+            verb="attendance.correction_rejected",
+            target=correction,
+            data={"reason": reason, "requested_by": correction.requested_by_id},
         )
         _notify_volunteer(
-            signup.volunteer,
-            _("Your hours were corrected"),
-            _("《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: %(reason)s")
-            % {
-                "title": activity.title,
-                "day": day.isoformat(),
-                "start": start.strftime("%H:%M"),
-                "end": end.strftime("%H:%M"),
-                "hours": new_hours,
-                "reason": reason,
-            },
+            correction.signup.volunteer,
+            _("A correction of your hours was not approved"),
+            _("《%(title)s》 %(day)s: %(hours)s h was not approved. Reason: %(reason)s")
+            % {**_correction_text(correction), "reason": reason},
         )
-    return attendance
+    return correction
+
+
+def _correction_lock(correction: Correction) -> Correction:
+    locked = (
+        Correction.objects.select_for_update(of=("self",))
+        .select_related("signup__volunteer", "signup__activity", "activity")
+        .get(pk=correction.pk)
+    )
+    if locked.status != Correction.Status.PENDING:
+        raise CorrectionClosed()
+    return locked
 
 
 def _notify_volunteer(user: User, title: str, body: str) -> None:
@@ -788,7 +1124,10 @@ def pending_credit_cosign(
     *, pending: PendingCredit, staff: User, approve: bool = True
 ) -> PendingCredit:
     """A coordinator co-signs (or refuses) a pending credit of their organisation. Credited at
-    once when the volunteer has confirmed. Raises InvalidInput when not open."""
+    once when the volunteer has confirmed. Nobody co-signs their own hours.
+    Raises InvalidInput when not open, OwnHours."""
+    if pending.attendance.volunteer_id == staff.pk:
+        raise _refuse_own(staff=staff, verb="pending_credit.cosign", target=pending, exc=OwnHours())
     with transaction.atomic(durable=True):
         pending = (
             PendingCredit.objects.select_for_update()

@@ -57,7 +57,6 @@ def _decimal(raw: str | None) -> Decimal | None:
 def _proof(request: HttpRequest) -> Proof:
     """What the page's form carries: the QR token from the scanned URL, the code typed in, and
     the position the page's script put into hidden fields (WGS-84 from the browser)."""
-    accuracy = _decimal(request.POST.get("accuracy"))
     coord = request.POST.get("coord", "wgs84")
     return Proof(
         qr_token=request.POST.get("t", "")[:500],
@@ -65,7 +64,7 @@ def _proof(request: HttpRequest) -> Proof:
         lat=_decimal(request.POST.get("lat")),
         lng=_decimal(request.POST.get("lng")),
         coord=coord if coord in COORDS else "wgs84",
-        accuracy_m=None if accuracy is None else int(min(max(accuracy, 0), 1000000)),
+        accuracy=_decimal(request.POST.get("accuracy")),
         user_agent=request.headers.get("User-Agent", ""),
     )
 
@@ -163,7 +162,7 @@ def checkin_screen_view(request: HttpRequest, org: Organisation, activity_id: in
         activity=activity,
         today=today,
         open_today=_is_checkin_day(activity, today),
-        code=codes.day_code(activity.pk, today),
+        code=services.code_current(activity=activity, day=today),
         refreshed=int(time.time() * 1000),
     )
     template = "attendance/checkin_screen.html"
@@ -226,6 +225,9 @@ def attendance_board_view(
         today=today,
         groups=groups,
         counts={name: len(rows) for name, rows in groups.items()},
+        flagged=sum(
+            1 for rows in groups.values() for row in rows if row.evidence and row.evidence.flags
+        ),
         total=sum(len(rows) for rows in groups.values()),
         previous_day=day - one_day if day > activity.start_date else None,
         next_day=day + one_day if day < activity.end_date else None,
@@ -284,7 +286,7 @@ def attendance_correct_view(
     """A coordinator sets a day's check-in and check-out times, with a reason."""
     signup = _signup_or_404(org, signup_id)
     try:
-        services.attendance_correct(
+        correction = services.attendance_correct(
             signup=signup,
             day=_posted_day(request),
             checkin_at=services.time_parse(request.POST.get("checkin_at", ""), field="checkin_at"),
@@ -297,7 +299,16 @@ def attendance_correct_view(
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("Corrected. The volunteer has been told."))
+        if correction.status == correction.Status.PENDING:
+            messages.warning(
+                request,
+                _(
+                    "Saved as a correction waiting for approval: a second staff member must "
+                    "approve it under Approvals. The volunteer sees it as pending."
+                ),
+            )
+        else:
+            messages.success(request, _("Corrected. The volunteer has been told."))
     return _board_redirect(request, org, signup)
 
 

@@ -51,3 +51,12 @@ class SignupWrongState(SignupError):
     code = "wrong_state"
     status = 409
     default_message = _("This registration is %(status)s; this cannot be done now.")
+
+
+class Attended(SignupError):
+    code = "attended"
+    status = 409
+    default_message = _(
+        "This registration has attendance on record, so it cannot be cancelled or removed. "
+        "Staff can correct the hours instead."
+    )

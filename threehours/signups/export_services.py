@@ -184,6 +184,10 @@ def _hours_columns() -> list[Column]:
         Column(_("Hours credited"), 9),
         Column(_("Kind"), 12),
         Column(_("Corrections"), 30),
+        # Position evidence (issue #12 §5): how the check-in was proven.
+        Column(_("Check-in method"), 12),
+        Column(_("Accuracy (m)"), 9),
+        Column(_("Position flags"), 30),
     ]
 
 
@@ -193,10 +197,11 @@ _NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date):
     """{activity id: [row, …]}: one row per volunteer and day with attendance or ledger
-    entries in the range, by day and check-in time. Four queries whatever the size."""
+    entries in the range, by day and check-in time. Five queries whatever the size."""
     from django.db.models import Sum
 
     from threehours.accounts.models import User
+    from threehours.attendance import selectors as attendance_selectors
     from threehours.attendance.models import Attendance
     from threehours.hours.models import Kind, LedgerEntry
 
@@ -212,6 +217,7 @@ def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date
             "day",
             "checked_in_at",
             "checked_out_at",
+            "checkin_method",
             "volunteer__real_name",
             "volunteer__nickname",
             "volunteer__phone",
@@ -233,6 +239,9 @@ def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date
         .values_list("activity_id", "volunteer_id", "day", "hours", "reason")
     ):
         reasons.setdefault((activity_id, volunteer_id, day), []).append(f"{reason} ({hours:+} h)")
+    evidence = attendance_selectors.position_evidence(
+        activity_ids=ids, date_from=date_from, date_to=date_to
+    )
     # Ledger days without an attendance row (none today; kept honest if one ever appears).
     missing = {key[1] for key in credited if key not in attendance}
     people = {u.pk: u for u in User.objects.filter(pk__in=missing)} if missing else {}
@@ -256,12 +265,26 @@ def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date
             hours,
             str(kind.label),
             "\n".join(reasons.get(key, [])),
+            *_evidence_cells(record, evidence.get(key)),
         ]
         order = (day, record.checked_in_at if record else _NEVER, volunteer_id)
         rows[activity_id].append((order, row))
     return {
         pk: [row for _order, row in sorted(items, key=lambda i: i[0])] for pk, items in rows.items()
     }
+
+
+def _evidence_cells(record, evidence) -> list[Any]:
+    from threehours.attendance.models import Method
+
+    if evidence is not None:
+        return [
+            str(Method(evidence.method).label) if evidence.method else "",
+            evidence.accuracy_m,
+            "; ".join(evidence.flag_labels),
+        ]
+    method = record.checkin_method if record else ""
+    return [str(Method(method).label) if method else "", None, ""]
 
 
 def range_export(*, org, date_from: dt.date, date_to: dt.date, fmt: str) -> tuple[str, str, bytes]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity, Question
@@ -25,9 +25,13 @@ def signup_live_for(*, activity: Activity, volunteer: User) -> Signup | None:
 def signups_of_volunteer(*, volunteer: User, today: dt.date) -> dict[str, list[Signup]]:
     """我参与的项目: the volunteer's registrations (cancelled ones left out) by phase of the
     activity — upcoming, in progress, finished — soonest first (finished: latest first)."""
+    from threehours.attendance.models import Attendance
+
     rows = (
         Signup.objects.filter(volunteer=volunteer)
         .exclude(status=Signup.Status.CANCELLED)
+        # An attended registration cannot be cancelled (issue #12 §2): the page hides the button.
+        .annotate(attended=Exists(Attendance.objects.filter(signup=OuterRef("pk"))))
         .select_related("activity__organisation", "activity__city", "activity__district")
         .order_by("activity__start_date", "pk")
     )

@@ -34,6 +34,7 @@ from threehours.core.timeutil import local_today
 from .errors import (
     ActivityFull,
     AlreadyRegistered,
+    Attended,
     CancellationClosed,
     PhoneNotBound,
     RegistrationClosed,
@@ -223,7 +224,7 @@ def signup_cancel(*, activity: Activity, volunteer: User) -> Signup:
     """Cancel the volunteer's live registration up to the registration deadline (leaving the
     waiting list is always possible); a held place goes to the first in line.
     Locks the activity row, then the registration.
-    Raises SignupNotFound, CancellationClosed."""
+    Raises SignupNotFound, Attended, CancellationClosed."""
     with transaction.atomic(durable=True):
         activity = _activity_lock(activity.pk)
         signup = (
@@ -234,6 +235,10 @@ def signup_cancel(*, activity: Activity, volunteer: User) -> Signup:
         )
         if signup is None:
             raise SignupNotFound()
+        # The hours stay in the ledger: a cancelled attended registration would free its place
+        # and vanish from the board while its hours remained (issue #12 §2).
+        if signup.attendances.exists():
+            raise Attended()
         if signup.holds_place and local_today() > activity.registration_deadline:
             raise CancellationClosed(
                 deadline=activity.registration_deadline.isoformat(),
@@ -256,6 +261,8 @@ def _decide(
         signup = lock_one(Signup, pk=signup.pk)
         if signup.status not in allowed:
             raise SignupWrongState(status=signup.get_status_display())
+        if signup.attendances.exists():
+            raise Attended()  # staff correct the hours instead (issue #12 §2)
         held = signup.holds_place
         signup.status = new_status
         signup.reason = reason
@@ -307,7 +314,7 @@ def signup_reject(*, signup: Signup, staff: User, reason: str) -> Signup:
 
 def signup_remove(*, signup: Signup, staff: User, reason: str) -> Signup:
     """Remove a confirmed registrant (reason required); the place goes to the waiting list.
-    Raises InvalidInput, SignupWrongState."""
+    Raises InvalidInput, SignupWrongState, Attended."""
     return _decide(
         signup=signup,
         staff=staff,

@@ -41,8 +41,12 @@ def register_box(request: HttpRequest, activity: Activity, form: AnswersForm | N
         state = "waitlist" if activity.waitlist_enabled else "full"
     else:
         state = "open"
-    can_cancel = signup is not None and (
-        signup.status == Signup.Status.WAITING or today <= activity.registration_deadline
+    can_cancel = (
+        signup is not None
+        and (signup.status == Signup.Status.WAITING or today <= activity.registration_deadline)
+        # Attendance exists only from the first day on; then the registration cannot be
+        # cancelled (issue #12 §2).
+        and not (today >= activity.start_date and signup.attendances.exists())
     )
     if form is None and state in ("open", "waitlist"):
         form = AnswersForm(activity=activity, initial={"join_waitlist": state == "waitlist"})

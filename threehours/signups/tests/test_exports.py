@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from threehours.activities import services as activity_services
 from threehours.activities.tests.factories import activity_data
 from threehours.attendance import services as attendance_services
+from threehours.attendance.models import Method
 from threehours.core.timeutil import local_today
 from threehours.hours.models import Kind
 from threehours.notifications.models import Message
@@ -183,13 +184,19 @@ def test_range_export_has_the_credited_hours_per_volunteer_day_one_sheet_per_act
         _("Hours credited"),
         _("Kind"),
         _("Corrections"),
+        _("Check-in method"),
+        _("Accuracy (m)"),
+        _("Position flags"),
     ]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    staff = str(Method.STAFF.label)
     day_one, day_two = dt.datetime.combine(start, dt.time()), _at(start, 0) + dt.timedelta(days=1)
     service = str(Kind.SERVICE.label)
     assert rows == [
-        ["探访", day_one, "李四", li.phone, _at(start, 13), _at(start, 14), 1, service, None],
-        ["探访", day_one, wang.nickname, wang.phone, _at(start, 13), None, 0, service, None],
+        ["探访", day_one, "李四", li.phone, _at(start, 13), _at(start, 14), 1, service, None]
+        + [staff, None, None],
+        ["探访", day_one, wang.nickname, wang.phone, _at(start, 13), None, 0, service, None]
+        + [staff, None, None],
         [
             "探访",
             day_two,
@@ -200,6 +207,9 @@ def test_range_export_has_the_credited_hours_per_volunteer_day_one_sheet_per_act
             1,  # 0.5 credited + 0.5 corrected
             service,
             "忘记签退 (+0.5 h)",
+            staff,
+            None,
+            None,
         ],
     ]
     assert ws.cell(row=2, column=2).is_date and ws.cell(row=2, column=5).is_date
