@@ -42,4 +42,9 @@ urlpatterns = [
         views.pending_cosign_view,
         name="pending-cosign",
     ),
+    path(
+        "<int:org_id>/hours/corrections/<int:correction_id>/<str:decision>/",
+        views.correction_decide_view,
+        name="correction-decide",
+    ),
 ]

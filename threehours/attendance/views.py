@@ -31,6 +31,7 @@ from threehours.signups import selectors as signup_selectors
 from threehours.signups.models import Signup
 
 from . import codes, selectors, services
+from .models import Correction
 from .services import Proof
 
 COORDS = ("wgs84", "gcj02")
@@ -336,7 +337,46 @@ def attendance_no_show_view(
 def pending_credits_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     """Forgotten check-outs: proposed hours waiting for the volunteer and a coordinator."""
     rows = list(hours_selectors.pending_for_org(org=org))
-    return render(request, "attendance/pending_credits.html", _context(request, org, rows=rows))
+    corrections = list(
+        selectors.corrections_for_org(org=org, status=Correction.Status.PENDING).order_by("pk")
+    )
+    return render(
+        request,
+        "attendance/pending_credits.html",
+        _context(
+            request,
+            org,
+            rows=rows,
+            corrections=corrections,
+            approval_hours=settings.CORRECTION_APPROVAL_HOURS,
+            approval_days=settings.CORRECTION_APPROVAL_DAYS,
+        ),
+    )
+
+
+@with_org()
+@require_POST
+def correction_decide_view(
+    request: HttpRequest, org: Organisation, correction_id: int, decision: str
+) -> HttpResponse:
+    """A second staff member approves or rejects (with a reason) a pending correction."""
+    correction = selectors.correction_get_for_org(org=org, correction_id=correction_id)
+    if correction is None or decision not in ("approve", "reject"):
+        raise Http404
+    try:
+        if decision == "approve":
+            services.correction_approve(correction=correction, staff=request.user)
+            messages.success(request, _("Approved. The hours are credited and the volunteer told."))
+        else:
+            services.correction_reject(
+                correction=correction,
+                staff=request.user,
+                reason=request.POST.get("reason", "")[:500],
+            )
+            messages.success(request, _("Rejected. The volunteer has been told why."))
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("orgs:pending-credits", org_id=org.pk)
 
 
 @with_org()

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from threehours.attendance import selectors as attendance_selectors
 from threehours.attendance import services as attendance_services
 from threehours.core.errors import DomainError, InvalidInput
 
@@ -45,6 +46,7 @@ def my_hours_view(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "groups": _by_activity(selectors.ledger_of(volunteer=request.user)),
             "pending": list(selectors.pending_of_volunteer(volunteer=request.user)),
+            "corrections": attendance_selectors.corrections_pending_of(volunteer=request.user),
         },
     )
 
