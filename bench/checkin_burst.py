@@ -5,6 +5,8 @@ burst from 32 concurrent clients through the real server on PostgreSQL, then che
     uv run python bench/checkin_burst.py --py-spy        # also profile the workers (uvx py-spy)
     uv run python bench/checkin_burst.py --volunteers 200 --connections 16
     uv run python bench/checkin_burst.py --via page     # the phone's page instead of the API
+    uv run python bench/checkin_burst.py --proof code   # the day's 4-digit code, not the QR
+    uv run python bench/checkin_burst.py --checkout ../wt-old   # another checkout's code
 
 Steps: wait until no other benchmark runs (wrk, `threehours serve`/granian, another bench/*.py;
 poll every 30 s, up to 20 min) and print the load average (before the bursts it also waits up to
@@ -30,10 +32,11 @@ THREEHOURS_SECRET_KEY by attendance.codes.qr_token_make, stays valid for the who
 each thread a disjoint slice of the volunteers, every token used exactly once per phase (a
 connection with nothing left to send goes idle), the thread stops after its slice's last
 response and this script ends wrk (SIGINT) once every thread reported, so wrk's duration is the
-burst's. Phase 1 POSTs /checkin, phase 2 /checkout (QR token + a position 0–60 m from the meeting
-point, GCJ-02). Between the phases every attendance's check-in time is moved back by 6–200
-minutes with one UPDATE, standing in for the time volunteers serve: checking out seconds after
-checking in credits 0.0 h and writes no ledger entry, which would leave nothing to verify.
+burst's. Phase 1 POSTs /checkin, phase 2 /checkout (the proof, see --proof, + a position 0–60 m
+from the meeting point, GCJ-02). Between the phases every attendance's check-in time is moved
+back by 6–200 minutes with one UPDATE, standing in for the time volunteers serve: checking out
+seconds after checking in credits 0.0 h and writes no ledger entry, which would leave nothing
+to verify.
 Before each phase the tokens' last-used time is set an hour back, as for phones on the day, so
 each request also pays token_authenticate's last-used write (it writes when older than 5 min).
 
@@ -43,6 +46,24 @@ each request also pays token_authenticate's last-used write (it writes when olde
 form's check-in POST (302), the page it redirects to (GET, 200), the check-out POST (302);
 positions are sent in WGS-84 as a browser gives them. The issue's targets are for the API;
 they are printed for the page too.
+
+--proof qr (the default) or code: what every check-in and check-out (and the warm-up and the
+query count) sends as proof of presence. qr: the QR token above (API `qr_token`, page `t` as
+from the scanned URL). code: the activity day's 4-digit code, attendance.codes.day_code(activity
+id, day) made here with the server's THREEHOURS_SECRET_KEY like the QR token (API `code`
+instead of `qr_token`; page: the form's `code` field with an empty `t`, as typed into a page
+opened without a token). The service checks a code differently (it also counts the day's wrong
+codes), so the two are measured separately; the proof is printed in the header, above each
+statement list, in the summary and beside the targets.
+
+--checkout PATH: run the code of another checkout, e.g. a worktree of the commit before a
+change, with this script. The script runs itself again as `uv run --directory PATH --frozen
+python <this file> …` with THREEHOURS_BENCH_CHECKOUT=PATH, so that everything that imports
+the project — migrations, the data, the query count, `threehours serve`, verify_ledger — uses
+that checkout's code and environment (its own .venv, made by uv on first use). The checkout
+must have what this script imports from the project (attendance.codes, attendance.rules,
+core.timeutil, core.geo, the services it calls); a commit without one of them fails at that
+import. The header and the summary name the checkout and its commit.
 
 CPU: wrk's own share (wait4 rusage over wall time × cores), and per request the CPU seconds of
 the server's processes and of PostgreSQL (/proc/<pid>/stat), which bound the rate the 2 cores
@@ -77,7 +98,11 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+# The checkout whose code runs: this script's own, or --checkout's (then this script runs
+# again in that checkout's environment with THREEHOURS_BENCH_CHECKOUT set; see main()).
+ROOT = Path(
+    os.environ.get("THREEHOURS_BENCH_CHECKOUT") or Path(__file__).resolve().parent.parent
+).resolve()
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/threehours_bench_checkin"
@@ -89,6 +114,7 @@ QR_SECONDS = 600
 # The meeting point (GCJ-02) in Xuhui, Shanghai, and its check-in radius.
 SITE = (Decimal("31.174500"), Decimal("121.460200"))
 RADIUS_M = 500
+PROOF_NAMES = {"qr": "the QR token", "code": "the day's 4-digit code"}
 LOG_PATH = Path(tempfile.gettempdir()) / "threehours-checkin-server.log"
 OWN_SERVER: list[int] = []  # the session id of the server this script started
 
@@ -400,12 +426,13 @@ def create_data(*, volunteers: int, window: tuple[dt.time, dt.time]) -> dict:
     return {"activity": activity, "tokens": tokens, "today": today}
 
 
-def body_for(index: int, qr_token: str) -> str:
-    """A position up to ~60 m north-east of the meeting point, in GCJ-02 like the mini-program."""
+def body_for(index: int, proof: dict[str, str]) -> str:
+    """The API's body: the proof (`{"qr_token": …}` or `{"code": …}`) and a position up to
+    ~60 m north-east of the meeting point, in GCJ-02 like the mini-program."""
     jitter = Decimal(index % 97) * Decimal("0.000005")
     return json.dumps(
         {
-            "qr_token": qr_token,
+            **proof,
             "lat": float(SITE[0] + jitter),
             "lng": float(SITE[1] + jitter),
             "coord": "gcj02",
@@ -455,9 +482,11 @@ def wgs84_site(index: int) -> tuple[float, float]:
     return lat, lng
 
 
-def page_form(index: int, qr_token: str, action: str, cookie: str) -> str:
-    """What the check-in page's form posts: the action, the QR token of the scanned URL, the
-    browser's position and accuracy, and the CSRF token (the cookie's secret)."""
+def page_form(index: int, proof: dict[str, str], action: str, cookie: str) -> str:
+    """What the check-in page's form posts: the action, the proof (`{"t": token}`, the QR
+    token of the scanned URL, or `{"t": "", "code": …}`, the code typed into a page opened
+    without one), the browser's position and accuracy, and the CSRF token (the cookie's
+    secret)."""
     from urllib.parse import urlencode
 
     lat, lng = wgs84_site(index)
@@ -466,7 +495,7 @@ def page_form(index: int, qr_token: str, action: str, cookie: str) -> str:
         {
             "csrfmiddlewaretoken": csrf,
             "action": action,
-            "t": qr_token,
+            **proof,
             "lat": f"{lat:.6f}",
             "lng": f"{lng:.6f}",
             "coord": "wgs84",
@@ -495,7 +524,7 @@ def statements(captured) -> list[str]:
 
 
 def measure_queries(
-    activity_id: int, user_id: int, token: str, qr_token: str
+    activity_id: int, user_id: int, token: str, proof: dict[str, str]
 ) -> dict[str, list[str]]:
     """One fresh registrant checks in (and, an hour later as far as the row knows, out) through
     the test Client; the statements of each request, without SAVEPOINT/RELEASE (BEGIN and
@@ -514,7 +543,7 @@ def measure_queries(
         with CaptureQueriesContext(connection) as captured:
             response = client.post(
                 f"/api/v1/activities/{activity_id}/{action}",
-                data=body_for(0, qr_token),
+                data=body_for(0, proof),
                 content_type="application/json",
                 HTTP_AUTHORIZATION=f"Bearer {token}",
             )
@@ -525,7 +554,7 @@ def measure_queries(
 
 
 def measure_page_queries(
-    activity_id: int, user_id: int, cookie: str, qr_token: str, path: str
+    activity_id: int, user_id: int, cookie: str, proof: dict[str, str], path: str
 ) -> dict[str, list[str]]:
     """As measure_queries, through the phone's page: the check-in form's POST, the page the
     redirect leads to, and (an hour later as far as the row knows) the check-out's POST. The
@@ -548,7 +577,7 @@ def measure_page_queries(
             else:
                 response = client.post(
                     path,
-                    data=page_form(0, qr_token, step, cookie),
+                    data=page_form(0, proof, step, cookie),
                     content_type="application/x-www-form-urlencoded",
                 )
         if response.status_code != expected:
@@ -941,6 +970,17 @@ def verify_ledger(env: dict[str, str]) -> tuple[int, str]:
     return result.returncode, (result.stdout + result.stderr).strip()
 
 
+def git_head() -> str:
+    """The checkout's commit (short), with "+changes" when its tracked files differ from it."""
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "diff", "--quiet", "HEAD"], capture_output=True
+    ).returncode
+    return (head or "?") + ("+changes" if dirty else "")
+
+
 def sql_count(statements: list[str]) -> int:
     return sum(1 for sql in statements if sql not in ("BEGIN", "COMMIT", "ROLLBACK"))
 
@@ -967,6 +1007,21 @@ def main() -> int:
         "check-in page with a session and CSRF, as a scanned QR code opens it (form POST, the "
         "page it redirects to, then the check-out POST)",
     )
+    parser.add_argument(
+        "--proof",
+        choices=("qr", "code"),
+        default="qr",
+        help="what every check-in and check-out sends as proof of presence: qr, the QR token "
+        "(API: qr_token; page: the scanned URL's t); code, the activity day's 4-digit code "
+        "(API: code; page: the form's code field, as typed into a page opened without a token)",
+    )
+    parser.add_argument(
+        "--checkout",
+        type=Path,
+        help="run against the code of another checkout (e.g. a worktree of an older commit): "
+        "this script runs again in that checkout's environment (uv run --directory PATH), "
+        "which migrates, loads, counts queries, serves and verifies with that code",
+    )
     parser.add_argument("--keep-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--py-spy",
@@ -974,7 +1029,20 @@ def main() -> int:
         help="profile the workers with py-spy (uvx) during each phase; slows them down a little",
     )
     args = parser.parse_args()
+    if args.checkout is not None and "THREEHOURS_BENCH_CHECKOUT" not in os.environ:
+        checkout = args.checkout.resolve()
+        if not (checkout / "pyproject.toml").is_file() or not (checkout / "threehours").is_dir():
+            parser.error(f"--checkout {checkout}: not a checkout of threehours")
+        command = ["uv", "run", "--directory", str(checkout), "--frozen", "python"]
+        command += [str(Path(__file__).resolve()), *sys.argv[1:]]
+        log(f"Running again from {checkout}: {' '.join(command)}")
+        os.execvpe("uv", command, {**os.environ, "THREEHOURS_BENCH_CHECKOUT": str(checkout)})
 
+    log(
+        f"Check-in burst: {ROOT} (git {git_head()}), via {args.via}, proof {args.proof} "
+        f"({PROOF_NAMES[args.proof]}), {args.volunteers:,} volunteers, {args.connections} "
+        f"connections, {args.threads} wrk threads, {args.workers} workers"
+    )
     from zoneinfo import ZoneInfo
 
     now = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
@@ -999,7 +1067,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from threehours.attendance.codes import qr_token_make
+    from threehours.attendance.codes import day_code, qr_token_make
 
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
@@ -1013,8 +1081,19 @@ def main() -> int:
         f"for the query count, tokens and confirmed registrations (bulk-created, "
         f"places_taken {activity.places_taken}) in {time.perf_counter() - started:.1f} s"
     )
-    qr_token, _expires = qr_token_make(activity.pk, data["today"])
-    log(f"QR token made with the server's secret; THREEHOURS_CHECKIN_QR_SECONDS={QR_SECONDS}")
+    if args.proof == "code":
+        # Two positional arguments only: later versions take an optional third (the code's
+        # rotation generation, default today's code).
+        code = day_code(activity.pk, data["today"])
+        api_proof, page_proof = {"code": code}, {"t": "", "code": code}
+        log(f"Proof: the day's code {code} (day_code with the server's secret)")
+    else:
+        qr_token, _expires = qr_token_make(activity.pk, data["today"])
+        api_proof, page_proof = {"qr_token": qr_token}, {"t": qr_token}
+        log(
+            "Proof: a QR token made with the server's secret; "
+            f"THREEHOURS_CHECKIN_QR_SECONDS={QR_SECONDS}"
+        )
 
     page = args.via == "page"
     extra_id = tokens[-1][0]
@@ -1032,14 +1111,14 @@ def main() -> int:
             f"a CSRF cookie each) in {time.perf_counter() - started:.1f} s"
         )
         queries = measure_page_queries(
-            activity.pk, extra_id, cookies[extra_id], qr_token, page_path
+            activity.pk, extra_id, cookies[extra_id], page_proof, page_path
         )
     else:
-        queries = measure_queries(activity.pk, extra_id, tokens[-1][1], qr_token)
+        queries = measure_queries(activity.pk, extra_id, tokens[-1][1], api_proof)
     for action, sqls in queries.items():
         log(
-            f"\n== SQL of one {action} (test Client, bench database): {len(sqls)} statements, "
-            f"{sql_count(sqls)} without BEGIN/COMMIT =="
+            f"\n== SQL of one {action} (proof {args.proof}; test Client, bench database): "
+            f"{len(sqls)} statements, {sql_count(sqls)} without BEGIN/COMMIT =="
         )
         for i, sql in enumerate(sqls, 1):
             log(f"{i:>2}. {sql if len(sql) <= 220 else sql[:217] + '…'}")
@@ -1048,14 +1127,14 @@ def main() -> int:
     if page:
         phases = {
             action: [
-                f"{cookies[pk]}\t{page_form(i, qr_token, action, cookies[pk]) if body else ''}"
+                f"{cookies[pk]}\t{page_form(i, page_proof, action, cookies[pk]) if body else ''}"
                 for i, (pk, _token) in enumerate(tokens[:-1])
             ]
             for action, body in (("checkin", True), ("view", False), ("checkout", True))
         }
         expected = {"checkin": "302", "view": "200", "checkout": "302"}
     else:
-        lines = [f"{token}\t{body_for(i, qr_token)}" for i, (_pk, token) in enumerate(tokens[:-1])]
+        lines = [f"{token}\t{body_for(i, api_proof)}" for i, (_pk, token) in enumerate(tokens[:-1])]
         phases = {"checkin": lines, "checkout": lines}
         expected = {"checkin": "200", "checkout": "200"}
     port = free_port()
@@ -1073,10 +1152,10 @@ def main() -> int:
     try:
         if page:
             cookie = cookies[extra_id]
-            body = page_form(0, qr_token, "checkin", cookie)
+            body = page_form(0, page_proof, "checkin", cookie)
             warm = warm_up_page(port, page_path, cookie, body)
         else:
-            warm = warm_up(port, activity.pk, tokens[-1][1], body_for(0, qr_token))
+            warm = warm_up(port, activity.pk, tokens[-1][1], body_for(0, api_proof))
         log(f"Warm-up (extra registrant, already in and out): {warm}")
         load_burst = os.getloadavg()
         for action, lines in phases.items():
@@ -1113,7 +1192,10 @@ def main() -> int:
     ledger_rc, ledger_out = verify_ledger(env)
     shutil.rmtree(var_dir, ignore_errors=True)
 
-    log(f"\n== Summary ({'the check-in page' if page else 'the API'}) ==")
+    log(
+        f"\n== Summary ({'the check-in page' if page else 'the API'}, proof {args.proof}: "
+        f"{PROOF_NAMES[args.proof]}; {ROOT.name} at {git_head()}) =="
+    )
     log(
         f"Load average at start {load_start[0]:.2f}, before the bursts {load_burst[0]:.2f} "
         f"(1 min); {os.cpu_count()} cores shared by server, PostgreSQL and wrk"
@@ -1163,8 +1245,9 @@ def main() -> int:
         + ")"
     )
     log(
-        f"SQL per request (test Client; SAVEPOINT/RELEASE not counted): check-in "
-        f"{len(queries['checkin'])} ({sql_count(queries['checkin'])} without BEGIN/COMMIT), "
+        f"SQL per request (proof {args.proof}; test Client; SAVEPOINT/RELEASE not counted): "
+        f"check-in {len(queries['checkin'])} ({sql_count(queries['checkin'])} without "
+        f"BEGIN/COMMIT), "
         f"check-out {len(queries['checkout'])} ({sql_count(queries['checkout'])}); a kept "
         f"connection idle for over 5 s also gets Django's health probe (SELECT 1, core/postgresql)"
     )
@@ -1193,8 +1276,8 @@ def main() -> int:
         missed.append(f"queries per check-in {len(queries['checkin'])} > {TARGET_QUERIES}")
     ok_statuses = all(set(r["statuses"]) == {expected[n]} for n, r in runs.items())
     log(
-        f"\nTargets (≥ {TARGET_CHECKINS_PER_S:.0f} check-ins/s, p99 ≤ {TARGET_P99_MS:.0f} ms, "
-        f"≤ {TARGET_QUERIES} queries per check-in): "
+        f"\nTargets, via {args.via}, proof {args.proof} (≥ {TARGET_CHECKINS_PER_S:.0f} "
+        f"check-ins/s, p99 ≤ {TARGET_P99_MS:.0f} ms, ≤ {TARGET_QUERIES} queries per check-in): "
         + ("all met" if not missed else "MISSED — " + "; ".join(missed))
     )
     failed = missed or check["problems"] or ledger_rc != 0 or not ok_statuses
