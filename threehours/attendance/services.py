@@ -865,14 +865,18 @@ def _correction_apply(correction: Correction, attendance: Attendance | None) -> 
     ledger holds for the day. Call inside the transaction that locked `attendance`."""
     signup, activity, day = correction.signup, correction.activity, correction.day
     if attendance is None:
-        attendance = Attendance.objects.create(
-            signup=signup,
-            activity=activity,
-            volunteer_id=correction.volunteer_id,
-            day=day,
-            checked_in_at=correction.checkin_at,
-            checkin_method=Method.STAFF,
-        )
+        try:
+            with transaction.atomic():  # a savepoint: the volunteer may check in meanwhile
+                attendance = Attendance.objects.create(
+                    signup=signup,
+                    activity=activity,
+                    volunteer_id=correction.volunteer_id,
+                    day=day,
+                    checked_in_at=correction.checkin_at,
+                    checkin_method=Method.STAFF,
+                )
+        except IntegrityError:
+            attendance = Attendance.objects.select_for_update().get(signup=signup, day=day)
     held = hours_services.hours_credited_for(attendance)
     attendance.checked_in_at, attendance.checked_out_at = (
         correction.checkin_at,

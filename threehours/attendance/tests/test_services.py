@@ -666,7 +666,7 @@ def test_the_one_statement_path_writes_what_the_transaction_path_writes(monkeypa
         activity = published_activity(org, questions=[])
         [person] = volunteers(1, start=600 + i)
         signup_services.signup_create(activity=activity, volunteer=person)
-        proof = _proof(activity, accuracy_m=12, user_agent="MicroMessenger/8.0")
+        proof = _proof(activity, accuracy=Decimal("12"), user_agent="MicroMessenger/8.0")
         answers = [
             _in(activity, person, _at(activity, 13, 2), proof).checked_in_at,
             _out(activity, person, _at(activity, 13, 59), proof).hours,
