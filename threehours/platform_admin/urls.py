@@ -6,6 +6,7 @@ app_name = "platform_admin"
 
 urlpatterns = [
     path("", views.ops_home_view, name="home"),
+    path("integrity/", views.integrity_view, name="integrity"),
     path("orgs/", views.org_list_view, name="org-list"),
     path("orgs/review/", views.review_queue_view, name="review-queue"),
     path("orgs/<int:org_id>/", views.org_detail_view, name="org-detail"),

@@ -15,13 +15,14 @@ from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.models import AuditEntry
 from threehours.core.storage import private_file_response
 from threehours.core.timeutil import local_today
+from threehours.hours import selectors as hours_selectors
 from threehours.orgs import selectors as org_selectors
 from threehours.orgs import services as org_services
 from threehours.orgs.forms import PlacesLimitForm, ReasonForm
 from threehours.orgs.models import CertificateRenewal, Organisation, QualificationFile
 
 from . import selectors
-from .forms import OrgFilterForm
+from .forms import IntegrityPeriodForm, OrgFilterForm
 
 
 def operator_required(view):
@@ -39,6 +40,27 @@ def operator_required(view):
 @operator_required
 def ops_home_view(request: HttpRequest) -> HttpResponse:
     return render(request, "platform_admin/home.html", {"stats": selectors.platform_stats()})
+
+
+@operator_required
+def integrity_view(request: HttpRequest) -> HttpResponse:
+    """The integrity report of the hours (issue #12 §9) for a period, per organisation."""
+    default = hours_selectors.integrity_default_period(today=local_today())
+    form = IntegrityPeriodForm(request.GET or None, default=default)
+    date_from, date_to = form.period()
+    rows = hours_selectors.integrity_report(date_from=date_from, date_to=date_to)
+    return render(
+        request,
+        "platform_admin/integrity.html",
+        {
+            "form": form,
+            "date_from": date_from,
+            "date_to": date_to,
+            "rows": rows[:-1],
+            "total": rows[-1],
+            "share_limit": hours_selectors.INTEGRITY_SHARE_FLAG_PERCENT,
+        },
+    )
 
 
 # --- organisations ----------------------------------------------------------------------------
