@@ -46,7 +46,30 @@ def activity_list_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     )
 
 
-def _preview(form: ActivityForm, org: Organisation, *, check: bool = False) -> dict:
+def _form(org: Organisation, activity: Activity | None, data=None) -> ActivityForm:
+    """The create form (with the organisation's contact), or the edit form with the saved
+    values; once volunteers have checked in, the frozen fields are disabled and keep them."""
+    if activity is None:
+        initial = {
+            "checkin_radius_m": 500,
+            "contact_name": org.contact_name,
+            "contact_phone": org.contact_phone,
+        }
+        return ActivityForm(data, initial=initial)
+    return ActivityForm(
+        data,
+        initial=ActivityForm.initial_from(services.activity_as_data(activity)),
+        frozen=selectors.activity_has_attendance(activity),
+    )
+
+
+def _preview(
+    form: ActivityForm,
+    org: Organisation,
+    *,
+    activity: Activity | None = None,
+    check: bool = False,
+) -> dict:
     """What the form shows beside its fields, without saving: the daily maximum hours
     (rules.max_hours_per_day, as the saved activity will have them) and a map link for the
     coordinates; with `check`, each field that has a value with the problems saving would
@@ -62,7 +85,7 @@ def _preview(form: ActivityForm, org: Organisation, *, check: bool = False) -> d
     problems: dict[str, list[str]] = {}
     if form.is_valid():
         try:
-            services.activity_clean(data=form.service_data(), org=org)
+            services.activity_clean(data=form.service_data(), org=org, current=activity)
         except InvalidInput as exc:
             problems = exc.fields or {}
     else:
@@ -90,14 +113,14 @@ def _save(request: HttpRequest, org: Organisation, activity: Activity | None) ->
             ratelimit_check(request, group="web.activity_check", rate=LIVE_CHECK_RATE, key="user")
         except RateLimited as exc:
             return HttpResponse(status=429, headers={"Retry-After": str(exc.retry_after)})
-        form = ActivityForm(request.POST)
+        form = _form(org, activity, request.POST)
         return render(
             request,
             "activities/partials/_console_form_check.html",
-            {"form": form, **_preview(form, org, check=True)},
+            {"form": form, **_preview(form, org, activity=activity, check=True)},
         )
     if request.method == "POST":
-        form = ActivityForm(request.POST)
+        form = _form(org, activity, request.POST)
         if form.is_valid():
             data = form.service_data()
             try:
@@ -115,16 +138,7 @@ def _save(request: HttpRequest, org: Organisation, activity: Activity | None) ->
                 messages.success(request, _("Saved."))
                 return redirect("orgs:activity-detail", org_id=org.pk, activity_id=activity.pk)
     else:
-        initial = (
-            ActivityForm.initial_from(services.activity_as_data(activity))
-            if activity
-            else {
-                "checkin_radius_m": 500,
-                "contact_name": org.contact_name,
-                "contact_phone": org.contact_phone,
-            }
-        )
-        form = ActivityForm(initial=initial)
+        form = _form(org, activity)
     return render(
         request,
         "activities/console_form.html",

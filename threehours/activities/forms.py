@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from threehours.orgs.forms import attach_region_selects
 
-from .rules import MAX_QUESTIONS
+from .rules import FROZEN_AFTER_CHECKIN, MAX_QUESTIONS
 from .selectors import attribute_lists
 from .services import EXTRA_KINDS
 
@@ -125,11 +125,26 @@ class ActivityForm(forms.Form):
     )
     coord = forms.CharField(required=False, widget=forms.HiddenInput, initial="gcj02")
     checkin_radius_m = forms.CharField(label=_("Check-in radius (m)"), required=False, initial=500)
+    checkin_qr_only = forms.BooleanField(
+        label=_("Check-in by QR code only"),
+        required=False,
+        help_text=_(
+            "Volunteers must scan the door's QR code; the 4-digit code only works through the "
+            "green channel"
+        ),
+    )
     contact_name = forms.CharField(label=_("Contact person"), required=False, max_length=30)
     contact_phone = forms.CharField(label=_("Contact phone"), required=False, max_length=20)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, frozen: bool = False, **kwargs):
+        """`frozen`: volunteers have checked in (rules.FROZEN_AFTER_CHECKIN), so those fields
+        show their saved values (the form's initial) and take nothing from the request."""
         super().__init__(*args, **kwargs)
+        self.frozen = frozen
+        if frozen:
+            # coord too: "use this device's position" would convert the saved coordinates.
+            for name in (*FROZEN_AFTER_CHECKIN, "coord"):
+                self.fields[name].disabled = True
         lists = attribute_lists()
         self.fields["type"].choices = [("", "—"), *_choices(lists["type"])]
         self.fields["form"].choices = [("", "—"), *_choices(lists["form"])]
@@ -194,29 +209,33 @@ class ActivityForm(forms.Form):
 
         from threehours.core.geo import wgs84_to_gcj02
 
-        source = self.data if self.is_bound else self.initial
+        def get(name: str):
+            # A disabled (frozen) field is not posted: it shows its initial value.
+            if self.is_bound and not self.fields[name].disabled:
+                return self.data.get(name)
+            return self.initial.get(name)
 
         def time(name: str) -> dt.time | None:
             try:
-                return dt.time.fromisoformat(str(source.get(name) or ""))
+                return dt.time.fromisoformat(str(get(name) or ""))
             except ValueError:
                 return None
 
         place = None
         try:
-            lat, lng = Decimal(str(source.get("lat"))), Decimal(str(source.get("lng")))
+            lat, lng = Decimal(str(get("lat"))), Decimal(str(get("lng")))
         except (InvalidOperation, ValueError):
             pass
         else:
             if lat.is_finite() and lng.is_finite() and abs(lat) <= 90 and abs(lng) <= 180:
-                if source.get("coord") == "wgs84":
+                if get("coord") == "wgs84":
                     converted = wgs84_to_gcj02(float(lat), float(lng))
                     lat, lng = (Decimal(f"{v:.6f}") for v in converted)
-                place = {"lat": lat, "lng": lng, "name": str(source.get("title") or "")}
+                place = {"lat": lat, "lng": lng, "name": str(get("title") or "")}
         return {
             "checkin": time("checkin_time"),
             "checkout": time("checkout_time"),
-            "online": str(source.get("form") or "") in self.online_forms,
+            "online": str(get("form") or "") in self.online_forms,
             "place": place,
         }
 

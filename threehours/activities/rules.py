@@ -56,3 +56,28 @@ def dates_problem(start: dt.date, end: dt.date) -> str | None:
 def deadline_problem(deadline: dt.date, *, end: dt.date) -> str | None:
     """Registration may not end after the last activity day (it may end that very day)."""
     return "after_end" if deadline > end else None
+
+
+# Issue #12: what a check-in was measured against. Once anyone has checked in, moving the days,
+# the daily window, the form (online or not) or the place would re-write the meaning of hours
+# already credited; cancelling stays possible.
+FROZEN_AFTER_CHECKIN = (
+    "start_date",
+    "end_date",
+    "checkin_time",
+    "checkout_time",
+    "form",
+    "address",
+    "lat",
+    "lng",
+    "checkin_radius_m",
+)
+
+
+def past_day_problem(day: dt.date, *, before: dt.date | None, today: dt.date) -> str | None:
+    """Time only moves forward (issue #12): a new or changed activity day may not be before
+    today. 'past' when it is; an unchanged day (`before`) may have passed, as the first day of
+    an activity in progress has."""
+    if day == before:
+        return None
+    return "past" if day < today else None

@@ -41,6 +41,12 @@ def activity_get_for_org(*, org, activity_id: int) -> Activity | None:
     return Activity.objects.filter(organisation=org, pk=activity_id).first()
 
 
+def activity_has_attendance(activity: Activity) -> bool:
+    """True once anyone has checked in to `activity` (any day, any method): from then on its
+    dates, times, form and place are frozen (rules.FROZEN_AFTER_CHECKIN)."""
+    return activity.attendances.exists()
+
+
 def activity_get_published(*, activity_id: int) -> Activity | None:
     """A published activity of an organisation that is not suspended (else None: 404)."""
     return (

@@ -11,14 +11,22 @@ a published offline activity having a place):
 - free, or a positive fee with a note on how to pay; requirements at most 20 characters;
 - type, form and field required; further attributes only from the lists; at most 5 questions;
 - descriptions are sanitised; only an organisation that may publish can publish;
-- no payment links in the description or the fee note, no payment QR codes in uploaded images
-  (covers and description images): fees are collected on site.
+- no payment links in any text the organisation writes that volunteers see (title,
+  description, requirements, fee note, questions and their choices, contact, address, cancel
+  reason), matched on the text as a browser resolves it (core.qrscan.link_normalise); no
+  payment QR codes in uploaded images (covers and description images): fees are collected on
+  site;
+- time only moves forward (issue #12): an activity is created and published with days from
+  today on, and a changed first or last day is not before today;
+- once anyone has checked in, the days, daily times, form and place are frozen
+  (rules.FROZEN_AFTER_CHECKIN; checked after locking the activity); cancelling stays possible.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
@@ -40,7 +48,7 @@ from threehours.core.qrscan import has_payment_link, image_has_payment_qr
 from threehours.core.timeutil import local_today
 from threehours.orgs.models import Organisation, Region
 
-from . import rules
+from . import rules, selectors
 from .errors import ActivityWrongState, OrgCannotPublish, PaymentQrImage
 from .models import Activity, AttributeOption, Question, cover_upload_to
 from .sanitize import sanitize_description
@@ -94,24 +102,53 @@ def _payment_link_message() -> str:
     )
 
 
+def _refuse_payment_links(check: _Checker, field: str, *texts: str) -> None:
+    if any(has_payment_link(text) for text in texts):
+        check.add(field, _payment_link_message())
+
+
+def _past_day_message() -> str:
+    return _("This day has passed: choose today or a later day.")
+
+
+def _frozen_message() -> str:
+    return _(
+        "Volunteers have already checked in; this can no longer change. You can still cancel "
+        "the activity."
+    )
+
+
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
 def _option(kind: str, code: Any) -> AttributeOption | None:
     return AttributeOption.objects.filter(kind=kind, code=str(code or ""), active=True).first()
 
 
-def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]:
-    """Check a whole activity form. Returns model values plus `extra` (options) and `questions`.
+def activity_clean(
+    *, data: dict[str, Any], org: Organisation, current: Activity | None = None
+) -> dict[str, Any]:
+    """Check a whole activity form; `current` is the activity being changed (None: a new
+    one). Returns model values plus `extra` (options) and `questions`.
     Raises InvalidInput naming every bad field."""
     check = _Checker()
     clean: dict[str, Any] = {}
     title = " ".join(str(data.get("title") or "").split())
     if not 2 <= len(title) <= 60:
         check.add("title", _("Give a title of 2 to 60 characters."))
+    _refuse_payment_links(check, "title", title)
     clean["title"] = title
     description = str(data.get("description_html") or "")
     clean["description_html"] = sanitize_description(description)
-    # Both: the sanitiser drops wxp:// links (refuse the attempt) and decodes entities.
-    if has_payment_link(description) or has_payment_link(clean["description_html"]):
-        check.add("description_html", _payment_link_message())
+    # All three: the sanitiser drops wxp:// links (refuse the attempt) and decodes entities;
+    # the visible text may spell a host across tags (qr.<b>alipay</b>.com).
+    _refuse_payment_links(
+        check,
+        "description_html",
+        description,
+        clean["description_html"],
+        _TAG_RE.sub("", clean["description_html"]),
+    )
 
     start = check.parse(data, "start_date", _date, _("Enter the first day."))
     end = check.parse(data, "end_date", _date, _("Enter the last day."))
@@ -132,6 +169,11 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
         check.add(
             "registration_deadline", _("Registration cannot end after the last activity day.")
         )
+    today = local_today()
+    for name, day in (("start_date", start), ("end_date", end)):
+        before = getattr(current, name) if current else None
+        if day and rules.past_day_problem(day, before=before, today=today):
+            check.add(name, _past_day_message())
     clean.update(start_date=start, end_date=end, registration_deadline=deadline)
 
     checkin = check.parse(data, "checkin_time", _time, _("Enter the daily check-in time."))
@@ -157,8 +199,7 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
         check.add("fee_yuan", _("Enter a fee from 0 to 100000 yuan."))
     elif fee > 0 and not fee_note:
         check.add("fee_note", _("Explain how and when volunteers pay (collected on site)."))
-    if has_payment_link(fee_note):
-        check.add("fee_note", _payment_link_message())
+    _refuse_payment_links(check, "fee_note", fee_note)
     clean.update(
         fee_yuan=fee.quantize(Decimal("0.01")) if fee >= 0 else fee,
         fee_note=fee_note[:200] if fee > 0 else "",
@@ -168,6 +209,7 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
         value = str(data.get(name) or "").strip()
         if len(value) > rules.MAX_REQUIREMENT_CHARS:
             check.add(name, _("At most %(n)s characters.") % {"n": rules.MAX_REQUIREMENT_CHARS})
+        _refuse_payment_links(check, name, value)
         clean[name] = value
 
     for name in ("type", "form", "field"):
@@ -191,6 +233,13 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
 
     online = bool(clean["form"] and clean["form"].online)
     clean["online"] = online
+    # Only where there is a door to scan (issue #12 §5); enforced at check-in (attendance).
+    clean["checkin_qr_only"] = not online and data.get("checkin_qr_only") in (
+        True,
+        "true",
+        "on",
+        "1",
+    )
     if online:
         clean.update(
             address="", lat=None, lng=None, checkin_radius_m=None, city=None, district=None
@@ -199,6 +248,7 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
         address = " ".join(str(data.get("address") or "").split())
         if not 2 <= len(address) <= 120:
             check.add("address", _("Enter the address where volunteers meet."))
+        _refuse_payment_links(check, "address", address)
         lat = check.parse(data, "lat", _decimal, _("Enter the latitude."))
         lng = check.parse(data, "lng", _decimal, _("Enter the longitude."))
         if (
@@ -232,6 +282,7 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
         value = str(data.get(name) or "").strip()
         if not 2 <= len(value) <= (30 if name == "contact_name" else 20):
             check.add(name, _("Enter the contact person and phone for volunteers."))
+        _refuse_payment_links(check, name, value)
         clean[name] = value
 
     questions = data.get("questions") or []
@@ -254,6 +305,7 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
                 _("Each question needs a text; a choice question needs at least two choices."),
             )
             continue
+        _refuse_payment_links(check, "questions", text, *choices)
         cleaned_questions.append(
             {
                 "text": text,
@@ -274,9 +326,21 @@ def activity_clean(*, data: dict[str, Any], org: Organisation) -> dict[str, Any]
     clean["waitlist_enabled"] = (
         not clean.get("online") if waitlist in (None, "") else waitlist in (True, "true", "on", "1")
     )
+    if current is not None and selectors.activity_has_attendance(current):
+        for name in rules.FROZEN_AFTER_CHECKIN:
+            if name not in check.errors and _value_of(clean, name) != _value_of(current, name):
+                check.add(name, _frozen_message())
     if check.errors:
         raise InvalidInput(fields=check.errors)
     return clean
+
+
+def _value_of(source: dict[str, Any] | Activity, name: str) -> Any:
+    """A field's value to compare: an option by its key (no query for the activity's own)."""
+    if isinstance(source, Activity):
+        return source.form_id if name == "form" else getattr(source, name)
+    value = source.get(name)
+    return value.pk if isinstance(value, AttributeOption) else value
 
 
 def activity_as_data(activity: Activity) -> dict[str, Any]:
@@ -315,6 +379,7 @@ def activity_as_data(activity: Activity) -> dict[str, Any]:
         ],
         "screening": activity.screening,
         "waitlist_enabled": activity.waitlist_enabled,
+        "checkin_qr_only": activity.checkin_qr_only,
     }
 
 
@@ -346,12 +411,13 @@ def activity_create(*, org: Organisation, user: User, data: dict[str, Any]) -> A
 
 @transaction.atomic(durable=True)
 def activity_update(*, activity: Activity, user: User, data: dict[str, Any]) -> Activity:
-    """Change an activity that is not cancelled; `data` is the whole form.
-    Raises ActivityWrongState, InvalidInput."""
+    """Change an activity that is not cancelled; `data` is the whole form. Locks the activity
+    (so that the check-in freeze is read under the lock). Raises ActivityWrongState,
+    InvalidInput."""
     activity = lock_one(Activity, pk=activity.pk)
     if activity.state == Activity.State.CANCELLED:
         raise ActivityWrongState(state=activity.get_state_display())
-    clean = activity_clean(data=data, org=activity.organisation)
+    clean = activity_clean(data=data, org=activity.organisation, current=activity)
     if clean["places"] < activity.places_taken:
         raise InvalidInput(
             fields={
@@ -446,21 +512,25 @@ def activity_image_store(*, org: Organisation, user: User, upload) -> str:
 
 @transaction.atomic(durable=True)
 def activity_publish(*, activity: Activity, user: User) -> Activity:
-    """Publish a draft. Raises OrgCannotPublish, ActivityWrongState."""
+    """Publish a draft whose first day has not passed. Raises OrgCannotPublish,
+    ActivityWrongState, InvalidInput."""
     activity = lock_one(Activity, pk=activity.pk)
     org = activity.organisation
-    if not org.can_publish_on(local_today()):
+    today = local_today()
+    if not org.can_publish_on(today):
         raise OrgCannotPublish()
     if activity.state != Activity.State.DRAFT:
         raise ActivityWrongState(state=activity.get_state_display())
-    if activity.registration_deadline < local_today():
-        raise InvalidInput(
-            fields={
-                "registration_deadline": [
-                    _("Registration would already be over: choose later dates.")
-                ]
-            }
-        )
+    errors: dict[str, list[str]] = {}
+    # A draft saved days ago may have a first day that has passed since (issue #12).
+    if activity.start_date < today:
+        errors["start_date"] = [_("The first day has passed: choose later dates.")]
+    if activity.registration_deadline < today:
+        errors["registration_deadline"] = [
+            _("Registration would already be over: choose later dates.")
+        ]
+    if errors:
+        raise InvalidInput(fields=errors)
     activity.state, activity.published_at = Activity.State.PUBLISHED, timezone.now()
     activity.save(update_fields=["state", "published_at", "updated_at"])
     audit_record(actor=user, verb="activity.published", target=activity)
@@ -529,6 +599,8 @@ def activity_cancel(*, activity: Activity, user: User, reason: str) -> Activity:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(fields={"reason": [_("Please give a reason.")]})
+    if has_payment_link(reason):  # registrants read it in their inbox
+        raise InvalidInput(fields={"reason": [_payment_link_message()]})
     activity = lock_one(Activity, pk=activity.pk)
     if activity.state == Activity.State.CANCELLED:
         raise ActivityWrongState(state=activity.get_state_display())

@@ -80,6 +80,7 @@ class ActivityIn(StrictIn):
     questions: list[QuestionIn] = []
     screening: Literal["auto", "review"] = "auto"
     waitlist_enabled: bool | None = None
+    checkin_qr_only: bool = False
 
 
 class ActivityPatch(StrictIn):
@@ -112,6 +113,7 @@ class ActivityPatch(StrictIn):
     questions: list[QuestionIn] | None = None
     screening: Literal["auto", "review"] | None = None
     waitlist_enabled: bool | None = None
+    checkin_qr_only: bool | None = None
 
 
 class ReasonIn(StrictIn):
@@ -173,6 +175,7 @@ class ActivityOut(ActivitySummaryOut):
     questions: list[QuestionOut]
     screening: str
     waitlist_enabled: bool
+    checkin_qr_only: bool
 
 
 class ActivityListOut(Out):
@@ -255,6 +258,7 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         ],
         "screening": activity.screening,
         "waitlist_enabled": activity.waitlist_enabled,
+        "checkin_qr_only": activity.checkin_qr_only,
     }
 
 

@@ -7,7 +7,10 @@ Chinese payment apps put in their codes and links. Services decide what to refus
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
+import urllib.parse
 
 import zxingcpp
 from PIL import Image
@@ -25,13 +28,17 @@ _PAYMENT_HOSTS = [
     r"i\.qianbao\.qq\.com",  # QQ Wallet
     r"payc\.m\.jd\.com",  # JD Pay
 ]
+# Payment apps' own schemes, wherever they appear (an href, a redirect parameter, plain text).
+# These names are nothing but payment schemes: "wxp:" followed by anything URL-like is a link.
+_PAYMENT_ONLY_SCHEMES = ["wxp", "alipays", "alipayqr", "upwallet", "uppay", "mqqwallet"]
+# These are also words people write before an ID or a colon ("Alipay：现场扫码", "weixin:abc"
+# for a WeChat ID): only a link (scheme, colon, slash) counts. Any weixin:// link is refused.
+_PAYMENT_WORD_SCHEMES = ["weixin", "wechat", "alipay", "unionpay"]
+_SCHEME_START = r"(?<![a-z0-9+.-])"
 _PAYMENT_SCHEMES = [
-    r"wxp://",  # WeChat Pay personal receiving code (wxp://f2f0…)
-    r"weixin://wxpay",
-    r"alipays?://",
-    r"alipayqr://",
-    r"upwallet://",
-    r"mqqapi://wallet",
+    rf"{_SCHEME_START}(?:{'|'.join(_PAYMENT_ONLY_SCHEMES)}):(?=[a-z0-9/%?#._~!$&'()*+,;=@-])",
+    rf"{_SCHEME_START}(?:{'|'.join(_PAYMENT_WORD_SCHEMES)}):/",
+    rf"{_SCHEME_START}mqqapi:/+wallet",  # QQ Wallet; mqqapi:// also opens profiles and chats
 ]
 _PAYMENT_PATTERNS = [rf"(?<![a-z0-9-]){host}" for host in _PAYMENT_HOSTS] + _PAYMENT_SCHEMES
 _PAYMENT_RE = re.compile("|".join(_PAYMENT_PATTERNS), re.IGNORECASE)
@@ -46,10 +53,51 @@ _QR_FORMATS = (
 _SMALL_SIDE = 800  # a QR code in a large photo is often found only in a smaller copy
 
 
+# What a browser (and an app's URL parser) ignores or folds before resolving a host:
+# ideographic full stops separate labels (UTS #46); soft hyphens and zero-width characters are
+# mapped to nothing; tabs and newlines are removed from anywhere in a URL (WHATWG URL).
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+_IGNORED_RE = re.compile("[\u00ad\u034f\u180b-\u180e\u200b-\u200d\u2060\ufeff]")
+_URL_WHITESPACE_RE = re.compile("[\t\n\r]")
+_ACE_LABEL_RE = re.compile(r"xn--([a-z0-9-]+)")
+_MAX_ROUNDS = 8  # %252E2E… nests one level per round; more than this is no honest text
+
+
+def _ace_decode(match: re.Match[str]) -> str:
+    try:
+        return match.group(1).encode("ascii").decode("punycode")
+    except UnicodeError:
+        return match.group(0)
+
+
+def link_normalise(text: str) -> str:
+    """`text` as a browser would resolve a link in it: HTML entities unescaped, percent-escapes
+    decoded, NFKC-folded (full-width letters, ｡ ． 。 as dots), IDNA `xn--` labels decoded,
+    ignorable characters dropped, lower-cased; repeated until nothing changes (bounded), so
+    that nesting (`%252E`, `&amp;#46;`, a full-width `％２Ｅ`) decodes too. Pure; the result
+    is only for matching, never for display."""
+    value = text or ""
+    for _round in range(_MAX_ROUNDS):
+        before = value
+        value = html.unescape(value)
+        value = urllib.parse.unquote(value, errors="replace")
+        value = unicodedata.normalize("NFKC", value).translate(_DOTS)
+        value = _IGNORED_RE.sub("", value).lower()
+        value = _ACE_LABEL_RE.sub(_ace_decode, value)
+        if value == before:
+            break
+    return value
+
+
 def has_payment_link(text: str) -> bool:
-    """True when typed text (a note, a description's HTML) contains a payment link such as
-    wxp://… or https://qr.alipay.com/…. Naming an app ("现场微信付款") is not a link."""
-    return bool(_PAYMENT_RE.search(text or ""))
+    """True when text (a note, a title, a description's HTML) contains a payment link such as
+    wxp://… or https://qr.alipay.com/…, also when disguised by entities, percent-escapes,
+    full-width letters and dots or punycode (`link_normalise`). Naming an app ("现场微信付款")
+    is not a link."""
+    if not text:
+        return False
+    value = link_normalise(text)
+    return bool(_PAYMENT_RE.search(value) or _PAYMENT_RE.search(_URL_WHITESPACE_RE.sub("", value)))
 
 
 def is_payment_qr(text: str) -> bool:

@@ -7,6 +7,8 @@ Invariants guarded here:
   locks the organisation row, is audited (who, from, to, reason) and notifies the applicant;
 - submission needs every field and the category's qualification file (PRODUCT.md §1.3);
 - a rejection, a suspension and a reinstatement need a reason (also a database constraint);
+- the texts the public sees (name, address, contact, introduction) hold no payment links
+  (PRODUCT.md §2; core.qrscan, issue #12);
 - an approved organisation's applicant becomes its admin; an organisation always keeps at least
   one admin; only admins manage staff;
 - certificate warnings go out once per certificate date and threshold (unique constraint); a
@@ -33,6 +35,7 @@ from threehours.core.audit import audit_record
 from threehours.core.db import lock_one
 from threehours.core.errors import InvalidInput
 from threehours.core.images import image_clean
+from threehours.core.qrscan import has_payment_link
 from threehours.core.timeutil import local_today
 from threehours.notifications.services import email_send, notify
 
@@ -125,6 +128,9 @@ def _application_clean(data: dict[str, Any], *, current: Organisation | None) ->
         "intro": (10, 2000),
     }.items():
         value = _text(data, name, errors, min_len=lo, max_len=hi)
+        if value is not None and name not in errors and has_payment_link(value):
+            # The public sees these on the organisation's and its activities' pages.
+            errors[name] = [_("Payment links cannot be put on the platform.")]
         if value is not None:
             clean[name] = value
     if "category" in data:

@@ -29,6 +29,7 @@ from threehours.activities.models import Activity
 from threehours.core.audit import audit_record
 from threehours.core.db import lock_one
 from threehours.core.errors import InvalidInput
+from threehours.core.qrscan import has_payment_link
 from threehours.core.timeutil import local_today
 
 from .errors import (
@@ -286,6 +287,8 @@ def _reason_clean(reason: str) -> str:
         )
     if len(reason) > 500:
         raise InvalidInput(fields={"reason": [_("At most %(max)s characters.") % {"max": 500}]})
+    if has_payment_link(reason):  # the volunteer reads it (PRODUCT.md §2, issue #12)
+        raise InvalidInput(fields={"reason": [_("Payment links cannot be put on the platform.")]})
     return reason
 
 

@@ -258,3 +258,28 @@ def test_discovery_writes_each_attribute_option_once_per_response(api, org, monk
     assert sorted(written) == ["elderly", "offline_community_service", "team"]
     assert [item["type"]["code"] for item in items] == ["team"] * 3
     assert items[2]["field"] == {"code": "elderly", "label": "扶老助残"}
+
+
+def test_check_in_by_qr_code_only_is_set_read_patched_and_copied(api, org):
+    staff = api.as_user(org.applicant)
+    created = staff.post(f"orgs/{org.pk}/activities", activity_data()).json()
+    assert created["checkin_qr_only"] is False  # off unless asked for
+    url = f"orgs/{org.pk}/activities/{created['id']}"
+    assert staff.patch(url, {"checkin_qr_only": True}).json()["checkin_qr_only"] is True
+    assert staff.patch(url, {"title": "社区助老探访二"}).json()["checkin_qr_only"] is True
+    copy = staff.post(f"{url}/copy").json()
+    assert copy["checkin_qr_only"] is True
+    staff.post(f"{url}/publish")
+    assert api.get(f"activities/{created['id']}").json()["checkin_qr_only"] is True
+    response = staff.post(f"orgs/{org.pk}/activities", activity_data(checkin_qr_only="yes"))
+    assert response.status_code == 400  # strict input: a boolean only
+    assert set(response.json()["fields"]) == {"checkin_qr_only"}
+
+
+def test_an_online_activity_has_no_door_to_scan(api, org):
+    staff = api.as_user(org.applicant)
+    online = activity_data(
+        form="online_other", address="", district="", lat=None, lng=None, checkin_qr_only=True
+    )
+    response = staff.post(f"orgs/{org.pk}/activities", online)
+    assert response.status_code == 201 and response.json()["checkin_qr_only"] is False

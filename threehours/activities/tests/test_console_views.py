@@ -430,3 +430,70 @@ def test_the_console_activity_page_links_the_place_on_a_gcj02_map(org):
     )
     page = _client(org.applicant).get(f"/org/{org.pk}/activities/{online.pk}/").text
     assert 'data-testid="map-link"' not in page
+
+
+# Issue #12: once volunteers have checked in, the edit form shows the frozen fields disabled.
+
+FROZEN_INPUTS = ("start_date", "end_date", "checkin_time", "checkout_time", "address", "lat")
+
+
+def _started(org, *, checked_in: bool):
+    import datetime as dt
+
+    from threehours.core.timeutil import local_today
+    from threehours.signups.tests.factories import attended, published_activity, volunteers
+
+    today = local_today().isoformat()
+    activity = published_activity(org, start_date=today, end_date=today, questions=[])
+    if checked_in:
+        attended(org, activity, volunteers(1)[0], until=None)
+    return activity, (local_today() + dt.timedelta(days=5)).isoformat()
+
+
+def test_after_a_check_in_the_edit_form_shows_dates_times_and_place_disabled(org):
+    activity, later = _started(org, checked_in=True)
+    client = _client(org.applicant)
+    url = f"/org/{org.pk}/activities/{activity.pk}/edit/"
+    page = client.get(url)
+    assert 'data-testid="frozen-note"' in page.text
+    for name in FROZEN_INPUTS:
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*disabled', page.text), name
+    assert re.search(r'<select[^>]*name="form"[^>]*disabled', page.text)
+    assert "data-use-position" not in page.text
+    assert not re.search(r'<input[^>]*name="title"[^>]*disabled', page.text)
+    # A crafted post cannot move the days: disabled fields keep their saved values.
+    post = _initial_as_post(page.context["form"].initial)
+    post.update(title="社区助老探访（改）", start_date=later, end_date=later, coord="wgs84")
+    response = client.post(url, post)
+    assert response.status_code == 302, response.context["form"].errors
+    saved = activity.start_date, activity.lat, activity.lng
+    activity.refresh_from_db()
+    assert activity.title == "社区助老探访（改）"
+    assert (activity.start_date, activity.lat, activity.lng) == saved
+
+
+def test_before_any_check_in_the_edit_form_can_move_the_days(org):
+    activity, later = _started(org, checked_in=False)
+    client = _client(org.applicant)
+    url = f"/org/{org.pk}/activities/{activity.pk}/edit/"
+    page = client.get(url)
+    assert 'data-testid="frozen-note"' not in page.text
+    assert not re.search(r'<input[^>]*name="start_date"[^>]*disabled', page.text)
+    post = _initial_as_post(page.context["form"].initial)
+    post.update(start_date=later, end_date=later, registration_deadline="")
+    response = client.post(url, post)
+    assert response.status_code == 302, response.context["form"].errors
+    activity.refresh_from_db()
+    assert activity.start_date.isoformat() == later
+
+
+def test_the_console_form_sets_check_in_by_qr_code_only(org):
+    client = _client(org.applicant)
+    page = client.get(f"/org/{org.pk}/activities/new/").text
+    assert 'name="checkin_qr_only"' in page
+    assert "4 位签到码只能通过绿色通道使用" in page
+    response = client.post(
+        f"/org/{org.pk}/activities/new/", {**_form_post(activity_data()), "checkin_qr_only": "on"}
+    )
+    assert response.status_code == 302
+    assert org.activities.get().checkin_qr_only is True

@@ -6,10 +6,11 @@ import html
 import re
 
 import pytest
+import time_machine
 
 from threehours.activities import services
 from threehours.activities.models import Activity
-from threehours.core.timeutil import local_today
+from threehours.core.timeutil import local_today, local_tz
 from threehours.orgs.tests.factories import approved_org
 
 from .factories import activity_data
@@ -184,15 +185,21 @@ def test_home_shows_the_volunteers_city(client, org, volunteer):
 
 def test_activity_page_shows_whether_it_has_started(client, org):
     upcoming = _publish(org, title="下周活动", **_dates(7))
-    running = _publish(org, title="进行中的活动", start_date=_day(-1), end_date=_day(1))
+    # Days are never set in the past (issue #12): this one begins today, and is looked at
+    # tomorrow, its second day.
+    running = _publish(org, title="进行中的活动", start_date=_day(0), end_date=_day(2))
     finished = _publish(org, title="结束的活动", **_dates(1))
     past = local_today() - dt.timedelta(days=2)  # as time leaves it after the activity
     Activity.objects.filter(pk=finished.pk).update(
         start_date=past, end_date=past, registration_deadline=past
     )
+    tomorrow = dt.datetime.combine(
+        local_today() + dt.timedelta(days=1), dt.time(10), tzinfo=local_tz()
+    )
 
     def phase(activity) -> str:
-        page = client.get(f"/activities/{activity.pk}/").content.decode()
+        with time_machine.travel(tomorrow, tick=False):
+            page = client.get(f"/activities/{activity.pk}/").content.decode()
         return re.search(r'data-testid="phase">([^<]+)<', page)[1]
 
     assert phase(upcoming) == "未开始"

@@ -8,6 +8,7 @@ from threehours.core.qrscan import (
     has_payment_link,
     image_has_payment_qr,
     is_payment_qr,
+    link_normalise,
 )
 
 from .pictures import photo
@@ -52,6 +53,72 @@ def test_typed_links_are_found_inside_text_and_html():
     assert has_payment_link("扫码付款 https://qr.alipay.com/abc")
     assert has_payment_link("付款请用qr.alipay.com/abc")
     assert has_payment_link('<p><a href="https://qr.95516.com/x">付款</a></p>')
+
+
+@pytest.mark.parametrize(
+    ("text", "resolved"),
+    [
+        ("qr%2Ealipay%2Ecom", "qr.alipay.com"),  # percent-encoded dots
+        ("qr%252Ealipay%252Ecom", "qr.alipay.com"),  # encoded twice
+        ("qr%25252Ealipay.com", "qr.alipay.com"),  # three times
+        ("qr&#46;alipay&#x2e;com", "qr.alipay.com"),  # character references
+        ("qr&amp;#46;alipay.com", "qr.alipay.com"),  # an escaped reference
+        ("ｑｒ．ａｌｉｐａｙ．ｃｏｍ", "qr.alipay.com"),  # full-width letters and dot
+        ("qr。alipay｡com", "qr.alipay.com"),  # ideographic full stops
+        ("％２Ｅ", "."),  # a full-width percent-escape
+        ("https://xn--qr-.alipay.com/x", "https://qr.alipay.com/x"),  # an IDNA label
+        ("QR.ALI\u00adPAY.COM", "qr.alipay.com"),  # upper case, a soft hyphen
+        ("ｗｘｐ：／／ｆ２ｆ０", "wxp://f2f0"),
+        ("100%满意 &amp; 现场微信付款", "100%满意 & 现场微信付款"),  # prose stays prose
+    ],
+)
+def test_link_normalise_resolves_text_as_a_browser_would(text, resolved):
+    assert link_normalise(text) == resolved
+
+
+def test_link_normalise_stops_after_a_bounded_number_of_rounds():
+    nested = "qr%" + "25" * 50 + "2Ealipay.com"
+    assert link_normalise(nested).startswith("qr%25")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://qr%2Ealipay%2Ecom/fkx1",
+        "https://qr%252Ealipay%252Ecom/fkx1",
+        "https://ｑｒ．ａｌｉｐａｙ．ｃｏｍ/fkx1",
+        "https://qr&#46;alipay&#46;com/fkx1",
+        "https://xn--qr-.alipay.com/fkx1",
+        "wxp%3A%2F%2Ff2f0abc",
+        '<a href="w\nxp://f2f0abc">付款</a>',  # browsers drop newlines inside a URL
+        "weixin://dl/business",  # any weixin:// link
+        "wechat://pay",
+        "alipay://platformapi/startapp",
+        "alipayqr://platformapi/startapp?saId=10000007",
+        "unionpay://pay",
+        "uppay:abc",
+        "mqqwallet://pay",
+        "mqqapi://wallet/pay",
+        "https://example.org/go?to=wxp://f2f0abc",
+    ],
+)
+def test_disguised_payment_links_are_recognised(text):
+    assert has_payment_link(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "现场微信付款",
+        "Alipay：现场扫码付款",  # the full-width colon folds to ":", yet it is prose
+        "微信号 weixin:zhang123",  # a WeChat ID, not a link
+        "https://example.org/path?q=%E4%BD%A0%E5%A5%BD",
+        "https://xn--fiqs8s.example.org/",  # an ordinary IDN host
+        "100% 自愿",
+    ],
+)
+def test_prose_and_ordinary_links_are_not_payment_links(text):
+    assert not has_payment_link(text)
 
 
 def test_a_bare_alipay_payload_counts_only_as_a_qr_code():

@@ -50,6 +50,29 @@ def test_application_starts_as_a_draft_owned_by_its_applicant():
     assert AuditEntry.objects.filter(verb="org.created", target_id=str(org.pk)).exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "阳光协会 wxp://f2f0abc"),
+        ("intro", "学生志愿服务组织，会费请付 https://ｑｒ．ａｌｉｐａｙ．ｃｏｍ/fkx1"),
+        ("address", "漕溪北路 88 号 qr&#46;alipay&#46;com"),
+        ("contact_name", "王 qr%2Ealipay%2Ecom"),
+    ],
+)
+def test_an_application_text_cannot_carry_a_payment_link(field, value):
+    # Issue #12: the public reads these on the organisation's and its activities' pages.
+    with pytest.raises(InvalidInput) as caught:
+        services.org_application_create(user=applicant(), data=application_data(**{field: value}))
+    assert caught.value.code == "invalid_input" and set(caught.value.fields) == {field}
+    assert not Organisation.objects.exists()
+
+
+def test_an_application_may_name_the_app_and_link_its_website():
+    intro = "学生志愿服务组织，活动费用现场微信付款；介绍见 https://example.org/about"
+    org = services.org_application_create(user=applicant(), data=application_data(intro=intro))
+    assert org.intro == intro
+
+
 def test_one_open_application_per_user():
     user = applicant()
     draft_org(user=user)

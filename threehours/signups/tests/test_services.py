@@ -226,6 +226,22 @@ def test_reject_and_remove_need_a_reason_and_free_the_place(org):
     assert Signup.objects.get(pk=promoted.pk).status == "removed"
 
 
+@pytest.mark.parametrize("action", ["reject", "remove"])
+def test_a_reject_or_remove_reason_cannot_carry_a_payment_link(org, action):
+    # Issue #12: the volunteer reads the reason; a disguised link is found as a browser would.
+    activity = published_activity(org, questions=[])
+    signup = services.signup_create(activity=activity, volunteer=volunteers(1)[0])
+    if action == "reject":
+        Signup.objects.filter(pk=signup.pk).update(status="pending")
+    service = getattr(services, f"signup_{action}")
+    with pytest.raises(InvalidInput) as caught:
+        service(signup=signup, staff=org.applicant, reason="补交费用 qr%2Ealipay%2Ecom/fkx1")
+    assert caught.value.code == "invalid_input" and set(caught.value.fields) == {"reason"}
+    assert Signup.objects.get(pk=signup.pk).reason == ""
+    service(signup=signup, staff=org.applicant, reason="请现场微信付款后再报名")
+    assert Signup.objects.get(pk=signup.pk).reason == "请现场微信付款后再报名"
+
+
 def test_a_family_that_does_not_fit_keeps_waiting_and_the_next_one_is_promoted(org):
     activity = published_activity(org, places=2, questions=[])
     a, b, c = volunteers(3)
