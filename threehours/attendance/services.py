@@ -37,6 +37,7 @@ from threehours.core.db import (
 )
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.geo import distance_m, wgs84_to_gcj02
+from threehours.core.qrscan import has_payment_link
 from threehours.core.timeutil import local_tz
 from threehours.hours import services as hours_services
 from threehours.hours.models import LedgerEntry, PendingCredit
@@ -785,6 +786,8 @@ def attendance_correct(
     errors: dict[str, list[str]] = {}
     if not reason:
         errors["reason"] = [_("Please give a reason; the volunteer will see it.")]
+    elif has_payment_link(reason):  # the volunteer reads it (PRODUCT.md §2)
+        errors["reason"] = [_("Payment links cannot be put on the platform.")]
     today = today or _local(None).date()
     start, end = _aware(day, checkin_at), _aware(day, checkout_at)
     for field, moment in (("checkin_at", start), ("checkout_at", end)):
@@ -961,6 +964,8 @@ def correction_reject(*, correction: Correction, staff: User, reason: str) -> Co
         raise InvalidInput(
             fields={"reason": [_("Please give a reason; the volunteer will see it.")]}
         )
+    if has_payment_link(reason):  # the volunteer reads it (PRODUCT.md §2)
+        raise InvalidInput(fields={"reason": [_("Payment links cannot be put on the platform.")]})
     if staff.pk == correction.volunteer_id:
         raise _refuse_own(
             staff=staff, verb="attendance.correction_reject", target=correction, exc=OwnCorrection()

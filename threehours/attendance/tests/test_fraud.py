@@ -277,6 +277,22 @@ def test_a_correction_long_after_the_day_waits_for_approval(activity, signup, or
     assert _correct(signup, org.applicant, end=dt.time(13, 30), today=on_time).status == "applied"
 
 
+def test_a_correction_reason_cannot_carry_a_payment_link(activity, signup, org):
+    with pytest.raises(services.InvalidInput) as caught:
+        services.attendance_correct(
+            signup=signup,
+            day=activity.start_date,
+            checkin_at=dt.time(13),
+            checkout_at=dt.time(14),
+            staff=org.applicant,
+            reason="补签请付款 wxp://f2f0abc",
+            today=activity.start_date,
+        )
+    assert "reason" in caught.value.fields
+    assert not Correction.objects.exists()
+    assert _correct(signup, org.applicant).status == "applied"  # the twin: a plain reason
+
+
 def test_a_rejected_correction_credits_nothing_and_says_why(
     activity, signup, org, second_staff, settings
 ):
