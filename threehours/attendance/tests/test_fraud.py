@@ -228,27 +228,18 @@ def test_a_large_raise_waits_for_a_second_staff_member(org, volunteer, second_st
     assert _correct(signup, org.applicant, start=dt.time(9), end=dt.time(12)).status == "applied"
     assert hours_totals(volunteer=volunteer).service_hours == Decimal("3.0")
     # 9:00–17:00 is 8.0 h, 7.0 h over the measured 1.0 h: pending, nothing credited yet
-    response = api.as_user(org.applicant).post(
-        f"orgs/{org.pk}/registrations/{signup.pk}/attendance",
-        {
-            "day": activity.start_date.isoformat(),
-            "checkin_at": "09:00",
-            "checkout_at": "17:00",
-            "reason": "全天在场",
-        },
-    )
+    whole_day = {
+        "day": activity.start_date.isoformat(),
+        "checkin_at": "09:00",
+        "checkout_at": "17:00",
+        "reason": "全天在场",
+    }
+    url = f"orgs/{org.pk}/registrations/{signup.pk}/attendance"
+    response = api.as_user(org.applicant).post(url, whole_day)
     # (the API's "today" is the real one: the correction is for a future day, so travel)
     assert response.status_code == 409 and response.json()["code"] == "not_an_attended_day"
     with time_machine.travel(_at(activity, 18), tick=False):
-        response = api.as_user(org.applicant).post(
-            f"orgs/{org.pk}/registrations/{signup.pk}/attendance",
-            {
-                "day": activity.start_date.isoformat(),
-                "checkin_at": "09:00",
-                "checkout_at": "17:00",
-                "reason": "全天在场",
-            },
-        )
+        response = api.as_user(org.applicant).post(url, whole_day)
         assert response.status_code == 202, response.json()
         body = response.json()
         assert body["status"] == "pending_approval" and body["why_pending"] == "raise"

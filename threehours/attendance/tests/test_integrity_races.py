@@ -6,13 +6,11 @@ away, showing the race the lock prevents."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 
 from threehours.accounts.models import User
 from threehours.attendance import errors, services
@@ -25,23 +23,9 @@ from threehours.orgs.models import Membership
 from threehours.signups import services as signup_services
 from threehours.signups.tests.factories import published_activity, volunteers
 
+from .test_races import HERE, _race
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-HERE = {"lat": Decimal("31.188"), "lng": Decimal("121.437"), "coord": "gcj02"}
-
-
-def _race(clients: int, attempt) -> list[str]:
-    start = threading.Barrier(clients)
-
-    def client(i: int) -> str:
-        try:
-            start.wait(timeout=30)
-            return attempt(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        return list(pool.map(client, range(clients)))
 
 
 def _at(activity, hh, mm=0, day=0):
