@@ -10,7 +10,7 @@ from typing import Literal
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from pydantic import ConfigDict
 
 from threehours.activities import selectors as activity_selectors
@@ -271,7 +271,7 @@ def attendance_correct(request: HttpRequest, org_id: int, reg_id: int, payload: 
         reason=payload.reason,
     )
     if correction.status == correction.Status.PENDING:
-        return 202, _correction_out(correction)
+        return Status(202, _correction_out(correction))
     attendance = correction.attendance
     return {
         "day": attendance.day,
