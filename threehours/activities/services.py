@@ -72,10 +72,19 @@ def _time(value: Any) -> dt.time:
     return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
 
 
+FEE_MAX = Decimal("100000")
+
+
 def _decimal(value: Any) -> Decimal:
+    """A finite decimal from a form's text or the API's number. Raises InvalidOperation for
+    anything else: NaN and ±Infinity parse as decimals but compare and round with an error
+    (issue #12 §6)."""
     if isinstance(value, bool):
         raise InvalidOperation
-    return Decimal(str(value))
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise InvalidOperation
+    return number
 
 
 class _Checker:
@@ -90,7 +99,8 @@ class _Checker:
     def parse(self, data: dict, field: str, parse, message: str):
         try:
             return parse(data[field])
-        except (KeyError, TypeError, ValueError, InvalidOperation):
+        # OverflowError: int() of an infinite float.
+        except (KeyError, TypeError, ValueError, OverflowError, InvalidOperation):
             self.add(field, message)
             return None
 
@@ -195,13 +205,14 @@ def activity_clean(
     if data.get("fee_yuan") not in (None, ""):
         fee = check.parse(data, "fee_yuan", _decimal, _("Enter the fee in yuan.")) or Decimal(0)
     fee_note = str(data.get("fee_note") or "").strip()
-    if fee < 0 or fee > Decimal("100000"):
+    if fee < 0 or fee > FEE_MAX:
         check.add("fee_yuan", _("Enter a fee from 0 to 100000 yuan."))
     elif fee > 0 and not fee_note:
         check.add("fee_note", _("Explain how and when volunteers pay (collected on site)."))
     _refuse_payment_links(check, "fee_note", fee_note)
     clean.update(
-        fee_yuan=fee.quantize(Decimal("0.01")) if fee >= 0 else fee,
+        # Out of range the fee is refused above; 1e308 cannot even be rounded to fen.
+        fee_yuan=fee.quantize(Decimal("0.01")) if 0 <= fee <= FEE_MAX else fee,
         fee_note=fee_note[:200] if fee > 0 else "",
     )
 
@@ -251,11 +262,13 @@ def activity_clean(
         _refuse_payment_links(check, "address", address)
         lat = check.parse(data, "lat", _decimal, _("Enter the latitude."))
         lng = check.parse(data, "lng", _decimal, _("Enter the longitude."))
-        if (
+        in_china = (
             lat is not None
             and lng is not None
-            and not (CHINA_LAT[0] <= lat <= CHINA_LAT[1] and CHINA_LNG[0] <= lng <= CHINA_LNG[1])
-        ):
+            and CHINA_LAT[0] <= lat <= CHINA_LAT[1]
+            and CHINA_LNG[0] <= lng <= CHINA_LNG[1]
+        )
+        if lat is not None and lng is not None and not in_china:
             check.add("lat", _("These coordinates are not in China (GCJ-02 expected)."))
         radius = rules.RADIUS_DEFAULT_M
         if data.get("checkin_radius_m") not in (None, ""):
@@ -271,8 +284,9 @@ def activity_clean(
             check.add("district", _("Choose the district where the activity takes place."))
         clean.update(
             address=address,
-            lat=lat.quantize(Decimal("0.000001")) if lat else lat,
-            lng=lng.quantize(Decimal("0.000001")) if lng else lng,
+            # Outside China they are refused above; 1e308 cannot even be rounded.
+            lat=lat.quantize(Decimal("0.000001")) if in_china else lat,
+            lng=lng.quantize(Decimal("0.000001")) if in_china else lng,
             checkin_radius_m=radius,
             district=district,
             city=district.parent if district else None,

@@ -19,7 +19,21 @@ from threehours.core.timeutil import local_today
 from threehours.orgs.selectors import org_for_staff
 
 from .auth import token_auth
-from .schemas import Hours, LaxDate, Out, StrictIn, errors
+from .schemas import (
+    FeeYuan,
+    Hours,
+    Id,
+    Latitude,
+    LaxDate,
+    Limit,
+    Longitude,
+    Out,
+    Places,
+    RadiusKm,
+    RadiusM,
+    StrictIn,
+    errors,
+)
 
 router = Router(tags=["activities"])
 
@@ -58,8 +72,8 @@ class ActivityIn(StrictIn):
     registration_deadline: LaxDate | None = None
     checkin_time: str
     checkout_time: str
-    places: int
-    fee_yuan: float = 0
+    places: Places
+    fee_yuan: FeeYuan = 0
     fee_note: str = ""
     skill_requirement: str = ""
     other_requirement: str = ""
@@ -72,9 +86,9 @@ class ActivityIn(StrictIn):
     incentives: list[str] = []
     address: str = ""
     district: str = ""
-    lat: float | None = None
-    lng: float | None = None
-    checkin_radius_m: int | None = None
+    lat: Latitude | None = None
+    lng: Longitude | None = None
+    checkin_radius_m: RadiusM | None = None
     contact_name: str
     contact_phone: str
     questions: list[QuestionIn] = []
@@ -91,8 +105,8 @@ class ActivityPatch(StrictIn):
     registration_deadline: LaxDate | None = None
     checkin_time: str | None = None
     checkout_time: str | None = None
-    places: int | None = None
-    fee_yuan: float | None = None
+    places: Places | None = None
+    fee_yuan: FeeYuan | None = None
     fee_note: str | None = None
     skill_requirement: str | None = None
     other_requirement: str | None = None
@@ -105,9 +119,9 @@ class ActivityPatch(StrictIn):
     incentives: list[str] | None = None
     address: str | None = None
     district: str | None = None
-    lat: float | None = None
-    lng: float | None = None
-    checkin_radius_m: int | None = None
+    lat: Latitude | None = None
+    lng: Longitude | None = None
+    checkin_radius_m: RadiusM | None = None
     contact_name: str | None = None
     contact_phone: str | None = None
     questions: list[QuestionIn] | None = None
@@ -294,7 +308,7 @@ def attributes(request: HttpRequest):
     response={201: ActivityOut, **errors(400, 401, 403, 404)},
     auth=token_auth,
 )
-def activity_create(request: HttpRequest, org_id: int, payload: ActivityIn):
+def activity_create(request: HttpRequest, org_id: Id, payload: ActivityIn):
     org = org_for_staff(user=request.user, org_id=org_id)
     activity = services.activity_create(org=org, user=request.user, data=payload.dict())
     return Status(201, activity_out(activity))
@@ -306,7 +320,7 @@ def activity_create(request: HttpRequest, org_id: int, payload: ActivityIn):
     auth=token_auth,
 )
 def activity_list_for_org(
-    request: HttpRequest, org_id: int, limit: int = 20, cursor: str | None = None
+    request: HttpRequest, org_id: Id, limit: Limit = 20, cursor: str | None = None
 ):
     from threehours.core.pagination import keyset_page
 
@@ -329,7 +343,7 @@ def activity_list_for_org(
     response={200: ActivityOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def activity_update(request: HttpRequest, org_id: int, activity_id: int, payload: ActivityPatch):
+def activity_update(request: HttpRequest, org_id: Id, activity_id: Id, payload: ActivityPatch):
     _org, activity = _org_activity(request, org_id, activity_id)
     data = {**services.activity_as_data(activity), **payload.dict(exclude_unset=True)}
     activity = services.activity_update(activity=activity, user=request.user, data=data)
@@ -341,7 +355,7 @@ def activity_update(request: HttpRequest, org_id: int, activity_id: int, payload
     response={200: ActivityOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def activity_publish(request: HttpRequest, org_id: int, activity_id: int):
+def activity_publish(request: HttpRequest, org_id: Id, activity_id: Id):
     _org, activity = _org_activity(request, org_id, activity_id)
     return activity_out(services.activity_publish(activity=activity, user=request.user))
 
@@ -351,7 +365,7 @@ def activity_publish(request: HttpRequest, org_id: int, activity_id: int):
     response={201: ActivityOut, **errors(401, 403, 404)},
     auth=token_auth,
 )
-def activity_copy(request: HttpRequest, org_id: int, activity_id: int):
+def activity_copy(request: HttpRequest, org_id: Id, activity_id: Id):
     _org, activity = _org_activity(request, org_id, activity_id)
     return Status(201, activity_out(services.activity_copy(activity=activity, user=request.user)))
 
@@ -361,7 +375,7 @@ def activity_copy(request: HttpRequest, org_id: int, activity_id: int):
     response={200: ActivityOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def activity_cancel(request: HttpRequest, org_id: int, activity_id: int, payload: ReasonIn):
+def activity_cancel(request: HttpRequest, org_id: Id, activity_id: Id, payload: ReasonIn):
     _org, activity = _org_activity(request, org_id, activity_id)
     activity = services.activity_cancel(activity=activity, user=request.user, reason=payload.reason)
     return activity_out(activity)
@@ -372,7 +386,7 @@ def activity_cancel(request: HttpRequest, org_id: int, activity_id: int, payload
     response={200: CoverOut, **errors(400, 401, 403, 404)},
     auth=token_auth,
 )
-def activity_cover(request: HttpRequest, org_id: int, activity_id: int, file: File[UploadedFile]):
+def activity_cover(request: HttpRequest, org_id: Id, activity_id: Id, file: File[UploadedFile]):
     _org, activity = _org_activity(request, org_id, activity_id)
     small = services.activity_cover_set(activity=activity, user=request.user, upload=file)
     activity.refresh_from_db()
@@ -389,12 +403,12 @@ def activity_search(
     type: str = "",
     form: str = "",
     online: bool | None = None,
-    lat: float | None = None,
-    lng: float | None = None,
-    radius_km: float | None = None,
+    lat: Latitude | None = None,
+    lng: Longitude | None = None,
+    radius_km: RadiusKm | None = None,
     has_places: bool = False,
     sort: Literal["soonest", "nearest", "newest"] = "soonest",
-    limit: int = 20,
+    limit: Limit = 20,
     cursor: str | None = None,
 ):
     """Published activities that have not ended. `sort`: soonest (default), newest (most
@@ -425,7 +439,7 @@ def activity_search(
 
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **errors(404)}, auth=None)
-def activity_detail(request: HttpRequest, activity_id: int):
+def activity_detail(request: HttpRequest, activity_id: Id):
     activity = selectors.activity_get_published(activity_id=activity_id)
     if activity is None:
         raise ActivityNotFound()

@@ -73,6 +73,16 @@ def _field_name(loc: list) -> str:
     return ".".join(names) or "body"
 
 
+# The bounds of schemas.py (issue #12 §6), as the person typing the number reads them.
+_NUMBER_MESSAGES = {
+    "finite_number": lambda: _("Enter a finite number."),
+    "greater_than_equal": lambda: _("Enter a number of at least %(ge)s."),
+    "greater_than": lambda: _("Enter a number greater than %(gt)s."),
+    "less_than_equal": lambda: _("Enter a number of at most %(le)s."),
+    "less_than": lambda: _("Enter a number less than %(lt)s."),
+}
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
@@ -85,6 +95,8 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
             text = _("This field is not allowed.")
         elif kind.endswith("_type") or kind.endswith("_parsing"):
             text = _("This value has the wrong type.")
+        elif kind in _NUMBER_MESSAGES:
+            text = _NUMBER_MESSAGES[kind]() % (error.get("ctx") or {})
         else:
             text = _("This value is not valid.")
         fields.setdefault(name, []).append(text)

@@ -11,7 +11,7 @@ from threehours.core.errors import NotFound
 from threehours.notifications import selectors, services
 
 from .auth import token_auth
-from .schemas import errors
+from .schemas import Id, Limit, errors
 
 router = Router(tags=["inbox"], auth=token_auth)
 
@@ -43,7 +43,7 @@ def _out(message) -> dict:
 
 
 @router.get("/me/messages", response={200: InboxOut, **errors(400, 401)})
-def inbox(request: HttpRequest, limit: int = 20, cursor: str | None = None):
+def inbox(request: HttpRequest, limit: Limit = 20, cursor: str | None = None):
     page = selectors.message_page(user=request.user, limit=limit, cursor=cursor)
     return {
         "unread": selectors.message_unread_count(user=request.user),
@@ -53,7 +53,7 @@ def inbox(request: HttpRequest, limit: int = 20, cursor: str | None = None):
 
 
 @router.post("/me/messages/{message_id}/read", response={204: None, **errors(401, 404)})
-def message_read(request: HttpRequest, message_id: int):
+def message_read(request: HttpRequest, message_id: Id):
     if not services.message_mark_read(user=request.user, message_id=message_id):
         raise NotFound()
     return Status(204, None)

@@ -21,7 +21,7 @@ from threehours.orgs.models import (
 )
 
 from .auth import token_auth
-from .schemas import LaxDate, StrictIn, errors
+from .schemas import Id, LaxDate, Limit, StrictIn, errors
 
 router = Router(tags=["organisations"])
 
@@ -161,7 +161,7 @@ def org_create(request: HttpRequest, payload: OrgIn):
 
 
 @router.get("/orgs/{org_id}", response={200: OrgOut, **errors(401, 403, 404)}, auth=token_auth)
-def org_get(request: HttpRequest, org_id: int):
+def org_get(request: HttpRequest, org_id: Id):
     org = selectors.org_for_staff(user=request.user, org_id=org_id, allow_suspended=True)
     return org_out(org)
 
@@ -169,7 +169,7 @@ def org_get(request: HttpRequest, org_id: int):
 @router.patch(
     "/orgs/{org_id}", response={200: OrgOut, **errors(400, 401, 403, 404, 409)}, auth=token_auth
 )
-def org_update(request: HttpRequest, org_id: int, payload: OrgPatch):
+def org_update(request: HttpRequest, org_id: Id, payload: OrgPatch):
     org = _staff_org(request, org_id)
     org = services.org_application_update(
         org=org, user=request.user, data=payload.dict(exclude_unset=True)
@@ -182,7 +182,7 @@ def org_update(request: HttpRequest, org_id: int, payload: OrgPatch):
     response={201: FileOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def org_file_add(request: HttpRequest, org_id: int, kind: Form[str], file: File[UploadedFile]):
+def org_file_add(request: HttpRequest, org_id: Id, kind: Form[str], file: File[UploadedFile]):
     org = _staff_org(request, org_id)
     row = services.org_file_add(org=org, user=request.user, kind=kind, upload=file)
     return Status(201, {"id": row.pk, "kind": row.kind, "width": row.width, "height": row.height})
@@ -193,7 +193,7 @@ def org_file_add(request: HttpRequest, org_id: int, kind: Form[str], file: File[
     response={204: None, **errors(401, 403, 404, 409)},
     auth=token_auth,
 )
-def org_file_delete(request: HttpRequest, org_id: int, file_id: int):
+def org_file_delete(request: HttpRequest, org_id: Id, file_id: Id):
     org = _staff_org(request, org_id)
     try:
         services.org_file_delete(org=org, user=request.user, file_id=file_id)
@@ -207,13 +207,15 @@ def org_file_delete(request: HttpRequest, org_id: int, file_id: int):
     response={200: OrgOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def org_submit(request: HttpRequest, org_id: int):
+def org_submit(request: HttpRequest, org_id: Id):
     org = services.org_submit(org=_staff_org(request, org_id), user=request.user)
     return org_out(org)
 
 
 @router.get("/ops/orgs", response={200: OrgListOut, **errors(400, 401, 403)}, auth=token_auth)
-def ops_org_list(request: HttpRequest, state: str = "", limit: int = 20, cursor: str | None = None):
+def ops_org_list(
+    request: HttpRequest, state: str = "", limit: Limit = 20, cursor: str | None = None
+):
     _operator(request)
     from threehours.core.pagination import keyset_page
 
@@ -234,7 +236,7 @@ def ops_org_list(request: HttpRequest, state: str = "", limit: int = 20, cursor:
     response={200: OrgOut, **errors(401, 403, 404, 409)},
     auth=token_auth,
 )
-def ops_org_approve(request: HttpRequest, org_id: int):
+def ops_org_approve(request: HttpRequest, org_id: Id):
     _operator(request)
     return org_out(services.org_approve(org=_org_or_404(org_id), operator=request.user))
 
@@ -244,7 +246,7 @@ def ops_org_approve(request: HttpRequest, org_id: int):
     response={200: OrgOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def ops_org_reject(request: HttpRequest, org_id: int, payload: ReasonIn):
+def ops_org_reject(request: HttpRequest, org_id: Id, payload: ReasonIn):
     _operator(request)
     return org_out(
         services.org_reject(org=_org_or_404(org_id), operator=request.user, reason=payload.reason)
@@ -287,7 +289,7 @@ def _org_or_404(org_id: int) -> Organisation:
     auth=token_auth,
 )
 def org_renewal_submit(
-    request: HttpRequest, org_id: int, valid_until: Form[LaxDate], file: File[UploadedFile]
+    request: HttpRequest, org_id: Id, valid_until: Form[LaxDate], file: File[UploadedFile]
 ):
     """Send a renewed registration certificate and its new end date for an operator's check."""
     org = _staff_org(request, org_id, admin=True)
@@ -302,7 +304,7 @@ def org_renewal_submit(
     response={200: RenewalOut, **errors(401, 403, 404, 409)},
     auth=token_auth,
 )
-def ops_renewal_accept(request: HttpRequest, renewal_id: int):
+def ops_renewal_accept(request: HttpRequest, renewal_id: Id):
     _operator(request)
     return renewal_out(
         services.renewal_accept(renewal=_renewal_or_404(renewal_id), operator=request.user)
@@ -314,7 +316,7 @@ def ops_renewal_accept(request: HttpRequest, renewal_id: int):
     response={200: RenewalOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def ops_renewal_reject(request: HttpRequest, renewal_id: int, payload: ReasonIn):
+def ops_renewal_reject(request: HttpRequest, renewal_id: Id, payload: ReasonIn):
     _operator(request)
     renewal = services.renewal_reject(
         renewal=_renewal_or_404(renewal_id), operator=request.user, reason=payload.reason
@@ -327,7 +329,7 @@ def ops_renewal_reject(request: HttpRequest, renewal_id: int, payload: ReasonIn)
     response={200: OrgOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def ops_org_suspend(request: HttpRequest, org_id: int, payload: ReasonIn):
+def ops_org_suspend(request: HttpRequest, org_id: Id, payload: ReasonIn):
     _operator(request)
     org = services.org_suspend(
         org=_org_or_404(org_id), operator=request.user, reason=payload.reason
@@ -340,7 +342,7 @@ def ops_org_suspend(request: HttpRequest, org_id: int, payload: ReasonIn):
     response={200: OrgOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def ops_org_reinstate(request: HttpRequest, org_id: int, payload: ReasonIn):
+def ops_org_reinstate(request: HttpRequest, org_id: Id, payload: ReasonIn):
     _operator(request)
     org = services.org_reinstate(
         org=_org_or_404(org_id), operator=request.user, reason=payload.reason
@@ -362,7 +364,7 @@ class InviteIn(StrictIn):
 @router.get(
     "/orgs/{org_id}/staff", response={200: list[StaffOut], **errors(401, 403, 404)}, auth=token_auth
 )
-def org_staff(request: HttpRequest, org_id: int):
+def org_staff(request: HttpRequest, org_id: Id):
     org = _staff_org(request, org_id)
     return [
         {"id": m.pk, "email": m.user.email, "role": m.role}
@@ -375,7 +377,7 @@ def org_staff(request: HttpRequest, org_id: int):
     response={201: CreatedOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def org_invite(request: HttpRequest, org_id: int, payload: InviteIn):
+def org_invite(request: HttpRequest, org_id: Id, payload: InviteIn):
     org = _staff_org(request, org_id)
     invitation = services.staff_invite(
         org=org, inviter=request.user, email=payload.email, role=payload.role
@@ -388,7 +390,7 @@ def org_invite(request: HttpRequest, org_id: int, payload: InviteIn):
     response={204: None, **errors(401, 403, 404, 409)},
     auth=token_auth,
 )
-def org_staff_remove(request: HttpRequest, org_id: int, membership_id: int):
+def org_staff_remove(request: HttpRequest, org_id: Id, membership_id: Id):
     org = _staff_org(request, org_id)
     try:
         services.staff_remove(org=org, actor=request.user, membership_id=membership_id)

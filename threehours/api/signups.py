@@ -20,14 +20,14 @@ from threehours.signups.export_views import file_response
 from threehours.signups.models import Export, Signup
 
 from .auth import token_auth
-from .schemas import Hours, Out, StrictIn, errors
+from .schemas import Hours, Id, Out, StrictIn, errors
 
 router = Router(tags=["registration"])
 
 
 class RegistrationIn(StrictIn):
     answers: dict[str, str] = {}
-    children: list[int] = []
+    children: list[Id] = []
     join_waitlist: bool = False
 
 
@@ -81,7 +81,7 @@ class VolunteerOut(Out):
 
 
 class AnswerOut(Out):
-    question_id: int
+    question_id: Id
     question: str
     answer: str
 
@@ -185,7 +185,7 @@ def registrant_out(signup: Signup, questions: dict[str, str]) -> dict[str, Any]:
     response={201: RegistrationOut, **errors(400, 401, 404, 409)},
     auth=token_auth,
 )
-def registration_create(request: HttpRequest, activity_id: int, payload: RegistrationIn):
+def registration_create(request: HttpRequest, activity_id: Id, payload: RegistrationIn):
     activity = selectors.activity_for_registration(activity_id=activity_id)
     if activity is None:
         raise ActivityNotFound()
@@ -204,7 +204,7 @@ def registration_create(request: HttpRequest, activity_id: int, payload: Registr
     response={204: None, **errors(401, 404, 409)},
     auth=token_auth,
 )
-def registration_cancel(request: HttpRequest, activity_id: int):
+def registration_cancel(request: HttpRequest, activity_id: Id):
     activity = activity_selectors.activity_get_published(activity_id=activity_id)
     if activity is None:
         raise SignupNotFound()
@@ -227,7 +227,7 @@ def my_registrations(request: HttpRequest):
     response={200: RegistrantListOut, **errors(401, 403, 404)},
     auth=token_auth,
 )
-def registrant_list(request: HttpRequest, org_id: int, activity_id: int):
+def registrant_list(request: HttpRequest, org_id: Id, activity_id: Id):
     org = org_for_staff(user=request.user, org_id=org_id)
     activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
     if activity is None:
@@ -254,7 +254,7 @@ def _org_signup(request: HttpRequest, org_id: int, reg_id: int) -> Signup:
     response={200: RegistrationOut, **errors(401, 403, 404, 409)},
     auth=token_auth,
 )
-def registration_accept(request: HttpRequest, org_id: int, reg_id: int):
+def registration_accept(request: HttpRequest, org_id: Id, reg_id: Id):
     signup = services.signup_accept(signup=_org_signup(request, org_id, reg_id), staff=request.user)
     return {"id": signup.pk, "status": signup.status}
 
@@ -264,7 +264,7 @@ def registration_accept(request: HttpRequest, org_id: int, reg_id: int):
     response={200: RegistrationOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def registration_reject(request: HttpRequest, org_id: int, reg_id: int, payload: ReasonIn):
+def registration_reject(request: HttpRequest, org_id: Id, reg_id: Id, payload: ReasonIn):
     signup = services.signup_reject(
         signup=_org_signup(request, org_id, reg_id), staff=request.user, reason=payload.reason
     )
@@ -276,7 +276,7 @@ def registration_reject(request: HttpRequest, org_id: int, reg_id: int, payload:
     response={200: RegistrationOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def registration_remove(request: HttpRequest, org_id: int, reg_id: int, payload: ReasonIn):
+def registration_remove(request: HttpRequest, org_id: Id, reg_id: Id, payload: ReasonIn):
     signup = services.signup_remove(
         signup=_org_signup(request, org_id, reg_id), staff=request.user, reason=payload.reason
     )
@@ -284,7 +284,7 @@ def registration_remove(request: HttpRequest, org_id: int, reg_id: int, payload:
 
 
 class ExportQueuedOut(Out):
-    export_id: int
+    export_id: Id
     status: str
     rows: int
 
@@ -307,7 +307,7 @@ _EXPORT_FILE = {
     openapi_extra={"responses": _EXPORT_FILE},
 )
 def registrant_export(
-    request: HttpRequest, org_id: int, activity_id: int, format: Literal["xlsx", "csv"] = "xlsx"
+    request: HttpRequest, org_id: Id, activity_id: Id, format: Literal["xlsx", "csv"] = "xlsx"
 ):
     """The registrants as an xlsx or CSV file; above the synchronous limit the export is queued
     (202) and the staff member is notified with a download link when it is ready."""

@@ -188,6 +188,26 @@ def test_the_attribute_lists_are_set_through_the_console_form(org):
     assert _codes(activity) == {name: set(codes) for name, codes in chosen.items()}
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "error_field"),
+    [
+        ("fee_yuan", "NaN", "fee_yuan"),
+        ("fee_yuan", "1e308", "fee_yuan"),
+        ("lat", "Infinity", "lat"),
+        ("lng", "-1e308", "lat"),
+        ("places", "1e308", "places"),
+        ("checkin_radius_m", "-Infinity", "checkin_radius_m"),
+    ],
+)
+def test_the_form_refuses_non_finite_or_huge_numbers_on_their_field(org, field, value, error_field):
+    """Issue #12 §6: the page shows the field's error, saves nothing, never a server error."""
+    response = _client(org.applicant).post(
+        f"/org/{org.pk}/activities/new/", _form_post(activity_data(**{field: value}))
+    )
+    assert response.status_code == 200 and response.context["form"].errors[error_field]
+    assert not org.activities.exists()
+
+
 def test_an_unknown_attribute_code_is_refused_on_its_field(org):
     response = _client(org.applicant).post(
         f"/org/{org.pk}/activities/new/", _form_post(activity_data(skills=["juggling"]))

@@ -114,6 +114,28 @@ def test_offline_needs_a_place_in_china_and_a_sane_radius(org):
     assert _create(org, checkin_radius_m=50).checkin_radius_m == 50
 
 
+NOT_NUMBERS = [
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "sNaN",
+    "1e308",
+    "-1e308",
+    float("nan"),
+    float("inf"),
+]
+
+
+@pytest.mark.parametrize("value", NOT_NUMBERS)
+@pytest.mark.parametrize("field", ["fee_yuan", "lat", "lng", "places", "checkin_radius_m"])
+def test_non_finite_or_huge_numbers_are_refused_on_their_field(org, field, value):
+    """Issue #12 §6: as the console form's text or the API's number, never a server error."""
+    # A longitude that is a number but not in China is reported on `lat` ("these coordinates
+    # are not in China"); one that is no number at all, on its own field.
+    huge = field == "lng" and str(value).startswith(("1e", "-1e"))
+    _refused(org, "lat" if huge else field, **{field: value})
+
+
 def test_type_form_and_field_come_from_the_lists(org):
     _refused(org, "type", type="party")
     _refused(org, "form", form="")

@@ -260,7 +260,9 @@ def test_only_published_activities_of_active_organisations_take_registrations(
     client = api.as_user(volunteer)
     draft = activity_services.activity_create(org=org, user=org.applicant, data=activity_data())
     assert client.post(_path(draft), {}).json()["code"] == "not_found"
-    assert client.post(f"activities/{2**63}/registrations", {}).status_code == 404
+    # Beyond the database's ids: refused before any query (issue #12 §6).
+    beyond = client.post(f"activities/{2**63}/registrations", {})
+    assert beyond.status_code == 400 and set(beyond.json()["fields"]) == {"activity_id"}
     activity = published_activity(org, questions=[])
     org_suspend(org=org, operator=operator, reason="资质核查中")
     response = client.post(_path(activity), {})
