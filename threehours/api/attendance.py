@@ -29,7 +29,7 @@ from threehours.signups.errors import SignupNotFound
 from threehours.signups.selectors import signup_get_for_org
 
 from .auth import token_auth
-from .schemas import Hours, LaxDate, Out, StrictIn, errors
+from .schemas import Hours, Id, LaxDate, Limit, Out, StrictIn, errors
 
 router = Router(tags=["attendance"])
 
@@ -61,7 +61,7 @@ class CheckOutOut(Out):
 
 
 class EntryOut(Out):
-    activity_id: int
+    activity_id: Id
     activity_title: str
     day: dt.date
     hours: Hours
@@ -116,7 +116,7 @@ def _proof(request: HttpRequest, payload: CheckIn) -> Proof:
     )
 
 
-def _target(request: HttpRequest, activity_id: int, *, day: dt.date | None = None) -> dict:
+def _target(request: HttpRequest, activity_id: Id, *, day: dt.date | None = None) -> dict:
     """The activity and, on the usual path, the caller's confirmed registration (one query;
     with `day`, with that day's attendance, which checking out reads, and the day's code
     state, which a code reads); 404 when the activity is not visible."""
@@ -133,7 +133,7 @@ def _target(request: HttpRequest, activity_id: int, *, day: dt.date | None = Non
     response={200: CheckInOut, **errors(400, 401, 404, 409, 429)},
     auth=token_auth,
 )
-def checkin(request: HttpRequest, activity_id: int, payload: CheckIn):
+def checkin(request: HttpRequest, activity_id: Id, payload: CheckIn):
     attendance = services.attendance_check_in(
         **_target(request, activity_id, day=local_today()),
         volunteer=request.user,
@@ -147,7 +147,7 @@ def checkin(request: HttpRequest, activity_id: int, payload: CheckIn):
     response={200: CheckOutOut, **errors(400, 401, 404, 409, 429)},
     auth=token_auth,
 )
-def checkout(request: HttpRequest, activity_id: int, payload: CheckIn):
+def checkout(request: HttpRequest, activity_id: Id, payload: CheckIn):
     attendance = services.attendance_check_out(
         **_target(request, activity_id, day=local_today()),
         volunteer=request.user,
@@ -188,7 +188,7 @@ def my_hours(request: HttpRequest):
     response={200: CodeOut, **errors(401, 403, 404)},
     auth=token_auth,
 )
-def checkin_code(request: HttpRequest, org_id: int, activity_id: int):
+def checkin_code(request: HttpRequest, org_id: Id, activity_id: Id):
     org = org_for_staff(user=request.user, org_id=org_id)
     activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
     if activity is None:
@@ -208,7 +208,7 @@ class CorrectionOut(Out):
     status: str
     registration_id: int
     volunteer_id: int
-    activity_id: int
+    activity_id: Id
     day: dt.date
     checkin_at: dt.datetime
     checkout_at: dt.datetime
@@ -255,7 +255,7 @@ def _correction_out(c) -> dict:
     response={200: AttendanceOut, 202: CorrectionOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def attendance_correct(request: HttpRequest, org_id: int, reg_id: int, payload: CorrectionIn):
+def attendance_correct(request: HttpRequest, org_id: Id, reg_id: Id, payload: CorrectionIn):
     """Applied at once (200, the day's attendance), or 202 `pending_approval` when a second
     staff member must approve it (API.md, "Integrity")."""
     org = org_for_staff(user=request.user, org_id=org_id)
@@ -281,7 +281,7 @@ def attendance_correct(request: HttpRequest, org_id: int, reg_id: int, payload: 
     }
 
 
-def _org_for_approval(request: HttpRequest, org_id: int) -> Organisation:
+def _org_for_approval(request: HttpRequest, org_id: Id) -> Organisation:
     """Staff of the organisation, or an operator (who oversees every organisation)."""
     if request.user.is_staff:
         org = Organisation.objects.filter(pk=org_id).first() if 0 < org_id < 2**63 else None
@@ -291,7 +291,7 @@ def _org_for_approval(request: HttpRequest, org_id: int) -> Organisation:
     return org_for_staff(user=request.user, org_id=org_id)
 
 
-def _correction_or_404(org: Organisation, correction_id: int):
+def _correction_or_404(org: Organisation, correction_id: Id):
     correction = selectors.correction_get_for_org(org=org, correction_id=correction_id)
     if correction is None:
         raise NotFound(_("No such correction."))
@@ -305,9 +305,9 @@ def _correction_or_404(org: Organisation, correction_id: int):
 )
 def corrections_list(
     request: HttpRequest,
-    org_id: int,
+    org_id: Id,
     status: Literal["", "pending", "applied", "approved", "rejected"] = "",
-    limit: int = 20,
+    limit: Limit = 20,
     cursor: str | None = None,
 ):
     """The organisation's corrections, newest first; `status=pending` lists those waiting for
@@ -328,7 +328,7 @@ def corrections_list(
     response={200: CorrectionOut, **errors(401, 403, 404, 409)},
     auth=token_auth,
 )
-def correction_approve(request: HttpRequest, org_id: int, correction_id: int):
+def correction_approve(request: HttpRequest, org_id: Id, correction_id: Id):
     org = _org_for_approval(request, org_id)
     correction = services.correction_approve(
         correction=_correction_or_404(org, correction_id), staff=request.user
@@ -341,7 +341,7 @@ def correction_approve(request: HttpRequest, org_id: int, correction_id: int):
     response={200: CorrectionOut, **errors(400, 401, 403, 404, 409)},
     auth=token_auth,
 )
-def correction_reject(request: HttpRequest, org_id: int, correction_id: int, payload: RejectIn):
+def correction_reject(request: HttpRequest, org_id: Id, correction_id: Id, payload: RejectIn):
     org = _org_for_approval(request, org_id)
     correction = services.correction_reject(
         correction=_correction_or_404(org, correction_id),

@@ -134,7 +134,8 @@ def _picture() -> bytes:
 def world(operator, regions, attributes, volunteer):
     """An approved organisation (its applicant is its admin) with a published activity that
     `volunteer` registered for, a second registrant and a qualification file; another
-    organisation's pending certificate renewal; a message in the volunteer's inbox."""
+    organisation's pending certificate renewal; a message in the volunteer's inbox; a
+    correction waiting for approval."""
     from threehours.notifications.services import notify
     from threehours.orgs import services as org_services
     from threehours.orgs.tests.factories import (
@@ -165,6 +166,18 @@ def world(operator, regions, attributes, volunteer):
         uploads=[image_upload()],
     )
     message = notify(user=volunteer, title="通知", body="内容")
+    from threehours.attendance.services import attendance_correct
+
+    long_after = activity.start_date + dt.timedelta(days=30)
+    correction = attendance_correct(  # for a day long ago: it waits for approval
+        signup=other_signup,
+        day=activity.start_date,
+        checkin_at=dt.time(13),
+        checkout_at=dt.time(14),
+        staff=org.applicant,
+        reason="补签",
+        today=long_after,
+    )
     return {
         "operator": operator,
         "staff": org.applicant,
@@ -177,6 +190,7 @@ def world(operator, regions, attributes, volunteer):
             "membership_id": org.memberships.first().pk,
             "renewal_id": renewal.pk,
             "message_id": message.pk,
+            "correction_id": correction.pk,
         },
         "activity": activity,
         "signup": signup,
