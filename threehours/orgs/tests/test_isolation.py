@@ -117,12 +117,42 @@ def _pending_of(activity):
     return pending
 
 
+def _correction_of(activity):
+    """A correction waiting for a second staff member of organisation B (written directly)."""
+    from django.utils import timezone
+
+    from threehours.attendance.models import Correction
+
+    signup = _signup_of(activity)
+    moment = timezone.now()
+    correction, _ = Correction.objects.get_or_create(
+        signup=signup,
+        defaults={
+            "activity": activity,
+            "organisation_id": activity.organisation_id,
+            "volunteer": signup.volunteer,
+            "day": activity.start_date,
+            "checkin_at": moment,
+            "checkout_at": moment,
+            "hours": 1,
+            "reason": "补签",
+            "requested_by": activity.organisation.applicant,
+            "status": Correction.Status.PENDING,
+            "why_pending": Correction.Why.OLD,
+        },
+    )
+    return correction
+
+
 def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
     b, act = org_b.pk, activity_b.pk
     reg = _signup_of(activity_b).pk
     export = _export_of(org_b).pk
     pending = _pending_of(activity_b).pk
+    correction = _correction_of(activity_b).pk
     return [
+        ("post", f"/org/{b}/hours/corrections/{correction}/approve/"),
+        ("post", f"/org/{b}/hours/corrections/{correction}/reject/"),
         ("get", f"/org/{b}/activities/{act}/checkin-screen/"),
         ("get", f"/org/{b}/activities/{act}/checkin-qr.svg"),
         ("get", f"/org/{b}/activities/{act}/attendance/"),
@@ -193,6 +223,7 @@ def test_pages_of_another_organisation_answer_404(two_orgs, who, outsider, activ
     pending = _pending_of(activity_b)
     assert pending.state == "open" and pending.cosigned_at is None
     assert activity_b.attendances.count() == 1
+    assert _correction_of(activity_b).status == "pending_approval"
 
 
 def test_the_owner_opens_every_page_that_answers_404_to_others(two_orgs, activity_b):
@@ -318,6 +349,7 @@ def _api_bodies() -> dict[tuple[str, str], dict]:
         ("POST", "/api/v1/orgs/{org_id}/activities/{activity_id}/cancel"): reason,
         ("POST", "/api/v1/orgs/{org_id}/activities/{activity_id}/cover"): {"file": image_upload()},
         ("POST", "/api/v1/orgs/{org_id}/registrations/{reg_id}/reject"): reason,
+        ("POST", "/api/v1/orgs/{org_id}/corrections/{correction_id}/reject"): reason,
         ("POST", "/api/v1/orgs/{org_id}/registrations/{reg_id}/remove"): reason,
         ("POST", "/api/v1/orgs/{org_id}/registrations/{reg_id}/attendance"): {
             "day": "2026-01-01",
@@ -359,6 +391,7 @@ def test_every_api_operation_on_another_organisation_answers_404_and_writes_noth
         "reg_id": _signup_of(activity_b).pk,
         "file_id": file_b.pk,
         "membership_id": member_b.pk,
+        "correction_id": _correction_of(activity_b).pk,
     }
     _pending_of(activity_b)
     client = api.as_user(org_a.applicant)
