@@ -116,12 +116,16 @@ def _proof(request: HttpRequest, payload: CheckIn) -> Proof:
     )
 
 
-def _target(request: HttpRequest, activity_id: Id, *, day: dt.date | None = None) -> dict:
-    """The activity and, on the usual path, the caller's confirmed registration (one query;
-    with `day`, with that day's attendance, which checking out reads, and the day's code
-    state, which a code reads); 404 when the activity is not visible."""
+def _target(request: HttpRequest, activity_id: int, payload: CheckIn, *, attendance: bool) -> dict:
+    """The activity and, on the usual path, the caller's confirmed registration in one query:
+    with today's attendance when checking out (`attendance`), and with the day's code state
+    when a code was sent; 404 when the activity is not visible."""
     activity, signup = selectors.checkin_target(
-        activity_id=activity_id, volunteer=request.user, day=day
+        activity_id=activity_id,
+        volunteer=request.user,
+        day=local_today(),
+        with_attendance=attendance,
+        with_code=bool(payload.code),
     )
     if activity is None:
         raise ActivityNotFound()
@@ -135,7 +139,7 @@ def _target(request: HttpRequest, activity_id: Id, *, day: dt.date | None = None
 )
 def checkin(request: HttpRequest, activity_id: Id, payload: CheckIn):
     attendance = services.attendance_check_in(
-        **_target(request, activity_id, day=local_today()),
+        **_target(request, activity_id, payload, attendance=False),
         volunteer=request.user,
         proof=_proof(request, payload),
     )
@@ -149,7 +153,7 @@ def checkin(request: HttpRequest, activity_id: Id, payload: CheckIn):
 )
 def checkout(request: HttpRequest, activity_id: Id, payload: CheckIn):
     attendance = services.attendance_check_out(
-        **_target(request, activity_id, day=local_today()),
+        **_target(request, activity_id, payload, attendance=True),
         volunteer=request.user,
         proof=_proof(request, payload),
     )

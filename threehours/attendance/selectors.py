@@ -71,23 +71,27 @@ class CodeState:
     wrong: int
 
 
-def _signup_query(connection, *, with_day: bool) -> str:
+def _signup_query(connection, *, with_attendance: bool, with_code: bool) -> str:
     # Identifiers come from the models, values are parameters.
     organisations = Organisation._meta.db_table
     also_select = also_join = ""
-    if with_day:
+    if with_attendance:
+        also_select += f", {CHECKOUT_ATTENDANCE_COLUMNS.sql(connection)}"
+        also_join += (
+            f"LEFT JOIN {CHECKOUT_ATTENDANCE_COLUMNS.table(connection)} "
+            "ON att.signup_id = s.id AND att.day = %s "
+        )
+    if with_code:
         # The day's code generation and the volunteer's wrong codes ride along, so that a
         # check-in by code costs the statements a QR check-in costs (issue #12, "Speed"); the
         # count reads attempt_volunteer_idx and is 0 rows for nearly everyone.
-        also_select = (
-            f", {CHECKOUT_ATTENDANCE_COLUMNS.sql(connection)}, dc.generation, "  # noqa: S608
+        also_select += (
+            ", dc.generation, "  # noqa: S608
             f"(SELECT COUNT(*) FROM {Attempt._meta.db_table} w WHERE w.volunteer_id = "
             "s.volunteer_id AND w.activity_id = s.activity_id AND w.day = %s "
             "AND w.result = %s)"
         )
-        also_join = (
-            f"LEFT JOIN {CHECKOUT_ATTENDANCE_COLUMNS.table(connection)} "
-            "ON att.signup_id = s.id AND att.day = %s "
+        also_join += (
             f"LEFT JOIN {DayCode._meta.db_table} dc "
             "ON dc.activity_id = s.activity_id AND dc.day = %s "
         )
@@ -104,25 +108,35 @@ def _signup_query(connection, *, with_day: bool) -> str:
 
 
 def signup_for_attendance(
-    *, activity_id: int, volunteer, day: dt.date | None = None
+    *,
+    activity_id: int,
+    volunteer,
+    day: dt.date | None = None,
+    with_attendance: bool = True,
+    with_code: bool = False,
 ) -> Signup | None:
     """The volunteer's confirmed registration for a published activity of an organisation
     that is not suspended, with the activity: what checking in needs, in one query. With
     `day`, also the registration's attendance of that day (what checking out reads), as
-    `signup.attendance_by_day = {day: Attendance or None}`.
+    `signup.attendance_by_day = {day: Attendance or None}`, unless `with_attendance` is
+    false; and with `with_code`, the day's code state (what a 4-digit code is checked
+    against) as `signup.code_state`.
 
     Every check-in and check-out starts here, so it is one hand-written SELECT: compiling the
     same ORM query (select_related + only) cost 1.5 ms of CPU per request (bench/README.md)."""
     if not 0 < activity_id < 2**63:  # a foreign-key lookup has no out-of-range guard (SQLite)
         return None
+    with_attendance = with_attendance and day is not None
+    with_code = with_code and day is not None
     connection = connections[DEFAULT_DB_ALIAS]
-    params = [activity_id, volunteer.pk, Signup.Status.CONFIRMED, Activity.State.PUBLISHED]
-    if day is not None:
-        db_day = Attendance._meta.get_field("day").get_db_prep_value(day, connection)
-        # In the statement's order: the wrong-code count, the attendance and the code joins.
-        params[:0] = [db_day, BadCode.code, db_day, db_day]
+    db_day = Attendance._meta.get_field("day").get_db_prep_value(day, connection)
+    # In the statement's order: the wrong-code count, the joins, the conditions.
+    params = [db_day, BadCode.code] if with_code else []
+    params += [db_day] * (with_attendance + with_code)
+    params += [activity_id, volunteer.pk, Signup.Status.CONFIRMED, Activity.State.PUBLISHED]
     with hot_cursor(connection) as cursor:
-        cursor.execute(_signup_query(connection, with_day=day is not None), params)
+        query = _signup_query(connection, with_attendance=with_attendance, with_code=with_code)
+        cursor.execute(query, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -130,24 +144,38 @@ def signup_for_attendance(
     start = len(_SIGNUP_COLUMNS)
     signup.activity = _ACTIVITY_COLUMNS.load(row, start, connection)
     signup.volunteer = volunteer
-    if day is not None:
-        start += len(_ACTIVITY_COLUMNS)
+    start += len(_ACTIVITY_COLUMNS)
+    if with_attendance:
         columns = CHECKOUT_ATTENDANCE_COLUMNS
         found = row[start + columns.fields.index(Attendance._meta.pk)] is not None  # LEFT JOIN
         signup.attendance_by_day = {day: columns.load(row, start, connection) if found else None}
-        generation, wrong = row[start + len(columns) :]
+        start += len(columns)
+    if with_code:
+        generation, wrong = row[start : start + 2]
         signup.code_state = CodeState(day=day, generation=generation or 0, wrong=wrong)
     return signup
 
 
 def checkin_target(
-    *, activity_id: int, volunteer, day: dt.date | None = None
+    *,
+    activity_id: int,
+    volunteer,
+    day: dt.date | None = None,
+    with_attendance: bool = True,
+    with_code: bool = False,
 ) -> tuple[Activity | None, Signup | None]:
     """What a check-in or check-out (API or page) starts from. For the usual caller, a
     confirmed registrant, the registration with its activity (and, with `day`, that day's
-    attendance) in one query, `signup_for_attendance`. For anyone else, the activity alone
-    (None when it is not visible), and the service explains the refusal."""
-    signup = signup_for_attendance(activity_id=activity_id, volunteer=volunteer, day=day)
+    attendance and, `with_code`, the day's code state) in one query, `signup_for_attendance`.
+    For anyone else, the activity alone (None when it is not visible), and the service
+    explains the refusal."""
+    signup = signup_for_attendance(
+        activity_id=activity_id,
+        volunteer=volunteer,
+        day=day,
+        with_attendance=with_attendance,
+        with_code=with_code,
+    )
     if signup is not None:
         return signup.activity, signup
     return activity_for_attendance(activity_id=activity_id), None

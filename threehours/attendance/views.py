@@ -95,7 +95,10 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     # The usual visitor is a confirmed registrant: the registration, its activity and today's
     # attendance in one query, as for the API's check-in; anyone else, the activity alone.
     activity, signup = selectors.checkin_target(
-        activity_id=activity_id, volunteer=request.user, day=now.date()
+        activity_id=activity_id,
+        volunteer=request.user,
+        day=now.date(),
+        with_code=request.method == "POST" and bool(request.POST.get("code", "").strip()),
     )
     if activity is None:
         raise Http404
