@@ -45,6 +45,9 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/threehours_bench"
 TARGET_P95_MS = 50.0
+# Required activity columns added after the loader was written: (name, value every row gets).
+LATER_COLUMNS = [("checkin_qr_only", False)]  # issue #12
+
 SHAPES = ("city_dates", "keyword", "near_me", "type")
 
 # Title parts. Themes carry Zipf-like weights, so keywords hit from ~0.1 % to ~10 % of rows.
@@ -233,7 +236,12 @@ def load_activities(*, rows: int, seed: int) -> dict:
             " AND is_nullable = 'NO' AND column_default IS NULL",
             [table],
         )
-        missing = {r[0] for r in cursor.fetchall()} - set(columns) - {"id"}
+        required = {r[0] for r in cursor.fetchall()}
+        # Columns a later issue added, filled with their default where the schema has them,
+        # so that this script also loads an older checkout's schema (before/after runs).
+        later = [name for name, _value in LATER_COLUMNS if name in required]
+        columns += later
+        missing = required - set(columns) - {"id"}
         if missing:
             raise SystemExit(f"the loader does not fill the required columns {sorted(missing)}")
         cursor.execute(
@@ -245,6 +253,7 @@ def load_activities(*, rows: int, seed: int) -> dict:
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
 
+    later_values = [value for name, value in LATER_COLUMNS if name in later]
     description = "<p>欢迎报名参加本次志愿服务。请提前十分钟到达签到地点，穿着舒适的衣物。</p>"
     org_cities = [(o, o.name) for o in orgs]
     # Nothing may query the database while COPY holds the connection: labels are read now.
@@ -294,6 +303,7 @@ def load_activities(*, rows: int, seed: int) -> dict:
                     address, None if online else city.code, district, lat, lng, radius, "王老师",
                     "13800138000", "published", "", published, user.pk, now,
                     now, search_text_for(title=title, org_name=org_name),
+                    *later_values,
                 )
             )  # fmt: skip
     timings["copy_s"] = time.perf_counter() - started
