@@ -169,3 +169,35 @@ def test_organisation_creates_publishes_and_copies_an_activity(
     assert copy.cover and copy.cover.name != source.cover.name  # a file of its own
     assert not csp_errors
     context.close()
+
+
+def test_the_edit_form_says_why_the_time_and_place_are_frozen(
+    browser, live_server, operator, regions, attributes, volunteer, screenshot_dir
+):
+    """Issue #12 §1: after a check-in the console shows the days, times, form and place
+    disabled, with the reason; the title can still be changed."""
+    from threehours.signups.tests.factories import attended, published_activity
+
+    org = approved_org(operator=operator)
+    activity = published_activity(org, title="社区老人智能手机教学", questions=[])
+    attended(org, activity, volunteer)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url
+    )
+    page = context.new_page()
+    page.goto("/org/login/")
+    page.get_by_label("电子邮箱").fill(org.applicant.email)
+    page.get_by_label("密码").fill("Apply-Pass-2026")
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"/org/{org.pk}/activities/{activity.pk}/edit/")
+    expect(page.get_by_test_id("frozen-note")).to_be_visible()
+    for name in ("start_date", "end_date", "checkin_time", "checkout_time", "address"):
+        expect(page.locator(f"[name={name}]")).to_be_disabled()
+    expect(page.locator("[name=title]")).to_be_enabled()
+    page.screenshot(path=screenshot_dir / "org-activity-frozen.png", full_page=True)
+    page.locator("[name=title]").fill("社区老人智能手机教学（第二期）")
+    page.locator("form button[type=submit]").last.click()
+    expect(page.get_by_text("社区老人智能手机教学（第二期）").first).to_be_visible()
+    activity.refresh_from_db()
+    assert activity.title == "社区老人智能手机教学（第二期）"
+    context.close()
