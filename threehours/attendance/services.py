@@ -202,14 +202,21 @@ def _code_state(activity: Activity, volunteer: User, signup: Signup, day: dt.dat
     known = getattr(signup, "code_state", None)
     if known is not None and known.day == day:
         return known
+    return selectors.CodeState(
+        day=day,
+        generation=_generation(activity, day),
+        wrong=_wrong_codes(activity, volunteer, day),
+    )
+
+
+def _generation(activity: Activity, day: dt.date) -> int:
+    """How often the activity-day's code has rotated (0: no DayCode row yet)."""
     generation = (
         DayCode.objects.filter(activity=activity, day=day)
         .values_list("generation", flat=True)
         .first()
     )
-    return selectors.CodeState(
-        day=day, generation=generation or 0, wrong=_wrong_codes(activity, volunteer, day)
-    )
+    return generation or 0
 
 
 def _presence(
@@ -292,12 +299,7 @@ def _day_code_wrong(activity: Activity, day: dt.date, now: dt.datetime) -> DayCo
 
 def code_current(*, activity: Activity, day: dt.date) -> str:
     """The activity-day's 4-digit code as the door screen shows it now (after rotations)."""
-    generation = (
-        DayCode.objects.filter(activity=activity, day=day)
-        .values_list("generation", flat=True)
-        .first()
-    )
-    return codes.day_code(activity.pk, day, generation or 0)
+    return codes.day_code(activity.pk, day, _generation(activity, day))
 
 
 def _green_channel_open(activity: Activity, volunteer: User, day: dt.date) -> bool:
