@@ -24,7 +24,7 @@ urlpatterns = [
     path("", include("threehours.signups.urls")),
     path("", include("threehours.accounts.urls")),
     path("", include("threehours.notifications.urls")),
-    path("", include("threehours.hours.urls")),
+    path("", include("threehours.reporting.urls")),
     path("org/", include("threehours.orgs.urls")),
     path("ops/", include("threehours.platform_admin.urls")),
     path("ops/data/", admin.site.urls),

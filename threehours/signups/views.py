@@ -1,5 +1,5 @@
-"""Registration pages: the register box on an activity page, cancelling, 我参与的项目 (my
-activities), and the staff's registrant list with accept / reject / remove."""
+"""Registration pages: the register box on an activity page, cancelling, and the staff's
+registrant list with accept / reject / remove (我参与的项目 moved to reporting/views.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from threehours.activities import selectors as activity_selectors
 from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.timeutil import local_today
-from threehours.hours import selectors as hours_selectors
 from threehours.orgs.models import Organisation
 from threehours.orgs.views import _context, with_org
+from threehours.reporting import selectors as report_selectors
 
 from . import selectors, services
 from .errors import PhoneNotBound, SignupError
@@ -146,23 +146,6 @@ def signup_cancel_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     return redirect(request.POST.get("next") or activity_url(activity))
 
 
-@login_required
-def my_activities_view(request: HttpRequest) -> HttpResponse:
-    today = local_today()
-    tabs = selectors.signups_of_volunteer(volunteer=request.user, today=today)
-    tab = request.GET.get("tab", "upcoming")
-    if tab not in tabs:
-        tab = "upcoming"
-    credited = hours_selectors.hours_by_activity(volunteer=request.user)
-    for signup in tabs[tab]:
-        signup.credited_hours = credited.get(signup.activity_id)
-    return render(
-        request,
-        "signups/my_activities.html",
-        {"tabs": tabs, "tab": tab, "rows": tabs[tab], "today": today},
-    )
-
-
 # -- organisation console --------------------------------------------------------------------
 
 
@@ -177,7 +160,7 @@ def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
 def registrant_list_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
     activity = _activity_or_404(org, activity_id)
     questions = list(activity.questions.all())
-    rows = selectors.registrants_with_history(activity=activity, today=local_today())
+    rows = report_selectors.registrants_with_history(activity=activity, today=local_today())
     for row in rows:
         row.answer_list = [row.answers.get(str(q.pk), "") for q in questions]
     counts = {status: 0 for status in Signup.Status.values}
