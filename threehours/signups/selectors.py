@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity, Question
 from threehours.core.db import Columns, hot_cursor
-from threehours.orgs.models import Organisation
+from threehours.orgs.models import Organisation, Region
 
 from .models import LIVE, Signup
 
@@ -25,6 +25,17 @@ def signups_for_activity(*, activity: Activity) -> QuerySet[Signup]:
         .select_related("volunteer", "decided_by")
         .order_by("created_at", "pk")
     )
+
+
+def volunteer_city(*, volunteer) -> Region | None:
+    """The city of the volunteer's latest registration for an on-site activity (their home
+    page shows what is coming up there), or None."""
+    latest = (
+        Signup.objects.filter(volunteer=volunteer, activity__city__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values("activity__city_id")[:1]
+    )
+    return Region.objects.select_related("parent").filter(pk=Subquery(latest)).first()
 
 
 def signup_get_for_org(*, org, signup_id: int) -> Signup | None:
