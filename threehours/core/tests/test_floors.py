@@ -63,10 +63,19 @@ def floor_of(app: str) -> int:
     raise KeyError(app)
 
 
-def _is_module(app: str, dotted: str) -> bool:
+def _is_module(dotted: str) -> bool:
     """Whether `threehours.<dotted>` is a module or package (rather than a name in one)."""
     path = PACKAGE.joinpath(*dotted.split("."))
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def _absolute(filename: str, level: int, module: str | None) -> str:
+    """The absolute name of `from <level dots><module> import …` in threehours/<filename>."""
+    if level == 0:
+        return module or ""
+    package = ["threehours", *filename.split("/")[:-1]]
+    base = package[: len(package) - (level - 1)]
+    return ".".join([*base, module] if module else base)
 
 
 def imports_of(app: str, source: str, filename: str = "<source>") -> tuple[list[Import], list[str]]:
@@ -89,7 +98,7 @@ def imports_of(app: str, source: str, filename: str = "<source>") -> tuple[list[
         found.append(Import(where=where, app=app, other=other, name=dotted))
         if any(part.startswith("_") and not part.startswith("__") for part in parts[2:]):
             private.append(f"{where} imports {dotted}")
-        if bound is not None and _is_module(app, ".".join(parts[1:])):
+        if bound is not None and _is_module(".".join(parts[1:])):
             module_aliases[bound] = other
 
     for node in ast.walk(tree):
@@ -97,9 +106,10 @@ def imports_of(app: str, source: str, filename: str = "<source>") -> tuple[list[
             for alias in node.names:
                 # `import threehours.x.y` binds `threehours`; only `as` binds the module.
                 note(node, alias.name, alias.asname)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(filename, node.level, node.module)
             for alias in node.names:
-                note(node, f"{node.module}.{alias.name}", alias.asname or alias.name)
+                note(node, f"{module}.{alias.name}", alias.asname or alias.name)
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Attribute)
@@ -203,6 +213,12 @@ def test_two_apps_importing_each_other_are_found_whatever_their_floors():
 def test_apps_on_one_floor_do_not_import_each_other():
     imports, _ = imports_of("api", "from threehours.platform_admin import views\n", "api/x.py")
     assert len(floor_violations(imports)) == 1
+
+
+def test_relative_imports_that_climb_out_of_the_app_count():
+    source = "from ...signups import selectors\nfrom ..models import Activity\n"
+    imports, _ = imports_of("activities", source, "activities/templatetags/x.py")
+    assert [i.name for i in imports] == ["threehours.signups.selectors"]
 
 
 def test_private_names_of_another_app_are_found_however_they_are_reached():
