@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "threehours.signups",
     "threehours.attendance",
     "threehours.hours",
+    "threehours.reporting",
     "threehours.api",
     "threehours.platform_admin",
 ]

@@ -4,9 +4,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path, reverse
 from django.views.i18n import JavaScriptCatalog
 
-from threehours.activities import views as activity_views
 from threehours.api.api import api
 from threehours.core.views import healthz_view
+from threehours.signups import views as signup_views
 
 admin.site.site_header = "threehours"
 # Operators log in through the operator log-in, with its lockout and rate limits; the admin's
@@ -18,13 +18,13 @@ admin.site.login = lambda request, extra_context=None: redirect_to_login(
 urlpatterns = [
     # First: the API takes most requests, and resolving tries the patterns in order.
     path("api/v1/", api.urls),
-    path("", activity_views.home_view, name="home"),
+    path("", signup_views.home_view, name="home"),
     path("", include("threehours.attendance.urls")),
     path("activities/", include("threehours.activities.urls")),
     path("", include("threehours.signups.urls")),
     path("", include("threehours.accounts.urls")),
     path("", include("threehours.notifications.urls")),
-    path("", include("threehours.hours.urls")),
+    path("", include("threehours.reporting.urls")),
     path("org/", include("threehours.orgs.urls")),
     path("ops/", include("threehours.platform_admin.urls")),
     path("ops/data/", admin.site.urls),

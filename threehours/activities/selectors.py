@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,9 @@ from threehours.orgs.models import Organisation, Region
 from . import rules
 from .models import Activity, AttributeOption
 from .search import keyword_condition
+
+# The "near me" button's reach, on the home page and in the list.
+NEAR_ME_RADIUS_KM = 10.0
 
 
 def attribute_lists() -> dict[str, list[AttributeOption]]:
@@ -383,19 +386,6 @@ def _attach_related(activities: list[Activity]) -> None:
     for activity in activities:
         for field, table in links:
             field.set_cached_value(activity, table.get(getattr(activity, field.attname)))
-
-
-def volunteer_city(*, volunteer) -> Region | None:
-    """The city of the volunteer's latest registration for an on-site activity (their home
-    page shows what is coming up there), or None."""
-    from threehours.signups.models import Signup
-
-    latest = (
-        Signup.objects.filter(volunteer=volunteer, activity__city__isnull=False)
-        .order_by("-created_at", "-pk")
-        .values("activity__city_id")[:1]
-    )
-    return Region.objects.select_related("parent").filter(pk=Subquery(latest)).first()
 
 
 def cities_with_activities() -> list:

@@ -466,10 +466,13 @@ def _changes(before: dict[str, str], after: dict[str, str]) -> str:
 
 
 def _registrants_notify_later(activity: Activity, event: str, changes: str = "") -> None:
-    """After commit, tell the activity's registrants (a job: there may be hundreds)."""
-    from threehours.signups.tasks import activity_registrants_notify_task
+    """Tell the activity's registrants, after commit (signups/receivers.py: a job, as there
+    may be hundreds)."""
+    from .signals import activity_changed_for_registrants
 
-    transaction.on_commit(lambda: activity_registrants_notify_task(activity.pk, event, changes))
+    activity_changed_for_registrants.send(
+        sender=Activity, activity=activity, event=event, changes=changes
+    )
 
 
 COVER_MAX_BYTES = 5 * 1024 * 1024

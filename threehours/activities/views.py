@@ -4,24 +4,16 @@ page. The organisation console's activity pages are in console_views.py."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from threehours.core.errors import InvalidInput
+from threehours.core.geo import position_from_query
 from threehours.core.timeutil import local_today
 
 from . import selectors
 from .models import Activity
-
-
-def _decimal_or_none(raw: str | None) -> Decimal | None:
-    try:
-        value = Decimal(raw) if raw else None
-    except InvalidOperation:
-        return None
-    return value if value is not None and value.is_finite() else None
 
 
 def _date_or_none(raw: str | None) -> dt.date | None:
@@ -31,62 +23,9 @@ def _date_or_none(raw: str | None) -> dt.date | None:
         return None
 
 
-NEAR_ME_RADIUS_KM = 10.0
-HOME_LIMIT = 6
-
-
-def _position(params) -> tuple[Decimal | None, Decimal | None]:
-    """The visitor's position from the "near me" button (GCJ-02), or (None, None)."""
-    lat, lng = _decimal_or_none(params.get("lat")), _decimal_or_none(params.get("lng"))
-    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        return None, None
-    if params.get("coord") == "wgs84":
-        # The browser's position is WGS-84; stored places are GCJ-02 (PRODUCT.md §4).
-        from threehours.core.geo import wgs84_to_gcj02
-
-        g_lat, g_lng = wgs84_to_gcj02(float(lat), float(lng))
-        lat, lng = Decimal(str(round(g_lat, 6))), Decimal(str(round(g_lng, 6)))
-    return lat, lng
-
-
-def home_view(request: HttpRequest) -> HttpResponse:
-    """Upcoming activities near the visitor when the "near me" button gave a position, else in
-    the volunteer's city (that of their latest on-site registration), else the next ones."""
-    today = local_today()
-    lat, lng = _position(request.GET)
-    activities: list[Activity] = []
-    scope, city = "all", None
-    if lat is not None:
-        activities = selectors.activity_search(
-            today=today, limit=HOME_LIMIT, lat=lat, lng=lng, radius_km=NEAR_ME_RADIUS_KM
-        ).items
-        scope = "near"
-    if not activities and request.user.is_authenticated:
-        city = selectors.volunteer_city(volunteer=request.user)
-        if city is not None:
-            activities = selectors.activity_search(
-                today=today, limit=HOME_LIMIT, city=city.code
-            ).items
-            scope = "city"
-    if not activities:
-        activities = selectors.activity_search(today=today, limit=HOME_LIMIT).items
-        scope = "all"
-    context = {
-        "activities": activities,
-        "scope": scope,
-        "city": city,
-        # The visitor asked for "near me" and nothing is within reach: say so above the list.
-        "near_none": lat is not None and scope != "near",
-        "radius_km": int(NEAR_ME_RADIUS_KM),
-        "lat": lat,
-        "lng": lng,
-    }
-    return render(request, "activities/home.html", context)
-
-
 def activity_list_view(request: HttpRequest) -> HttpResponse:
     params = request.GET
-    lat, lng = _position(params)
+    lat, lng = position_from_query(params)
     online = {"1": True, "0": False}.get(params.get("online", ""))
     near = lat is not None and lng is not None
     sort = params.get("sort", "")
@@ -106,7 +45,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
             cursor=params.get("cursor"),
             lat=lat,
             lng=lng,
-            radius_km=NEAR_ME_RADIUS_KM if near else None,
+            radius_km=selectors.NEAR_ME_RADIUS_KM if near else None,
             has_places=params.get("has_places") == "1",
             sort=sort,
         )

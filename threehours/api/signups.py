@@ -14,7 +14,9 @@ from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
 from threehours.core.timeutil import local_today
 from threehours.orgs.selectors import org_for_staff
-from threehours.signups import export_services, exports, selectors, services
+from threehours.reporting import export_services, exports
+from threehours.reporting import selectors as report_selectors
+from threehours.signups import selectors, services
 from threehours.signups.errors import SignupNotFound
 from threehours.signups.export_views import file_response
 from threehours.signups.models import Export, Signup
@@ -215,8 +217,8 @@ def registration_cancel(request: HttpRequest, activity_id: Id):
 @router.get("/me/registrations", response={200: MyRegistrationsOut, **errors(401)}, auth=token_auth)
 def my_registrations(request: HttpRequest):
     today = local_today()
-    tabs = selectors.signups_of_volunteer(volunteer=request.user, today=today)
-    earned = selectors.hours_earned_by_signup(volunteer=request.user)
+    tabs = report_selectors.signups_of_volunteer(volunteer=request.user, today=today)
+    earned = report_selectors.hours_earned_by_signup(volunteer=request.user)
     return {
         tab: [my_registration_out(s, today, earned) for s in rows] for tab, rows in tabs.items()
     }
@@ -233,7 +235,7 @@ def registrant_list(request: HttpRequest, org_id: Id, activity_id: Id):
     if activity is None:
         raise ActivityNotFound()
     questions = {str(q.pk): q.text for q in activity.questions.all()}
-    rows = selectors.registrants_with_history(activity=activity, today=local_today())
+    rows = report_selectors.registrants_with_history(activity=activity, today=local_today())
     return {
         "items": [registrant_out(s, questions) for s in rows],
         "places": activity.places,

@@ -1009,7 +1009,7 @@ def _notify_volunteer(user: User, title: str, body: str) -> None:
 
     from threehours.notifications.services import notify
 
-    notify(user=user, title=title, body=body, link=reverse("hours:mine"), sms=False)
+    notify(user=user, title=title, body=body, link=reverse("reporting:my-hours"), sms=False)
 
 
 def no_show_mark(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal, InvalidOperation
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, as the GCJ-02 transform uses
 _EE = 0.00669342162296594323
@@ -50,3 +51,23 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(h))
+
+
+def _decimal_or_none(raw: str | None) -> Decimal | None:
+    try:
+        value = Decimal(raw) if raw else None
+    except InvalidOperation:
+        return None
+    return value if value is not None and value.is_finite() else None
+
+
+def position_from_query(params) -> tuple[Decimal | None, Decimal | None]:
+    """The visitor's position from the "near me" button (GCJ-02), or (None, None)."""
+    lat, lng = _decimal_or_none(params.get("lat")), _decimal_or_none(params.get("lng"))
+    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return None, None
+    if params.get("coord") == "wgs84":
+        # The browser's position is WGS-84; stored places are GCJ-02 (PRODUCT.md §4).
+        g_lat, g_lng = wgs84_to_gcj02(float(lat), float(lng))
+        lat, lng = Decimal(str(round(g_lat, 6))), Decimal(str(round(g_lng, 6)))
+    return lat, lng

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-
-from threehours.accounts.models import User
 
 from .models import Message
 
 
 @transaction.atomic
 def load() -> list[str]:
-    for user in User.objects.filter(phone__in=["13800000001", "13800000002", "13800000003"]):
+    # get_user_model(): notifications stands below accounts (docs/decisions/0010-floors.md).
+    users = get_user_model().objects.filter(phone__in=["13800000001", "13800000002", "13800000003"])
+    for user in users:
         Message.objects.get_or_create(
             recipient=user,
             title="欢迎来到 threehours",

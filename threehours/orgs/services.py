@@ -298,10 +298,10 @@ def org_application_update(*, org: Organisation, user: User, data: dict[str, Any
         setattr(org, name, value)
     org.save()
     if renamed:
-        # Keyword search matches the organisation's name through each activity's search text.
-        from threehours.activities.search import activity_search_text_refresh
+        # Activities keep the name in their search text (activities/receivers.py).
+        from .signals import organisation_renamed
 
-        activity_search_text_refresh(org=org)
+        organisation_renamed.send(sender=Organisation, org=org)
     audit_record(actor=user, verb="org.updated", target=org, data={"fields": sorted(clean)})
     return org
 

@@ -15,11 +15,11 @@ from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.models import AuditEntry
 from threehours.core.storage import private_file_response
 from threehours.core.timeutil import local_today
-from threehours.hours import selectors as hours_selectors
 from threehours.orgs import selectors as org_selectors
 from threehours.orgs import services as org_services
 from threehours.orgs.forms import PlacesLimitForm, ReasonForm
 from threehours.orgs.models import CertificateRenewal, Organisation, QualificationFile
+from threehours.reporting import selectors as report_selectors
 
 from . import selectors
 from .forms import IntegrityPeriodForm, OrgFilterForm
@@ -45,10 +45,10 @@ def ops_home_view(request: HttpRequest) -> HttpResponse:
 @operator_required
 def integrity_view(request: HttpRequest) -> HttpResponse:
     """The integrity report of the hours (issue #12 §9) for a period, per organisation."""
-    default = hours_selectors.integrity_default_period(today=local_today())
+    default = report_selectors.integrity_default_period(today=local_today())
     form = IntegrityPeriodForm(request.GET or None, default=default)
     date_from, date_to = form.period()
-    rows = hours_selectors.integrity_report(date_from=date_from, date_to=date_to)
+    rows = report_selectors.integrity_report(date_from=date_from, date_to=date_to)
     return render(
         request,
         "platform_admin/integrity.html",
@@ -58,7 +58,7 @@ def integrity_view(request: HttpRequest) -> HttpResponse:
             "date_to": date_to,
             "rows": rows[:-1],
             "total": rows[-1],
-            "share_limit": hours_selectors.INTEGRITY_SHARE_FLAG_PERCENT,
+            "share_limit": report_selectors.INTEGRITY_SHARE_FLAG_PERCENT,
         },
     )
 

@@ -19,8 +19,8 @@ from threehours.core.errors import InvalidInput
 from threehours.core.storage import private_file_response
 from threehours.orgs.models import Organisation
 from threehours.orgs.views import with_org
+from threehours.reporting import export_services
 
-from . import export_services
 from .models import Export
 
 

@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet, Subquery
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity, Question
 from threehours.core.db import Columns, hot_cursor
-from threehours.orgs.models import Organisation
+from threehours.orgs.models import Organisation, Region
 
 from .models import LIVE, Signup
 
@@ -22,43 +18,6 @@ def signup_live_for(*, activity: Activity, volunteer: User) -> Signup | None:
     return Signup.objects.filter(activity=activity, volunteer=volunteer).live().first()
 
 
-def signups_of_volunteer(*, volunteer: User, today: dt.date) -> dict[str, list[Signup]]:
-    """我参与的项目: the volunteer's registrations (cancelled ones left out) by phase of the
-    activity — upcoming, in progress, finished — soonest first (finished: latest first)."""
-    from threehours.attendance.models import Attendance
-
-    rows = (
-        Signup.objects.filter(volunteer=volunteer)
-        .exclude(status=Signup.Status.CANCELLED)
-        # An attended registration cannot be cancelled (issue #12 §2): the page hides the button.
-        .annotate(attended=Exists(Attendance.objects.filter(signup=OuterRef("pk"))))
-        .select_related("activity__organisation", "activity__city", "activity__district")
-        .order_by("activity__start_date", "pk")
-    )
-    tabs: dict[str, list[Signup]] = {"upcoming": [], "in_progress": [], "finished": []}
-    for signup in rows:
-        phase = signup.activity.phase_on(today)
-        tabs["upcoming" if phase == "not_started" else phase].append(signup)
-    tabs["finished"].reverse()
-    return tabs
-
-
-@dataclass(frozen=True)
-class History:
-    """A registrant's platform history, as staff screening them see it (issue 5 §4)."""
-
-    service_hours: Decimal = Decimal("0.0")
-    online_hours: Decimal = Decimal("0.0")
-    activities_attended: int = 0  # distinct activities with at least one check-in
-    no_shows: int = 0  # activity days staff marked them absent
-    times_removed: int = 0
-    past_activities: int = 0  # confirmed registrations of activities that have ended
-
-    @property
-    def total_hours(self) -> Decimal:
-        return self.service_hours + self.online_hours
-
-
 def signups_for_activity(*, activity: Activity) -> QuerySet[Signup]:
     """Registrants of one activity for its staff, oldest first."""
     return (
@@ -68,84 +27,15 @@ def signups_for_activity(*, activity: Activity) -> QuerySet[Signup]:
     )
 
 
-def registrants_with_history(*, activity: Activity, today: dt.date) -> list[Signup]:
-    """The staff's registrant list: confirmed and pending by time, then the waiting list in
-    line, then the rest; each row carries `.history` (a History). Five queries for the whole
-    page, however many registrants: the rows, then one grouped query per part of the history
-    (hours totals, attendance, no-shows, then removals and past activities together)."""
-    from threehours.attendance.models import Attendance, NoShow
-    from threehours.hours.models import HoursSummary
-
-    rows = signups_grouped(signups_for_activity(activity=activity))
-    if not rows:
-        return rows
-    # A subquery rather than a list of ids: no parameter limit on a large activity.
-    ids = Signup.objects.filter(activity=activity).values("volunteer_id")
-    hours = {
-        h["volunteer_id"]: h
-        for h in HoursSummary.objects.filter(volunteer_id__in=ids).values(
-            "volunteer_id", "service_hours", "online_hours"
-        )
-    }
-    attended = dict(
-        Attendance.objects.filter(volunteer_id__in=ids)
-        .values("volunteer_id")
-        .annotate(n=Count("activity_id", distinct=True))
-        .values_list("volunteer_id", "n")
-        .order_by()
+def volunteer_city(*, volunteer) -> Region | None:
+    """The city of the volunteer's latest registration for an on-site activity (their home
+    page shows what is coming up there), or None."""
+    latest = (
+        Signup.objects.filter(volunteer=volunteer, activity__city__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values("activity__city_id")[:1]
     )
-    absent = dict(
-        NoShow.objects.filter(signup__volunteer_id__in=ids)
-        .values("signup__volunteer_id")
-        .annotate(n=Count("pk"))
-        .values_list("signup__volunteer_id", "n")
-        .order_by()
-    )
-    signups = {
-        r["volunteer_id"]: r
-        for r in Signup.objects.filter(volunteer_id__in=ids)
-        .values("volunteer_id")
-        .annotate(
-            removed=Count("pk", filter=Q(status=Signup.Status.REMOVED)),
-            past=Count(
-                "pk",
-                filter=Q(status=Signup.Status.CONFIRMED, activity__end_date__lt=today),
-            ),
-        )
-        .order_by()
-    }
-    for row in rows:
-        vid = row.volunteer_id
-        summary = hours.get(vid, {})
-        counts = signups.get(vid, {})
-        row.history = History(
-            service_hours=summary.get("service_hours", Decimal("0.0")),
-            online_hours=summary.get("online_hours", Decimal("0.0")),
-            activities_attended=attended.get(vid, 0),
-            no_shows=absent.get(vid, 0),
-            times_removed=counts.get("removed", 0),
-            past_activities=counts.get("past", 0),
-        )
-    return rows
-
-
-def hours_earned_by_signup(*, volunteer: User) -> dict[int, Decimal]:
-    """The hours the ledger holds for each of the volunteer's registrations (credits plus
-    corrections, service and online alike), in one grouped query; registrations without
-    entries are left out."""
-    from django.db.models import Sum
-
-    from threehours.hours.models import LedgerEntry
-
-    rows = (
-        LedgerEntry.objects.filter(volunteer=volunteer, attendance__isnull=False)
-        .values_list("attendance__signup_id")
-        .annotate(total=Sum("hours"))
-        .order_by()
-    )
-    # SQLite's SUM of decimals loses the scale (1.0 comes back as 1).
-    tenth = Decimal("0.1")
-    return {signup_id: Decimal(total).quantize(tenth) for signup_id, total in rows}
+    return Region.objects.select_related("parent").filter(pk=Subquery(latest)).first()
 
 
 def signup_get_for_org(*, org, signup_id: int) -> Signup | None:

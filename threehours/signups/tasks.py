@@ -3,7 +3,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import export_services, services
+from . import services
 
 
 @db_task(retries=3, retry_delay=60)
@@ -17,9 +17,3 @@ def activity_registrants_notify_task(activity_id: int, event: str, changes: str 
 @db_periodic_task(crontab(minute="*/15"))
 def reminders_send_due_task() -> None:
     services.reminders_send_due()
-
-
-# No retries: a second run would find the export no longer queued and do nothing.
-@db_task()
-def export_build_task(export_id: int) -> None:
-    export_services.export_build(export_id=export_id)

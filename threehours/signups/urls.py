@@ -7,5 +7,4 @@ app_name = "signups"
 urlpatterns = [
     path("activities/<int:activity_id>/register/", views.signup_create_view, name="register"),
     path("activities/<int:activity_id>/cancel/", views.signup_cancel_view, name="cancel"),
-    path("me/activities/", views.my_activities_view, name="mine"),
 ]

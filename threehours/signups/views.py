@@ -1,5 +1,6 @@
-"""Registration pages: the register box on an activity page, cancelling, 我参与的项目 (my
-activities), and the staff's registrant list with accept / reject / remove."""
+"""Registration pages: the home page (upcoming activities near the visitor or in the city of
+their latest registration), the register box on an activity page, cancelling, and the staff's
+registrant list with accept / reject / remove."""
 
 from __future__ import annotations
 
@@ -12,15 +13,57 @@ from django.views.decorators.http import require_POST
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput
+from threehours.core.geo import position_from_query
 from threehours.core.timeutil import local_today
-from threehours.hours import selectors as hours_selectors
 from threehours.orgs.models import Organisation
 from threehours.orgs.views import _context, with_org
+from threehours.reporting import selectors as report_selectors
 
 from . import selectors, services
 from .errors import PhoneNotBound, SignupError
 from .forms import AnswersForm, ReasonForm
 from .models import Signup
+
+HOME_LIMIT = 6
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    """Upcoming activities near the visitor when the "near me" button gave a position, else in
+    the volunteer's city (that of their latest on-site registration), else the next ones."""
+    today = local_today()
+    lat, lng = position_from_query(request.GET)
+    activities: list[Activity] = []
+    scope, city = "all", None
+    if lat is not None:
+        activities = activity_selectors.activity_search(
+            today=today,
+            limit=HOME_LIMIT,
+            lat=lat,
+            lng=lng,
+            radius_km=activity_selectors.NEAR_ME_RADIUS_KM,
+        ).items
+        scope = "near"
+    if not activities and request.user.is_authenticated:
+        city = selectors.volunteer_city(volunteer=request.user)
+        if city is not None:
+            activities = activity_selectors.activity_search(
+                today=today, limit=HOME_LIMIT, city=city.code
+            ).items
+            scope = "city"
+    if not activities:
+        activities = activity_selectors.activity_search(today=today, limit=HOME_LIMIT).items
+        scope = "all"
+    context = {
+        "activities": activities,
+        "scope": scope,
+        "city": city,
+        # The visitor asked for "near me" and nothing is within reach: say so above the list.
+        "near_none": lat is not None and scope != "near",
+        "radius_km": int(activity_selectors.NEAR_ME_RADIUS_KM),
+        "lat": lat,
+        "lng": lng,
+    }
+    return render(request, "activities/home.html", context)
 
 
 def register_box(request: HttpRequest, activity: Activity, form: AnswersForm | None = None) -> dict:
@@ -146,23 +189,6 @@ def signup_cancel_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     return redirect(request.POST.get("next") or activity_url(activity))
 
 
-@login_required
-def my_activities_view(request: HttpRequest) -> HttpResponse:
-    today = local_today()
-    tabs = selectors.signups_of_volunteer(volunteer=request.user, today=today)
-    tab = request.GET.get("tab", "upcoming")
-    if tab not in tabs:
-        tab = "upcoming"
-    credited = hours_selectors.hours_by_activity(volunteer=request.user)
-    for signup in tabs[tab]:
-        signup.credited_hours = credited.get(signup.activity_id)
-    return render(
-        request,
-        "signups/my_activities.html",
-        {"tabs": tabs, "tab": tab, "rows": tabs[tab], "today": today},
-    )
-
-
 # -- organisation console --------------------------------------------------------------------
 
 
@@ -177,7 +203,7 @@ def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
 def registrant_list_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
     activity = _activity_or_404(org, activity_id)
     questions = list(activity.questions.all())
-    rows = selectors.registrants_with_history(activity=activity, today=local_today())
+    rows = report_selectors.registrants_with_history(activity=activity, today=local_today())
     for row in rows:
         row.answer_list = [row.answers.get(str(q.pk), "") for q in questions]
     counts = {status: 0 for status in Signup.Status.values}

@@ -567,7 +567,7 @@ def test_typed_in_coordinates_are_flagged_on_the_board_and_in_the_export(activit
     assert page.status_code == 200
     assert html.count('data-testid="flag"') == 5 and "±18 m" in html
     assert 'data-testid="flagged"' in html
-    from threehours.signups import export_services
+    from threehours.reporting import export_services
 
     _name, _type, content = export_services.range_export(
         org=org, date_from=activity.start_date, date_to=activity.start_date, fmt="csv"

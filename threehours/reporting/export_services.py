@@ -32,11 +32,11 @@ from django.utils.translation import pgettext
 from threehours.activities.models import Activity
 from threehours.core.audit import audit_record
 from threehours.core.errors import InvalidInput
+from threehours.signups.models import Export, Signup
+from threehours.signups.selectors import signups_grouped
 
 from . import exports
 from .exports import Column, Sheet
-from .models import Export, Signup
-from .selectors import signups_grouped
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,15 @@ import pytest
 
 from threehours.attendance import services as attendance_services
 from threehours.core.timeutil import local_today
-from threehours.signups import selectors, services
-
-from .factories import attended, local_at, online_activity, published_activity, volunteers
+from threehours.reporting import selectors
+from threehours.signups import services
+from threehours.signups.tests.factories import (
+    attended,
+    local_at,
+    online_activity,
+    published_activity,
+    volunteers,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from threehours.core.timeutil import local_today
-
-from .factories import integrity_story
+from threehours.hours.tests.factories import integrity_story
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,8 @@ import pytest
 
 from threehours.core.audit import audit_record
 from threehours.core.timeutil import local_today
-from threehours.hours.selectors import IntegrityRow, integrity_default_period, integrity_report
-
-from .factories import integrity_story
+from threehours.hours.tests.factories import integrity_story
+from threehours.reporting.selectors import IntegrityRow, integrity_default_period, integrity_report
 
 pytestmark = pytest.mark.django_db
 

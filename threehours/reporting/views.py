@@ -1,5 +1,7 @@
-"""我的公益时: the volunteer's totals, the ledger's entries by activity and day, and proposals
-after a forgotten check-out to confirm or dispute (PRODUCT.md §4)."""
+"""The volunteer's own overview pages, which read registrations, attendance and the hours ledger
+together: 我参与的项目 (my activities, with the hours credited on each card) and 我的公益时 (the
+volunteer's totals, the ledger's entries by activity and day, and proposals after a forgotten
+check-out to confirm or dispute, PRODUCT.md §4)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 from threehours.attendance import selectors as attendance_selectors
 from threehours.attendance import services as attendance_services
 from threehours.core.errors import DomainError, InvalidInput
+from threehours.core.timeutil import local_today
+from threehours.hours import selectors as hours_selectors
+from threehours.hours.services import hours_totals
 
 from . import selectors
-from .services import hours_totals
 
 
 def _by_activity(entries) -> list[dict]:
@@ -36,6 +40,23 @@ def _by_activity(entries) -> list[dict]:
 
 
 @login_required
+def my_activities_view(request: HttpRequest) -> HttpResponse:
+    today = local_today()
+    tabs = selectors.signups_of_volunteer(volunteer=request.user, today=today)
+    tab = request.GET.get("tab", "upcoming")
+    if tab not in tabs:
+        tab = "upcoming"
+    credited = hours_selectors.hours_by_activity(volunteer=request.user)
+    for signup in tabs[tab]:
+        signup.credited_hours = credited.get(signup.activity_id)
+    return render(
+        request,
+        "signups/my_activities.html",
+        {"tabs": tabs, "tab": tab, "rows": tabs[tab], "today": today},
+    )
+
+
+@login_required
 @require_GET
 def my_hours_view(request: HttpRequest) -> HttpResponse:
     totals = hours_totals(volunteer=request.user)
@@ -44,8 +65,8 @@ def my_hours_view(request: HttpRequest) -> HttpResponse:
         "hours/my_hours.html",
         {
             "totals": totals,
-            "groups": _by_activity(selectors.ledger_of(volunteer=request.user)),
-            "pending": list(selectors.pending_of_volunteer(volunteer=request.user)),
+            "groups": _by_activity(hours_selectors.ledger_of(volunteer=request.user)),
+            "pending": list(hours_selectors.pending_of_volunteer(volunteer=request.user)),
             "corrections": attendance_selectors.corrections_pending_of(volunteer=request.user),
         },
     )
@@ -55,7 +76,9 @@ def my_hours_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def pending_respond_view(request: HttpRequest, pending_id: int) -> HttpResponse:
     """The volunteer confirms (agree=1) or disputes the proposed hours."""
-    pending = selectors.pending_get_of_volunteer(volunteer=request.user, pending_id=pending_id)
+    pending = hours_selectors.pending_get_of_volunteer(
+        volunteer=request.user, pending_id=pending_id
+    )
     if pending is None:
         raise Http404
     agree = request.POST.get("agree") == "1"
@@ -79,4 +102,4 @@ def pending_respond_view(request: HttpRequest, pending_id: int) -> HttpResponse:
             messages.success(
                 request, _("Confirmed. The hours are credited once the organiser co-signs.")
             )
-    return redirect("hours:mine")
+    return redirect("reporting:my-hours")

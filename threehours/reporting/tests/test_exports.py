@@ -22,10 +22,16 @@ from threehours.core.timeutil import local_today
 from threehours.hours.models import Kind
 from threehours.notifications.models import Message
 from threehours.orgs.tests.factories import applicant, approved_org
-from threehours.signups import export_services, exports, services
+from threehours.reporting import export_services, exports
+from threehours.signups import services
 from threehours.signups.models import Export, Signup
-
-from .factories import attended, local_at, online_activity, published_activity, volunteers
+from threehours.signups.tests.factories import (
+    attended,
+    local_at,
+    online_activity,
+    published_activity,
+    volunteers,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 
 from threehours.core.timeutil import local_today
-from threehours.hours.selectors import IntegrityRow, integrity_default_period, integrity_report
 from threehours.orgs.models import Organisation
+from threehours.reporting.selectors import IntegrityRow, integrity_default_period, integrity_report
 
 COLUMNS = (
     # (key, table heading)

@@ -1,0 +1,10 @@
+"""What activities tells the floors above it, without knowing them
+(docs/decisions/0010-floors.md)."""
+
+from django.dispatch import Signal
+
+# Sent inside the transaction of a service that changed what registrants plan their day around
+# (`event` "activity_changed", `changes` the text of what changed) or cancelled a published
+# activity (`event` "activity_cancelled", `changes` ""), with `activity`. signups tells the
+# activity's registrants after commit.
+activity_changed_for_registrants = Signal()
