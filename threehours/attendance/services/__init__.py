@@ -29,7 +29,9 @@ from .corrections import (
 )
 from .daycode import (
     GUESS_WINDOW,
+    DoorCode,
     code_current,
+    door_code_build,
 )
 from .pending import (
     pending_credit_cosign,
@@ -43,6 +45,8 @@ from .proof import (
 )
 
 __all__ = [
+    "DoorCode",
+    "door_code_build",
     "GUESS_WINDOW",
     "code_current",
     "ACCURACY_MAX_M",

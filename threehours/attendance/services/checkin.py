@@ -34,7 +34,7 @@ from ..errors import (
     OwnHours,
 )
 from ..models import Attendance, Method
-from .common import _confirmed_signup, _is_activity_day, _local, _refuse_own, _window
+from .common import _confirmed_signup, _local, _refuse_own, _window
 from .daycode import _guessing_check
 from .proof import Proof, _attempt, _Log, _on_site, _record
 
@@ -43,8 +43,8 @@ def _checkin_closed(activity: Activity, day: dt.date) -> OutsideWindow:
     """The refusal, naming when check-in is open (PRODUCT.md §4): on each activity day until
     that day's check-out time."""
     end = activity.checkout_time.strftime("%H:%M")
-    if _is_activity_day(activity, day) or activity.start_date == activity.end_date:
-        shown = day if _is_activity_day(activity, day) else activity.start_date
+    if rules.is_activity_day(activity, day) or activity.start_date == activity.end_date:
+        shown = day if rules.is_activity_day(activity, day) else activity.start_date
         return OutsideWindow(
             _("Check-in is open on %(day)s until %(end)s.") % {"day": shown.isoformat(), "end": end}
         )
@@ -64,7 +64,7 @@ def _checkout_closed(activity: Activity, signup: Signup, day: dt.date) -> Outsid
     day's check-out has closed (not "you have not checked in"), and where their hours go."""
     yesterday = day - dt.timedelta(days=1)
     if (
-        _is_activity_day(activity, yesterday)
+        rules.is_activity_day(activity, yesterday)
         and Attendance.objects.filter(
             signup=signup, day=yesterday, checked_out_at__isnull=True
         ).exists()
@@ -77,8 +77,8 @@ def _checkout_closed(activity: Activity, signup: Signup, day: dt.date) -> Outsid
             % {"day": yesterday.isoformat()}
         )
     start = activity.checkin_time.strftime("%H:%M")
-    if _is_activity_day(activity, day) or activity.start_date == activity.end_date:
-        shown = day if _is_activity_day(activity, day) else activity.start_date
+    if rules.is_activity_day(activity, day) or activity.start_date == activity.end_date:
+        shown = day if rules.is_activity_day(activity, day) else activity.start_date
         return OutsideWindow(
             _("Check-out is open on %(day)s from %(start)s until 24:00.")
             % {"day": shown.isoformat(), "start": start}
@@ -136,9 +136,7 @@ def attendance_check_in(
     try:
         # The caller may have read the confirmed registration with its activity (one query).
         signup = signup or _confirmed_signup(activity, volunteer)
-        if not _is_activity_day(activity, day) or not rules.checkin_open(
-            now, day, activity.checkin_time, activity.checkout_time
-        ):
+        if rules.checkin_state(activity=activity, now=now) != rules.CHECKIN:
             raise _checkin_closed(activity, day)
         if staff is None:
             _on_site(activity, volunteer, signup, day, proof or Proof(), now, log, "checkin")
@@ -225,9 +223,9 @@ def attendance_check_out(
     try:
         # The caller may have read the confirmed registration with its activity (one query).
         signup = signup or _confirmed_signup(activity, volunteer)
-        if not _is_activity_day(activity, day) or not rules.checkout_open(
-            now, day, activity.checkin_time
-        ):
+        # Whether this registrant is checked in is answered below (NotCheckedIn): here, when
+        # check-out would be open for someone who is.
+        if rules.checkin_state(activity=activity, now=now, checked_in=True) != rules.CHECKOUT:
             raise _checkout_closed(activity, signup, day)
         if staff is None:
             _on_site(activity, volunteer, signup, day, proof or Proof(), now, log, "checkout")

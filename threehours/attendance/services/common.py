@@ -33,10 +33,6 @@ def _confirmed_signup(activity: Activity, volunteer: User) -> Signup:
     return signup
 
 
-def _is_activity_day(activity: Activity, day: dt.date) -> bool:
-    return activity.start_date <= day <= activity.end_date
-
-
 def _window(activity: Activity, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return rules.window_bounds(day, activity.checkin_time, activity.checkout_time, local_tz())
 

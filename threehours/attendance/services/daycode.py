@@ -4,6 +4,7 @@ the staff's alerts when codes are being guessed (issue #12 §4)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,9 +17,10 @@ from threehours.core.audit import audit_record
 from threehours.core.db import (
     lock_one,
 )
+from threehours.core.timeutil import local_tz
 from threehours.signups.models import Signup
 
-from .. import codes, selectors
+from .. import codes, rules, selectors
 from ..errors import (
     BadCode,
 )
@@ -82,6 +84,31 @@ def _day_code_wrong(activity: Activity, day: dt.date, now: dt.datetime) -> DayCo
             data={"day": day.isoformat(), "generation": row.generation},
         )
     return row if rotated else None
+
+
+@dataclass(frozen=True)
+class DoorCode:
+    """What the door screen shows and the API hands to staff for an activity-day."""
+
+    open: bool  # a day of a published activity: volunteers can check in with it
+    code: str  # the 4-digit code, after the day's rotations
+    qr_url: str  # the check-in page's absolute URL with a fresh signed token (SITE_URL)
+    qr_expires_at: dt.datetime
+
+
+def door_code_build(*, activity: Activity, day: dt.date) -> DoorCode:
+    """The one builder of the door's proofs of presence (the door screen's QR code and code,
+    the API's checkin-code): the day's code and a fresh QR token in the check-in page's URL."""
+    from django.urls import reverse
+
+    token, expires = codes.qr_token_make(activity.pk, day)
+    url = settings.SITE_URL + reverse("attendance:checkin", args=[activity.pk])
+    return DoorCode(
+        open=activity.state == Activity.State.PUBLISHED and rules.is_activity_day(activity, day),
+        code=code_current(activity=activity, day=day),
+        qr_url=f"{url}?t={token}",
+        qr_expires_at=dt.datetime.fromtimestamp(expires, tz=local_tz()),
+    )
 
 
 def code_current(*, activity: Activity, day: dt.date) -> str:
