@@ -15,6 +15,7 @@ from threehours.activities.errors import ActivityNotFound
 from threehours.core.timeutil import local_today
 from threehours.orgs.selectors import org_for_staff
 from threehours.signups import export_services, exports, selectors, services
+from threehours.signups import rules as signup_rules
 from threehours.signups.errors import SignupNotFound
 from threehours.signups.export_views import file_response
 from threehours.signups.models import Export, Signup
@@ -126,8 +127,9 @@ def my_registration_out(
         "id": signup.pk,
         "status": signup.status,
         "reason": signup.reason,
-        "can_cancel": signup.is_live
-        and (signup.status == Signup.Status.WAITING or today <= activity.registration_deadline),
+        "can_cancel": signup_rules.can_cancel(
+            signup=signup, activity=activity, today=today, attended=signup.attended
+        ),
         "hours_to_earn": _hours_to_earn(activity),
         "hours_earned": earned.get(signup.pk, Decimal("0.0")),
         "created_at": signup.created_at,

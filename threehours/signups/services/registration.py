@@ -16,11 +16,10 @@ from threehours.core.db import lock_one
 from threehours.core.errors import InvalidInput
 from threehours.core.timeutil import local_today
 
+from .. import rules
 from ..errors import (
     ActivityFull,
     AlreadyRegistered,
-    Attended,
-    CancellationClosed,
     PhoneNotBound,
     RegistrationClosed,
     SignupNotFound,
@@ -216,13 +215,14 @@ def signup_cancel(*, activity: Activity, volunteer: User) -> Signup:
             raise SignupNotFound()
         # The hours stay in the ledger: a cancelled attended registration would free its place
         # and vanish from the board while its hours remained (issue #12 §2).
-        if signup.attendances.exists():
-            raise Attended()
-        if signup.holds_place and local_today() > activity.registration_deadline:
-            raise CancellationClosed(
-                deadline=activity.registration_deadline.isoformat(),
-                contact=f"{activity.contact_name} {activity.contact_phone}",
-            )
+        refusal = rules.cancel_refusal(
+            signup=signup,
+            activity=activity,
+            today=local_today(),
+            attended=signup.attendances.exists(),
+        )
+        if refusal is not None:
+            raise refusal
         held = signup.holds_place
         signup.status = Signup.Status.CANCELLED
         signup.cancelled_at = timezone.now()
