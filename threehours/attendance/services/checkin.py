@@ -15,6 +15,7 @@ from threehours.core.db import (
     Insert,
     Update,
     insert_one,
+    supports_write_chain,
     update_one,
     write_chain,
 )
@@ -99,11 +100,7 @@ def _in_one_statement(activity: Activity, staff: User | None) -> bool:
     each round trip costs CPU in Python and in PostgreSQL, and a transaction adds two. Online
     activities and staff add writes of their own and keep the transaction; so does SQLite,
     which has no data-modifying WITH (docs/decisions/0007)."""
-    return (
-        staff is None
-        and not activity.online
-        and transaction.get_connection().vendor == "postgresql"
-    )
+    return staff is None and not activity.online and supports_write_chain()
 
 
 def _refused(activity, volunteer, day, action, exc: DomainError, proof, log, actor=None) -> None:
