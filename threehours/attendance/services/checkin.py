@@ -137,29 +137,7 @@ def attendance_check_in(
             raise _checkin_closed(activity, day)
         if staff is None:
             _on_site(activity, volunteer, signup, day, proof or Proof(), now, log, "checkin")
-        attendance = Attendance(
-            signup=signup,
-            activity=activity,
-            volunteer=volunteer,
-            day=day,
-            checked_in_at=now,
-            checkin_method=log.method,
-        )
-        if _in_one_statement(activity, staff):
-            # The attendance and its attempt, or neither: the day's check-in is on record
-            # already (attendance_one_per_signup_day), answered as the IntegrityError below.
-            attempt = _attempt(activity, volunteer, day, "checkin", "ok", proof, log)
-            if not write_chain(Insert(attendance, skip_conflict=True), Insert(attempt)):
-                raise _already_checked_in(activity, volunteer, day)
-            return attendance
-        with transaction.atomic(durable=True):
-            insert_one(attendance)
-            if activity.online:
-                _online_complete(signup, attendance)
-            _record(activity, volunteer, day, "checkin", "ok", proof, log, staff)
-            if staff is not None:
-                audit_record(actor=staff, verb="attendance.staff_checkin", target=attendance)
-        return attendance
+        return _check_in_write(activity, volunteer, signup, day, now, proof, log, staff)
     except IntegrityError:
         exc: DomainError = _already_checked_in(activity, volunteer, day)
         _refused(activity, volunteer, day, "checkin", exc, proof, log, staff)
@@ -167,6 +145,35 @@ def attendance_check_in(
     except DomainError as exc:
         _refused(activity, volunteer, day, "checkin", exc, proof, log, staff)
         raise
+
+
+def _check_in_write(activity, volunteer, signup, day, now, proof, log, staff) -> Attendance:
+    """Write the check-in and its attempt: in one statement where it can (_in_one_statement),
+    else in a transaction with what online activities and staff add. Raises AlreadyCheckedIn,
+    or IntegrityError when the day's check-in is on record already."""
+    attendance = Attendance(
+        signup=signup,
+        activity=activity,
+        volunteer=volunteer,
+        day=day,
+        checked_in_at=now,
+        checkin_method=log.method,
+    )
+    if _in_one_statement(activity, staff):
+        # The attendance and its attempt, or neither: the day's check-in is on record
+        # already (attendance_one_per_signup_day).
+        attempt = _attempt(activity, volunteer, day, "checkin", "ok", proof, log)
+        if not write_chain(Insert(attendance, skip_conflict=True), Insert(attempt)):
+            raise _already_checked_in(activity, volunteer, day)
+        return attendance
+    with transaction.atomic(durable=True):
+        insert_one(attendance)
+        if activity.online:
+            _online_complete(signup, attendance)
+        _record(activity, volunteer, day, "checkin", "ok", proof, log, staff)
+        if staff is not None:
+            audit_record(actor=staff, verb="attendance.staff_checkin", target=attendance)
+    return attendance
 
 
 def _already_checked_in(activity: Activity, volunteer: User, day: dt.date) -> AlreadyCheckedIn:
@@ -226,42 +233,53 @@ def attendance_check_out(
             raise _checkout_closed(activity, signup, day)
         if staff is None:
             _on_site(activity, volunteer, signup, day, proof or Proof(), now, log, "checkout")
-        if _in_one_statement(activity, staff):
-            attendance = _check_out_in_one_statement(
-                activity, volunteer, signup, day, now, proof, log
-            )
-            if attendance is not None:
-                return attendance
-        with transaction.atomic(durable=True):
-            attendance = _CHECKOUT_COLUMNS.get(lock=True, signup_id=signup.pk, day=day)
-            if attendance is None:
-                raise NotCheckedIn()
-            if attendance.checked_out_at is not None:
-                raise AlreadyCheckedOut(
-                    time=attendance.checked_out_at.astimezone(local_tz()).strftime("%H:%M"),
-                    hours=attendance.hours,
-                )
-            hours = _close(attendance, activity, day, now, log)
-            update_one(attendance, _CHECKOUT_FIELDS)
-            if hours > 0:
-                hours_services.ledger_append(
-                    volunteer=volunteer,
-                    activity=activity,
-                    day=day,
-                    hours=hours,
-                    entry_type=LedgerEntry.EntryType.CREDIT,
-                    attendance=attendance,
-                )
-            _record(activity, volunteer, day, "checkout", "ok", proof, log, staff)
-            if staff is not None:
-                audit_record(actor=staff, verb="attendance.staff_checkout", target=attendance)
-        return attendance
+        return _check_out_write(activity, volunteer, signup, day, now, proof, log, staff)
     except DomainError as exc:
         _refused(activity, volunteer, day, "checkout", exc, proof, log, staff)
         raise
 
 
 _CHECKOUT_FIELDS = ("checked_out_at", "checkout_method", "hours", "updated_at")
+
+
+def _check_out_write(activity, volunteer, signup, day, now, proof, log, staff) -> Attendance:
+    """Write the check-out, its credit and its attempt: in one statement where it can
+    (_in_one_statement); else, or when that statement found the attendance changed since it
+    was read, under the attendance's row lock. Raises NotCheckedIn, AlreadyCheckedOut."""
+    if _in_one_statement(activity, staff):
+        attendance = _check_out_in_one_statement(activity, volunteer, signup, day, now, proof, log)
+        if attendance is not None:
+            return attendance
+    return _check_out_locked(activity, volunteer, signup, day, now, proof, log, staff)
+
+
+def _check_out_locked(activity, volunteer, signup, day, now, proof, log, staff) -> Attendance:
+    """Check out in a transaction holding the day's attendance row lock, so a check-out sent
+    from several clients at once credits once. Raises NotCheckedIn, AlreadyCheckedOut."""
+    with transaction.atomic(durable=True):
+        attendance = _CHECKOUT_COLUMNS.get(lock=True, signup_id=signup.pk, day=day)
+        if attendance is None:
+            raise NotCheckedIn()
+        if attendance.checked_out_at is not None:
+            raise AlreadyCheckedOut(
+                time=attendance.checked_out_at.astimezone(local_tz()).strftime("%H:%M"),
+                hours=attendance.hours,
+            )
+        hours = _close(attendance, activity, day, now, log)
+        update_one(attendance, _CHECKOUT_FIELDS)
+        if hours > 0:
+            hours_services.ledger_append(
+                volunteer=volunteer,
+                activity=activity,
+                day=day,
+                hours=hours,
+                entry_type=LedgerEntry.EntryType.CREDIT,
+                attendance=attendance,
+            )
+        _record(activity, volunteer, day, "checkout", "ok", proof, log, staff)
+        if staff is not None:
+            audit_record(actor=staff, verb="attendance.staff_checkout", target=attendance)
+    return attendance
 
 
 def _close(attendance: Attendance, activity: Activity, day: dt.date, now, log: _Log) -> Decimal:
@@ -275,7 +293,7 @@ def _close(attendance: Attendance, activity: Activity, day: dt.date, now, log: _
 
 
 def _check_out_in_one_statement(activity, volunteer, signup, day, now, proof, log):
-    """Check out as the locked path below does, in one statement without a lock: the day's
+    """Check out as _check_out_locked does, in one statement without a lock: the day's
     attendance as read (by the caller's registration read, or here), updated only while it is
     still open with the check-in time the hours were computed from, and only then the ledger
     entry, the summary and the attempt (core.db.write_chain). Returns the attendance, or None
