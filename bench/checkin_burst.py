@@ -579,6 +579,7 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
         workers=workers,
         needs_redis=True,
         timeout_s=90,
+        request_timeout_s=5,
         log_path=LOG_PATH,
     )
     OWN_SERVER[:] = [server.pid]

@@ -74,13 +74,15 @@ def start_server(
     ready_message: str | None = None,
     needs_redis: bool = False,
     timeout_s: int = 60,
+    request_timeout_s: float | None = None,
     log_path: Path | None = None,
     drop: tuple[str, ...] = (),
 ) -> subprocess.Popen:
     """`threehours serve` of the checkout `root` in a session of its own, on this process's
     environment plus `env` (without DJANGO_SETTINGS_MODULE and the `drop` names), once it
     answers `ready_path` with 200 (and, with `needs_redis`, its health reports Redis ok).
-    With `log_path` its output goes to that file, shown if it stops."""
+    With `log_path` its output goes to that file, shown if it stops. `request_timeout_s`: how
+    long one readiness request may take (None: as long as the first answer takes)."""
     full = {**os.environ, **env}
     for name in ("DJANGO_SETTINGS_MODULE", *drop):
         full.pop(name, None)
@@ -99,7 +101,8 @@ def start_server(
                 message += f":\n{log_path.read_text()}"
             raise SystemExit(message)
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=5) as r:
+            url = f"http://127.0.0.1:{port}{ready_path}"
+            with urllib.request.urlopen(url, timeout=request_timeout_s) as r:
                 if r.status == 200 and (
                     not needs_redis or json.loads(r.read()).get("redis") == "ok"
                 ):
