@@ -86,7 +86,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -96,7 +95,18 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+import harness
+from harness import (
+    cpu_busy,
+    django_setup,
+    free_port,
+    log,
+    ms,
+    recreate_database,
+    stop_server,
+)
 
 # The checkout whose code runs: this script's own, or --checkout's (then this script runs
 # again in that checkout's environment with THREEHOURS_BENCH_CHECKOUT set; see main()).
@@ -236,10 +246,6 @@ end
 """
 
 
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
 # --- other benchmarks ------------------------------------------------------------------------
 def other_benchmarks(*, tests: bool = False) -> list[str]:
     """Command lines of load generators, servers and bench scripts that are not ours (with
@@ -283,21 +289,6 @@ def wait_until_quiet(max_wait_s: int, poll_s: int = 30, *, tests: bool = False) 
 
 
 # --- database and Django ---------------------------------------------------------------------
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"refusing to drop a database named {name!r}")
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-
-
 def server_env(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
     """The environment of the server, of `verify_ledger` and of this process (same secret, so
     the QR token made here validates there)."""
@@ -318,14 +309,6 @@ def server_env(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
         "THREEHOURS_CHECKIN_QR_SECONDS": str(QR_SECONDS),
         "THREEHOURS_WEB_WORKERS": str(args.workers),
     }
-
-
-def django_setup(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-
-    django.setup()
 
 
 def activity_window(now: dt.datetime) -> tuple[dt.time, dt.time] | None:
@@ -587,48 +570,20 @@ def measure_page_queries(
 
 
 # --- server and load -------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    full = {**os.environ, **env}
-    full.pop("DJANGO_SETTINGS_MODULE", None)
-    command = ["uv", "run", "threehours", "serve", "--workers", str(workers)]
-    command += ["--bind", f"127.0.0.1:{port}"]
     # The server's log (one warning per refused request) goes to a file, shown if it fails.
-    log_file = open(LOG_PATH, "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=full, start_new_session=True, stdout=log_file, stderr=log_file
+    server = harness.start_server(
+        env,
+        root=ROOT,
+        port=port,
+        workers=workers,
+        needs_redis=True,
+        timeout_s=90,
+        request_timeout_s=5,
+        log_path=LOG_PATH,
     )
     OWN_SERVER[:] = [server.pid]
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(
-                f"the server stopped with status {server.returncode}:\n{LOG_PATH.read_text()}"
-            )
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
-                health = json.loads(r.read())
-                if r.status == 200 and health.get("redis") == "ok":
-                    return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    stop_server(server)
-    raise SystemExit("the server did not answer /healthz within 90 s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+    return server
 
 
 def send_all(requests: list[urllib.request.Request]) -> dict[str, int]:
@@ -774,12 +729,6 @@ def py_spy_stop(spies: list[tuple[subprocess.Popen, Path]]) -> list[tuple[str, f
     top += [f for f in sorted(inclusive, key=inclusive.get, reverse=True) if f not in packages][:45]
     top += [f for f in sorted(own, key=own.get, reverse=True)[:15] if f not in top]
     return [(f, inclusive.get(f, 0) / total, own.get(f, 0) / total) for f in top]
-
-
-def cpu_busy() -> tuple[int, int]:
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
 
 
 def run_wrk(
@@ -985,10 +934,6 @@ def sql_count(statements: list[str]) -> int:
     return sum(1 for sql in statements if sql not in ("BEGIN", "COMMIT", "ROLLBACK"))
 
 
-def ms(us: float) -> str:
-    return f"{us / 1000:.1f}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -1185,7 +1130,7 @@ def main() -> int:
             connections.close_all()
     finally:
         if not args.keep_server:
-            stop_server(server)
+            stop_server(server, timeout_s=30)
         shutil.rmtree(work, ignore_errors=True)
 
     check = verify(activity)

@@ -28,17 +28,24 @@ import re
 import resource
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
+
+import harness
+from harness import (
+    cpu_busy,
+    django_setup,
+    free_port,
+    log,
+    ms,
+    recreate_database,
+    stop_server,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -121,36 +128,6 @@ KEYWORDS = [
     "阳光",
     "观鸟记录",
 ]
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"refusing to drop a database named {name!r}")
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-
-
-def django_setup(url: str, var_dir: Path) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["THREEHOURS_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("THREEHOURS_DEBUG", "true")
-    import django
-
-    django.setup()
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -449,17 +426,10 @@ def explain_shapes(facts: dict, today: dt.date) -> list[dict]:
 
 
 # --- server and load -------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(url: str, var_dir: Path, port: int, workers: int) -> subprocess.Popen:
     from cryptography.fernet import Fernet
 
     env = {
-        **os.environ,
         "DATABASE_URL": url,
         "THREEHOURS_DEBUG": "false",
         "THREEHOURS_SECRET_KEY": secrets.token_urlsafe(50),
@@ -469,37 +439,14 @@ def start_server(url: str, var_dir: Path, port: int, workers: int) -> subprocess
         "THREEHOURS_VAR_DIR": str(var_dir),
         "THREEHOURS_LOG_LEVEL": "WARNING",
     }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    command = ["uv", "run", "threehours", "serve", "--workers", str(workers)]
-    command += ["--bind", f"127.0.0.1:{port}"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server stopped with status {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/activities?limit=1") as r:
-                if r.status == 200:
-                    return server
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.3)
-    stop_server(server)
-    raise SystemExit("the server did not answer within 60 s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-
-
-def cpu_busy() -> tuple[int, int]:
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
+    return harness.start_server(
+        env,
+        root=ROOT,
+        port=port,
+        workers=workers,
+        ready_path="/api/v1/activities?limit=1",
+        ready_message="the server did not answer within 60 s",
+    )
 
 
 def run_wrk(port: int, paths: list[str], *, duration: int, connections: int, threads: int) -> dict:
@@ -534,10 +481,6 @@ def run_wrk(port: int, paths: list[str], *, duration: int, connections: int, thr
     return result
 
 
-def ms(us: float) -> str:
-    return f"{us / 1000:.1f}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -557,7 +500,10 @@ def main() -> int:
     if not args.reuse:
         log(f"Recreating {urlsplit(args.database_url).path.lstrip('/')} …")
         recreate_database(args.database_url)
-    django_setup(args.database_url, var_dir)
+    django_setup(
+        {"DATABASE_URL": args.database_url, "THREEHOURS_VAR_DIR": str(var_dir)},
+        defaults={"THREEHOURS_DEBUG": "true"},
+    )
     from django.core.management import call_command
 
     from threehours.core.timeutil import local_today

@@ -27,11 +27,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,7 +37,16 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import harness
+from harness import (
+    cpu_busy,
+    django_setup,
+    free_port,
+    log,
+    recreate_database,
+    stop_server,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,38 +56,6 @@ TARGET_RPS = 400.0
 TARGET_P99_MS = 150.0
 TARGET_QUERIES = 6
 WARM_UP = 128  # attempts on a separate activity before the rush, from as many clients
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"refusing to drop a database named {name!r}")
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-
-
-def django_setup(url: str, var_dir: Path) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["THREEHOURS_VAR_DIR"] = str(var_dir)
-    os.environ["THREEHOURS_SSL_REDIRECT"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("THREEHOURS_DEBUG", "true")
-    os.environ.setdefault("THREEHOURS_SMS_BACKEND", "memory")
-    os.environ.setdefault("THREEHOURS_EMAIL_BACKEND", "memory")
-    import django
-
-    django.setup()
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -143,17 +118,10 @@ def queries_per_registration(activity_id: int, tokens: list[str]) -> tuple[int, 
 # --- server and load ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(url: str, var_dir: Path, port: int, workers: int) -> subprocess.Popen:
     from cryptography.fernet import Fernet
 
     env = {
-        **os.environ,
         "DATABASE_URL": url,
         "THREEHOURS_DEBUG": "false",
         "THREEHOURS_SECRET_KEY": secrets.token_urlsafe(50),
@@ -163,39 +131,13 @@ def start_server(url: str, var_dir: Path, port: int, workers: int) -> subprocess
         "THREEHOURS_VAR_DIR": str(var_dir),
         "THREEHOURS_LOG_LEVEL": "WARNING",
     }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("THREEHOURS_SMS_BACKEND", None)
-    env.pop("THREEHOURS_EMAIL_BACKEND", None)
-    command = ["uv", "run", "threehours", "serve", "--workers", str(workers)]
-    command += ["--bind", f"127.0.0.1:{port}"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server stopped with status {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as response:
-                if response.status == 200:
-                    return server
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.3)
-    stop_server(server)
-    raise SystemExit("the server did not answer /healthz within 60 s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-
-
-def cpu_busy() -> tuple[int, int]:
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
+    return harness.start_server(
+        env,
+        root=ROOT,
+        port=port,
+        workers=workers,
+        drop=("THREEHOURS_SMS_BACKEND", "THREEHOURS_EMAIL_BACKEND"),
+    )
 
 
 def warm_up(port: int, activity_id: int, tokens: list[str], connections: int) -> dict[str, int]:
@@ -286,7 +228,18 @@ def main() -> int:
     var_dir = Path(tempfile.mkdtemp(prefix="threehours-rush-var-"))
     log(f"database {args.database_url} (recreated); var dir {var_dir}")
     recreate_database(args.database_url)
-    django_setup(args.database_url, var_dir)
+    django_setup(
+        {
+            "DATABASE_URL": args.database_url,
+            "THREEHOURS_VAR_DIR": str(var_dir),
+            "THREEHOURS_SSL_REDIRECT": "false",
+        },
+        defaults={
+            "THREEHOURS_DEBUG": "true",
+            "THREEHOURS_SMS_BACKEND": "memory",
+            "THREEHOURS_EMAIL_BACKEND": "memory",
+        },
+    )
     started = time.perf_counter()
     data = load(volunteers=args.volunteers, places=args.places)
     rush, spare, tokens = data["rush"], data["spare"], data["tokens"]

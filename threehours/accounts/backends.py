@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 
-from threehours.core.db import Columns
+from threehours.core.db import Columns, id_in_range
 
 from .models import User
 
@@ -22,7 +22,7 @@ class AccountBackend(ModelBackend):
             pk = int(user_id)
         except (TypeError, ValueError):
             return None
-        if not 0 < pk < 2**63:
+        if not id_in_range(pk):
             return None
         user = _USERS.get(**{User._meta.pk.name: pk})
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -7,10 +7,9 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
-from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 
-from threehours.core.db import Columns
+from threehours.core.db import Columns, quote_table
 from threehours.core.errors import InvalidInput
 from threehours.core.pagination import Page, check_limit, cursor_after, cursor_values
 from threehours.orgs.models import Organisation, Region
@@ -133,12 +132,15 @@ def activity_search(
         raise InvalidInput(fields={"sort": [_("Sorting by distance needs your position.")]})
     check_limit(limit)
     vendor = connection.vendor
+    org_table, region_table, option_table = (
+        quote_table(model, connection) for model in (Organisation, Region, AttributeOption)
+    )
     day = date_from or today
     where = [
         "a.state = %s",
         # NOT IN a (small, hashed) list rather than a join: the discovery list stays a query on
         # one table, whose planner walks the sort-order index and stops after one page.
-        f"NOT (a.organisation_id IN (SELECT u.id FROM {_ORG_TABLE} u"  # noqa: S608 (table names)
+        f"NOT (a.organisation_id IN (SELECT u.id FROM {org_table} u"  # noqa: S608 (table names)
         " WHERE u.suspended_at IS NOT NULL))",
         "a.end_date >= %s",
         # Redundant with the line above (an activity lasts at most MAX_DAYS days), but it gives
@@ -164,7 +166,7 @@ def activity_search(
             params.append(city)
         else:
             where.append(
-                f"a.city_id IN (SELECT r.code FROM {_REGION_TABLE} r"  # noqa: S608 (table names)
+                f"a.city_id IN (SELECT r.code FROM {region_table} r"  # noqa: S608 (table names)
                 " WHERE r.level = %s AND r.name = %s)"
             )
             params += [Region.Level.CITY, city]
@@ -174,7 +176,7 @@ def activity_search(
             # walks the (state, type, start_date, …) index in order (a join would sort every
             # match).
             where.append(
-                f"a.{column} = (SELECT o.id FROM {_OPTION_TABLE} o WHERE o.code = %s"  # noqa: S608 (table names)
+                f"a.{column} = (SELECT o.id FROM {option_table} o WHERE o.code = %s"  # noqa: S608 (table names)
                 " AND o.kind = %s ORDER BY o.kind, o.position, o.id LIMIT 1)"
             )
             params += [code, kind]
@@ -314,46 +316,15 @@ LIST_FIELDS = (
     "published_at",
 )
 _LIST = Columns(Activity, "a", LIST_FIELDS)
-_CONVERTERS: dict[str, list] = {}
 
 
 def _list_items(rows: list[tuple]) -> list[Activity]:
-    """Activities holding LIST_FIELDS from the first columns of `rows`; the other fields load on
-    first use, as after `.only()`. Built without Model.__init__ (what from_db() calls): its
-    argument handling and pre_init/post_init signals cost 0.7 ms of CPU for a page of 20,
-    against 0.08 ms here. Activity's one init receiver is the cover's dimension update, which
-    reads width and height from the file when they are missing: on a list row they are merely
-    deferred, and it would load them with one query per activity that has a cover."""
-    vendor = connection.vendor
-    converters = _CONVERTERS.get(vendor)
-    if converters is None:
-        converters = []
-        for i, field in enumerate(_LIST.fields):
-            col = field.get_col("a")
-            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if found:
-                converters.append((i, col, found))
-        _CONVERTERS[vendor] = converters
-    attnames, width, alias = _LIST.attnames, len(_LIST), connection.alias
-    items = []
-    for row in rows:
-        values = list(row[:width])
-        for i, col, found in converters:
-            for convert in found:
-                values[i] = convert(values[i], col, connection)
-        activity = Activity.__new__(Activity)
-        activity._state = ModelState()
-        activity._state.adding = False
-        activity._state.db = alias
-        activity.__dict__.update(zip(attnames, values, strict=True))
-        items.append(activity)
-    return items
+    """Activities holding LIST_FIELDS from the first columns of `rows` (Columns.load_rows: no
+    Model.__init__, so Activity's cover-dimension receiver does not query per row)."""
+    return _LIST.load_rows(rows, connection)
 
 
 _FIELD = {**{f.name: f for f in Activity._meta.concrete_fields}, "pk": Activity._meta.pk}
-_ORG_TABLE = f'"{Organisation._meta.db_table}"'
-_REGION_TABLE = f'"{Region._meta.db_table}"'
-_OPTION_TABLE = f'"{AttributeOption._meta.db_table}"'
 
 
 def _attach_related(activities: list[Activity]) -> None:

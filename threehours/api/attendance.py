@@ -8,18 +8,17 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from pydantic import ConfigDict
 
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
-from threehours.attendance import codes, selectors, services
+from threehours.attendance import selectors, services
 from threehours.attendance.services import Proof
 from threehours.core.errors import NotFound
 from threehours.core.pagination import keyset_page
-from threehours.core.timeutil import local_today, local_tz
+from threehours.core.timeutil import local_today
 from threehours.hours.selectors import ledger_of
 from threehours.hours.services import hours_totals
 from threehours.orgs.errors import OrgNotFound
@@ -197,14 +196,8 @@ def checkin_code(request: HttpRequest, org_id: Id, activity_id: Id):
     activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
     if activity is None:
         raise ActivityNotFound()
-    day = local_today()
-    token, expires = codes.qr_token_make(activity.pk, day)
-    url = request.build_absolute_uri(reverse("attendance:checkin", args=[activity.pk]))
-    return {
-        "code": services.code_current(activity=activity, day=day),
-        "qr_url": f"{url}?t={token}",
-        "qr_expires_at": dt.datetime.fromtimestamp(expires, tz=local_tz()),
-    }
+    door = services.door_code_build(activity=activity, day=local_today())
+    return {"code": door.code, "qr_url": door.qr_url, "qr_expires_at": door.qr_expires_at}
 
 
 class CorrectionOut(Out):

@@ -9,6 +9,8 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, Strict
 
+from threehours.core.db import ID_MAX
+
 # Dates arrive as "YYYY-MM-DD" strings in JSON; strict mode would refuse the string.
 LaxDate = Annotated[dt.date, Strict(False)]
 
@@ -20,7 +22,7 @@ Hours = Annotated[Decimal, PlainSerializer(float, return_type=float)]
 # Numbers are bounded where they come in (issue #12 §6): NaN and ±Infinity are refused (JSON
 # allows them as bare tokens, and so does Python's json), and so is anything the product or the
 # database cannot hold, so that no service and no query ever sees them.
-ID_MAX = 2**63 - 1  # a bigint primary key; larger ids never reach the database
+# A primary key: larger ids never reach the database (core.db.ID_MAX).
 
 # A primary key in a path, a query or a body.
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]

@@ -16,6 +16,7 @@ from threehours.core.timeutil import local_today
 from threehours.orgs.selectors import org_for_staff
 from threehours.reporting import export_services, exports
 from threehours.reporting import selectors as report_selectors
+from threehours.signups import rules as signup_rules
 from threehours.signups import selectors, services
 from threehours.signups.errors import SignupNotFound
 from threehours.signups.export_views import file_response
@@ -128,8 +129,9 @@ def my_registration_out(
         "id": signup.pk,
         "status": signup.status,
         "reason": signup.reason,
-        "can_cancel": signup.is_live
-        and (signup.status == Signup.Status.WAITING or today <= activity.registration_deadline),
+        "can_cancel": signup_rules.can_cancel(
+            signup=signup, activity=activity, today=today, attended=signup.attended
+        ),
         "hours_to_earn": _hours_to_earn(activity),
         "hours_earned": earned.get(signup.pk, Decimal("0.0")),
         "created_at": signup.created_at,

@@ -29,6 +29,43 @@ def checkout_open(now: dt.datetime, day: dt.date, checkin: dt.time) -> bool:
     return now.date() == day and now.time() >= checkin
 
 
+def is_activity_day(activity, day: dt.date) -> bool:
+    """`day` is one of the activity's days (its first to its last)."""
+    return activity.start_date <= day <= activity.end_date
+
+
+# Where a confirmed registrant stands on the check-in page, in the service and the API.
+NOT_STARTED = "not_started"  # before the first day
+ENDED = "ended"  # after the last day
+CHECKIN = "checkin"  # check-in is open
+CLOSED = "closed"  # not checked in, and the day's check-in has closed
+DONE = "done"  # checked in and out today
+CHECKED_IN_EARLY = "checked_in_early"  # checked in; check-out opens at the check-in time
+CHECKOUT = "checkout"  # checked in; check-out is open
+
+
+def checkin_state(
+    *, activity, now: dt.datetime, checked_in: bool = False, checked_out: bool = False
+) -> str:
+    """The one rule of when a registrant may check in or out (PRODUCT.md §4): on an activity
+    day, check-in until the day's check-out time, check-out from the day's check-in time
+    until 24:00. `now` is local time; `checked_in` / `checked_out`: today's attendance."""
+    day = now.date()
+    if day < activity.start_date:
+        return NOT_STARTED
+    if day > activity.end_date:
+        return ENDED
+    if not checked_in:
+        return (
+            CHECKIN
+            if checkin_open(now, day, activity.checkin_time, activity.checkout_time)
+            else CLOSED
+        )
+    if checked_out:
+        return DONE
+    return CHECKOUT if checkout_open(now, day, activity.checkin_time) else CHECKED_IN_EARLY
+
+
 def credited_hours(
     checked_in_at: dt.datetime,
     checked_out_at: dt.datetime,

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from threehours.activities.models import Activity
-from threehours.core.db import Columns, hot_cursor
+from threehours.core.db import Columns, hot_cursor, id_in_range
 from threehours.orgs.models import Organisation
 from threehours.signups.models import Signup
 
@@ -124,7 +124,7 @@ def signup_for_attendance(
 
     Every check-in and check-out starts here, so it is one hand-written SELECT: compiling the
     same ORM query (select_related + only) cost 1.5 ms of CPU per request (bench/README.md)."""
-    if not 0 < activity_id < 2**63:  # a foreign-key lookup has no out-of-range guard (SQLite)
+    if not id_in_range(activity_id):
         return None
     with_attendance = with_attendance and day is not None
     with_code = with_code and day is not None
@@ -226,7 +226,7 @@ def corrections_for_org(*, org: Organisation, status: str = "") -> QuerySet[Corr
 
 def correction_get_for_org(*, org: Organisation, correction_id: int) -> Correction | None:
     """One correction of the organisation, or None (another organisation's answers None too)."""
-    if not 0 < correction_id < 2**63:
+    if not id_in_range(correction_id):
         return None
     return corrections_for_org(org=org).filter(pk=correction_id).first()
 

@@ -30,7 +30,7 @@ from threehours.orgs.views import _context, with_org
 from threehours.signups import selectors as signup_selectors
 from threehours.signups.models import Signup
 
-from . import codes, selectors, services
+from . import rules, selectors, services
 from .models import Correction
 from .services import Proof
 
@@ -68,24 +68,6 @@ def _proof(request: HttpRequest) -> Proof:
         accuracy=_decimal(request.POST.get("accuracy")),
         user_agent=request.headers.get("User-Agent", ""),
     )
-
-
-def _checkin_state(activity: Activity, signup: Signup | None, attendance, now: dt.datetime):
-    """Which of the page's states applies now."""
-    today = now.date()
-    if signup is None or signup.status != Signup.Status.CONFIRMED:
-        return "not_registered"
-    if today < activity.start_date:
-        return "not_started"
-    if today > activity.end_date:
-        return "ended"
-    if attendance is None:
-        return "checkin" if now.time() <= activity.checkout_time else "closed"
-    if attendance.checked_out_at is not None:
-        return "done"
-    if now.time() < activity.checkin_time:
-        return "checked_in_early"
-    return "checkout"
 
 
 @login_required
@@ -129,7 +111,14 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
         "activity": activity,
         "signup": signup,
         "attendance": attendance,
-        "state": _checkin_state(activity, signup, attendance, now),
+        "state": "not_registered"
+        if signup is None or signup.status != Signup.Status.CONFIRMED
+        else rules.checkin_state(
+            activity=activity,
+            now=now,
+            checked_in=attendance is not None,
+            checked_out=attendance is not None and attendance.checked_out_at is not None,
+        ),
         "error": error,
         "token": (request.POST if request.method == "POST" else request.GET).get("t", "")[:500],
         "code": request.POST.get("code", "")[:10] if error else "",
@@ -148,25 +137,20 @@ def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
     return activity
 
 
-def _is_checkin_day(activity: Activity, day: dt.date) -> bool:
-    return activity.state == Activity.State.PUBLISHED and (
-        activity.start_date <= day <= activity.end_date
-    )
-
-
 @with_org()
 @require_GET
 def checkin_screen_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
     """The tablet at the door: the rotating QR code and today's code, refreshed by htmx."""
     activity = _activity_or_404(org, activity_id)
     today = local_today()
+    door = services.door_code_build(activity=activity, day=today)
     context = _context(
         request,
         org,
         activity=activity,
         today=today,
-        open_today=_is_checkin_day(activity, today),
-        code=services.code_current(activity=activity, day=today),
+        open_today=door.open,
+        code=door.code,
         refreshed=int(time.time() * 1000),
     )
     template = "attendance/checkin_screen.html"
@@ -182,13 +166,11 @@ def checkin_qr_view(request: HttpRequest, org: Organisation, activity_id: int) -
     import segno
 
     activity = _activity_or_404(org, activity_id)
-    today = local_today()
-    if not _is_checkin_day(activity, today):
+    door = services.door_code_build(activity=activity, day=local_today())
+    if not door.open:
         raise Http404
-    token, _expires = codes.qr_token_make(activity.pk, today)
-    url = settings.SITE_URL + reverse("attendance:checkin", args=[activity.pk]) + f"?t={token}"
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=2)
+    segno.make(door.qr_url, error="m").save(buffer, kind="svg", scale=8, border=2)
     response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response

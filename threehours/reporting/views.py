@@ -20,6 +20,7 @@ from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.timeutil import local_today
 from threehours.hours import selectors as hours_selectors
 from threehours.hours.services import hours_totals
+from threehours.signups import rules as signup_rules
 
 from . import selectors
 
@@ -49,6 +50,9 @@ def my_activities_view(request: HttpRequest) -> HttpResponse:
     credited = hours_selectors.hours_by_activity(volunteer=request.user)
     for signup in tabs[tab]:
         signup.credited_hours = credited.get(signup.activity_id)
+        signup.can_cancel = signup_rules.can_cancel(
+            signup=signup, activity=signup.activity, today=today, attended=signup.attended
+        )
     return render(
         request,
         "signups/my_activities.html",

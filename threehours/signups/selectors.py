@@ -5,7 +5,7 @@ from django.db.models import QuerySet, Subquery
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity, Question
-from threehours.core.db import Columns, hot_cursor
+from threehours.core.db import Columns, hot_cursor, id_in_range
 from threehours.orgs.models import Organisation, Region
 
 from .models import LIVE, Signup
@@ -96,7 +96,7 @@ def activity_for_registration(*, activity_id: int) -> Activity | None:
 
     One hand-written SELECT: in a rush every attempt reads it, and compiling the ORM query
     cost more CPU than the rest of a refused attempt (bench/registration_rush.py)."""
-    if not 0 < activity_id < 2**63:
+    if not id_in_range(activity_id):
         return None
     connection = connections[DEFAULT_DB_ALIAS]
     with hot_cursor(connection) as cursor:

@@ -19,7 +19,7 @@ from threehours.orgs.models import Organisation
 from threehours.orgs.views import _context, with_org
 from threehours.reporting import selectors as report_selectors
 
-from . import selectors, services
+from . import rules, selectors, services
 from .errors import PhoneNotBound, SignupError
 from .forms import AnswersForm, ReasonForm
 from .models import Signup
@@ -84,12 +84,12 @@ def register_box(request: HttpRequest, activity: Activity, form: AnswersForm | N
         state = "waitlist" if activity.waitlist_enabled else "full"
     else:
         state = "open"
-    can_cancel = (
-        signup is not None
-        and (signup.status == Signup.Status.WAITING or today <= activity.registration_deadline)
-        # Attendance exists only from the first day on; then the registration cannot be
-        # cancelled (issue #12 §2).
-        and not (today >= activity.start_date and signup.attendances.exists())
+    can_cancel = signup is not None and rules.can_cancel(
+        signup=signup,
+        activity=activity,
+        today=today,
+        # Attendance exists only from the first day on (no query before).
+        attended=today >= activity.start_date and signup.attendances.exists(),
     )
     if form is None and state in ("open", "waitlist"):
         form = AnswersForm(activity=activity, initial={"join_waitlist": state == "waitlist"})

@@ -6,8 +6,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from threehours.accounts import services
 from threehours.accounts.models import ApiToken
+from threehours.accounts.services import tokens as services
 from threehours.core.redisclient import HashBuffer, redis_client
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from threehours.accounts.models import ApiToken
@@ -88,6 +89,31 @@ def test_staff_get_the_code_and_a_fresh_qr_url(api, activity, org, operator):
     stranger = api.as_user(other.applicant)
     assert stranger.get(f"orgs/{org.pk}/activities/{activity.pk}/checkin-code").status_code == 404
     assert stranger.get(f"orgs/{other.pk}/activities/{activity.pk}/checkin-code").status_code == 404
+
+
+def test_the_api_gives_the_code_and_qr_url_the_door_screen_shows(
+    api, activity, org, settings, monkeypatch
+):
+    """One builder for both: the QR points at SITE_URL (the address phones reach), not at
+    whatever host the API request came through, and the code is the screen's."""
+    import segno
+
+    settings.SITE_URL = "https://3h.example.cn"
+    encoded = []
+    real_make = segno.make
+    monkeypatch.setattr(segno, "make", lambda data, **kw: encoded.append(data) or real_make(data))
+    page = Client()
+    page.force_login(org.applicant)
+    with time_machine.travel(_at(activity, 12), tick=False):
+        body = api.as_user(org.applicant).get(
+            f"orgs/{org.pk}/activities/{activity.pk}/checkin-code"
+        )
+        body = body.json()
+        screen = page.get(f"/org/{org.pk}/activities/{activity.pk}/checkin-screen/")
+        page.get(f"/org/{org.pk}/activities/{activity.pk}/checkin-qr.svg")
+    assert body["qr_url"].split("?")[0] == encoded[0].split("?")[0]
+    assert body["qr_url"].startswith(f"https://3h.example.cn/activities/{activity.pk}/checkin/?t=")
+    assert body["code"].encode() in screen.content
 
 
 def test_staff_correction_needs_a_reason(api, activity, org, volunteer):

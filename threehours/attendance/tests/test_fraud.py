@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
-from threehours.attendance import codes, services
+from threehours.attendance import codes, errors, services
 from threehours.attendance.errors import AttendanceError
 from threehours.attendance.models import Attempt, Attendance, Correction, DayCode, Method
+from threehours.core.errors import InvalidInput
 from threehours.core.models import AuditEntry
 from threehours.core.timeutil import local_tz
 from threehours.hours.models import LedgerEntry
@@ -115,7 +116,7 @@ def test_a_correction_for_a_day_before_publication_is_refused(activity, signup, 
         registration_deadline=published,
     )
     signup.refresh_from_db()
-    with pytest.raises(services.NotAnAttendedDay) as caught:
+    with pytest.raises(errors.NotAnAttendedDay) as caught:
         _correct(signup, org.applicant, day=published - dt.timedelta(days=3), today=published)
     assert caught.value.code == "not_an_attended_day"
     assert caught.value.status == 409
@@ -133,7 +134,7 @@ def test_a_correction_for_a_day_before_the_registration_was_accepted_is_refused(
     activity.refresh_from_db()
     with time_machine.travel(_at(activity, 9, day=1)):  # registers on the second day
         signup = signup_services.signup_create(activity=activity, volunteer=volunteer)
-    with pytest.raises(services.NotAnAttendedDay) as caught:
+    with pytest.raises(errors.NotAnAttendedDay) as caught:
         _correct(signup, org.applicant, day=activity.start_date, today=activity.end_date)
     assert caught.value.code == "not_an_attended_day"
     assert activity.start_date.isoformat() in caught.value.message
@@ -147,7 +148,7 @@ def test_a_correction_for_a_day_before_the_registration_was_accepted_is_refused(
 
 
 def test_a_correction_in_the_future_or_on_a_cancelled_activity_is_refused(activity, signup, org):
-    with pytest.raises(services.NotAnAttendedDay):
+    with pytest.raises(errors.NotAnAttendedDay):
         _correct(signup, org.applicant, today=activity.start_date - dt.timedelta(days=1))
     _correct(signup, org.applicant)  # the twin: on the day itself
     from threehours.activities.services import activity_cancel
@@ -155,7 +156,7 @@ def test_a_correction_in_the_future_or_on_a_cancelled_activity_is_refused(activi
     activity_cancel(activity=activity, user=org.applicant, reason="暴雨")
     signup.refresh_from_db()
     signup.activity.refresh_from_db()
-    with pytest.raises(services.NotAnAttendedDay) as caught:
+    with pytest.raises(errors.NotAnAttendedDay) as caught:
         _correct(signup, org.applicant, end=dt.time(13, 30))
     assert caught.value.code == "not_an_attended_day"
     assert LedgerEntry.objects.count() == 1
@@ -179,7 +180,7 @@ def test_staff_cannot_correct_or_check_in_their_own_attendance(activity, org, se
         },
     )
     assert (response.status_code, response.json()["code"]) == (403, "own_hours")
-    with pytest.raises(services.OwnHours):
+    with pytest.raises(errors.OwnHours):
         services.attendance_staff_check(
             signup=own, staff=staff, action="checkin", now=_at(activity, 13)
         )
@@ -269,7 +270,7 @@ def test_a_correction_long_after_the_day_waits_for_approval(activity, signup, or
 
 
 def test_a_correction_reason_cannot_carry_a_payment_link(activity, signup, org):
-    with pytest.raises(services.InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught:
         services.attendance_correct(
             signup=signup,
             day=activity.start_date,
@@ -288,7 +289,7 @@ def test_a_rejected_correction_credits_nothing_and_says_why(
     activity, signup, org, second_staff, settings
 ):
     correction = _pending(signup, org.applicant, settings)
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.correction_reject(correction=correction, staff=second_staff, reason=" ")
     services.correction_reject(correction=correction, staff=second_staff, reason="无签到记录")
     correction.refresh_from_db()
@@ -436,7 +437,7 @@ def test_qr_only_still_lets_the_green_channel_use_the_code(org, volunteer, setti
     token, _ = codes.qr_token_make(activity.pk, activity.start_date)
     here = {"lat": Decimal("31.188"), "lng": Decimal("121.437"), "coord": "gcj02"}
     now = _at(activity, 13)
-    with pytest.raises(services.QrOnly):  # no failed identity check yet
+    with pytest.raises(errors.QrOnly):  # no failed identity check yet
         services.attendance_check_in(
             activity=activity, volunteer=volunteer, proof=services.Proof(code=code, **here), now=now
         )

@@ -15,7 +15,7 @@ from django.db import IntegrityError
 from threehours.accounts.models import User
 from threehours.attendance import errors, services
 from threehours.attendance.models import Correction, DayCode
-from threehours.attendance.services import Proof
+from threehours.attendance.services import Proof, corrections, daycode, proof
 from threehours.core.timeutil import local_tz
 from threehours.hours.models import LedgerEntry
 from threehours.hours.services import hours_totals, ledger_verify
@@ -68,9 +68,12 @@ def test_wrong_codes_from_forty_clients_are_all_counted(org, settings):
 def test_without_the_day_code_lock_wrong_codes_are_lost(org, settings, monkeypatch):
     """The twin: read-modify-write without the row lock loses counts under the same burst."""
     settings.CHECKIN_CODE_ROTATE_AFTER = 1000
-    monkeypatch.setattr(
-        services, "lock_one", lambda model, **lookup: model._default_manager.get(**lookup)
-    )
+
+    def unlocked(model, **lookup):
+        return model._default_manager.get(**lookup)
+
+    monkeypatch.setattr(daycode, "lock_one", unlocked)
+    monkeypatch.setattr(proof, "lock_one", unlocked)
     lost = False
     for round_ in range(3):
         activity, results = _wrong_code_burst(org, start=1000 + round_ * 10)
@@ -144,7 +147,7 @@ def test_without_the_correction_lock_an_approval_race_credits_twice(org, monkeyp
             raise errors.CorrectionClosed()
         return fresh
 
-    monkeypatch.setattr(services, "_correction_lock", unlocked)
+    monkeypatch.setattr(corrections, "_correction_lock", unlocked)
     raced = False
     for round_ in range(3):
         activity, person, correction = _pending_correction(org, start=1200 + round_)

@@ -12,7 +12,7 @@ from django.db import connection
 
 from threehours.attendance import codes, errors, services
 from threehours.attendance.models import Attempt
-from threehours.attendance.services import Proof
+from threehours.attendance.services import Proof, checkin
 from threehours.core.db import Update
 from threehours.core.timeutil import local_tz
 from threehours.hours.models import LedgerEntry
@@ -147,7 +147,7 @@ def test_twin_without_the_open_check_several_one_statement_check_outs_credit(org
     def update_without_open_check(obj, fields, where):
         return Update(obj, fields, where={k: v for k, v in where.items() if k != "checked_out_at"})
 
-    monkeypatch.setattr(services, "Update", update_without_open_check)
+    monkeypatch.setattr(checkin, "Update", update_without_open_check)
     assert _integrity_errors_without(org, 950), (
         "without the condition no race was observed: the race test proves nothing"
     )
@@ -159,10 +159,10 @@ def test_twin_without_the_row_lock_two_clients_pass_the_check(org, monkeypatch):
     clients see "not checked out yet" and go on to credit; only the one-credit-per-attendance
     constraint (an IntegrityError, a server error for the client) stops the second credit. It
     shows that the row lock is what turns the losers into a clean `already_checked_out`."""
-    monkeypatch.setattr(services, "_in_one_statement", lambda activity, staff: False)
-    locked_get = services._CHECKOUT_COLUMNS.get
+    monkeypatch.setattr(checkin, "_in_one_statement", lambda activity, staff: False)
+    locked_get = checkin._CHECKOUT_COLUMNS.get
     monkeypatch.setattr(
-        services._CHECKOUT_COLUMNS, "get", lambda **lookup: locked_get(**{**lookup, "lock": False})
+        checkin._CHECKOUT_COLUMNS, "get", lambda **lookup: locked_get(**{**lookup, "lock": False})
     )
     assert _integrity_errors_without(org, 900), (
         "without the lock no race was observed: the race test proves nothing"

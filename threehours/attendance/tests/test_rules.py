@@ -48,3 +48,34 @@ def test_checkout_is_open_from_the_checkin_time_to_midnight():
     assert not rules.checkout_open(_at(12, 59), DAY, dt.time(13))
     assert rules.checkout_open(_at(13, 0), DAY, dt.time(13))
     assert rules.checkout_open(_at(23, 59), DAY, dt.time(13))
+
+
+class _Activity:
+    """Only what the check-in rule reads: two days, 13:00–14:00."""
+
+    start_date, end_date = DAY, DAY + dt.timedelta(days=1)
+    checkin_time, checkout_time = dt.time(13, 0), dt.time(14, 0)
+
+
+@pytest.mark.parametrize(
+    ("now", "checked_in", "checked_out", "state"),
+    [
+        (_at(9, 0) - dt.timedelta(days=1), False, False, rules.NOT_STARTED),
+        (_at(0, 0), False, False, rules.CHECKIN),  # open from the day's start
+        (_at(14, 0), False, False, rules.CHECKIN),  # until the check-out time, included
+        (_at(14, 1), False, False, rules.CLOSED),
+        (_at(12, 59), True, False, rules.CHECKED_IN_EARLY),
+        (_at(13, 0), True, False, rules.CHECKOUT),  # from the check-in time
+        (_at(23, 59), True, False, rules.CHECKOUT),  # until 24:00
+        (_at(13, 30), True, True, rules.DONE),
+        (_at(9, 0) + dt.timedelta(days=1), False, False, rules.CHECKIN),  # the second day
+        (_at(9, 0) + dt.timedelta(days=2), True, False, rules.ENDED),
+    ],
+)
+def test_checkin_state_is_the_one_rule_of_when_to_check_in_and_out(
+    now, checked_in, checked_out, state
+):
+    found = rules.checkin_state(
+        activity=_Activity(), now=now, checked_in=checked_in, checked_out=checked_out
+    )
+    assert found == state

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from threehours.activities.models import Activity
 from threehours.attendance import codes, errors, services
 from threehours.attendance.models import Attempt, Attendance
-from threehours.attendance.services import Proof
+from threehours.attendance.services import Proof, checkin
 from threehours.core.db import Update
 from threehours.core.geo import wgs84_to_gcj02
 from threehours.core.timeutil import local_tz
@@ -229,15 +229,15 @@ def test_second_check_in_answers_with_the_first_time(activity, person):
 def _check_in_moved_before_the_write(monkeypatch, activity, person, to):
     """A coordinator's correction lands between the check-out's read of the attendance and
     its one statement (services._in_one_statement)."""
-    real = services.write_chain
+    real = checkin.write_chain
 
     def moved_then_written(first, *then):
         if isinstance(first, Update):
             Attendance.objects.filter(pk=first.obj.pk).update(checked_in_at=to)
-            monkeypatch.setattr(services, "write_chain", real)
+            monkeypatch.setattr(checkin, "write_chain", real)
         return real(first, *then)
 
-    monkeypatch.setattr(services, "write_chain", moved_then_written)
+    monkeypatch.setattr(checkin, "write_chain", moved_then_written)
 
 
 @pytest.mark.postgres
@@ -268,7 +268,7 @@ def test_twin_without_the_check_in_condition_credits_from_the_time_read(
     def update_without_checkin_condition(obj, fields, where):
         return Update(obj, fields, where={k: v for k, v in where.items() if k != "checked_in_at"})
 
-    monkeypatch.setattr(services, "Update", update_without_checkin_condition)
+    monkeypatch.setattr(checkin, "Update", update_without_checkin_condition)
     _in(activity, person, _at(activity, 13))
     _check_in_moved_before_the_write(monkeypatch, activity, person, to=_at(activity, 13, 30))
     assert _out(activity, person, _at(activity, 14)).hours == Decimal("1.0")  # not 0.5
@@ -652,7 +652,7 @@ def test_no_show_after_the_day_only(activity, person, org):
 def test_the_one_statement_path_writes_what_the_transaction_path_writes(monkeypatch, org):
     """PostgreSQL's one-statement check-in and check-out (services._in_one_statement) against
     the transaction path SQLite and staff take: the same rows, field by field."""
-    one_statement = services._in_one_statement
+    one_statement = checkin._in_one_statement
     ids = {"id", "signup", "activity", "volunteer", "attendance", "organisation"}
     kept = ("created_at", "updated_at")
 
@@ -662,7 +662,7 @@ def test_the_one_statement_path_writes_what_the_transaction_path_writes(monkeypa
 
     written = {}
     for i, path in enumerate((one_statement, lambda activity, staff: False)):
-        monkeypatch.setattr(services, "_in_one_statement", path)
+        monkeypatch.setattr(checkin, "_in_one_statement", path)
         activity = published_activity(org, questions=[])
         [person] = volunteers(1, start=600 + i)
         signup_services.signup_create(activity=activity, volunteer=person)

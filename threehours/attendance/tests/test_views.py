@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from threehours.attendance import codes, services
+from threehours.attendance import codes, errors, services
 from threehours.attendance.models import Attempt, Attendance, NoShow
 from threehours.core.geo import wgs84_to_gcj02
 from threehours.core.timeutil import local_tz
@@ -183,7 +183,7 @@ def test_without_a_position_the_page_says_what_to_do(activity, person, phone):
             _url(activity), {"action": "checkin", "t": token, "lat": "", "lng": "x"}
         )
     assert response.status_code == 400
-    assert response.context["error"] == services.PositionRequired().message
+    assert response.context["error"] == errors.PositionRequired().message
     assert "位置" in response.context["error"]  # translated (zh-hans is the default)
     assert response.context["state"] == "checkin" and response.context["token"] == token
     assert not Attendance.objects.exists()
@@ -193,7 +193,7 @@ def test_refusals_show_the_services_message(activity, person, phone):
     with time_machine.travel(_at(activity, 13), tick=False):
         response = phone.post(_url(activity), {"action": "checkout", "code": "", **HERE_WGS})
         assert response.status_code == 400
-        assert response.context["error"] == services.ProofRequired().message
+        assert response.context["error"] == errors.ProofRequired().message
         far = {"lat": "31.3", "lng": "121.5"}
         code = codes.day_code(activity.pk, activity.start_date)
         response = phone.post(_url(activity), {"action": "checkin", "code": code, **far})
@@ -202,7 +202,7 @@ def test_refusals_show_the_services_message(activity, person, phone):
         assert b'data-testid="checkin-error"' in response.content
         response = phone.post(_url(activity), {"action": "checkout", "code": code, **HERE_WGS})
         assert response.status_code == 409  # not checked in yet
-        assert response.context["error"] == services.NotCheckedIn().message
+        assert response.context["error"] == errors.NotCheckedIn().message
 
 
 def test_too_many_wrong_codes_are_refused_with_the_rate_limit_message(
@@ -218,7 +218,7 @@ def test_too_many_wrong_codes_are_refused_with_the_rate_limit_message(
             assert response.context["code"] == wrong  # kept for the volunteer to fix
         response = phone.post(_url(activity), {"action": "checkin", "code": right, **HERE_WGS})
     assert response.status_code == 429
-    assert response.context["error"] == services.TooManyWrongCodes().message
+    assert response.context["error"] == errors.TooManyWrongCodes().message
     assert not Attendance.objects.exists()
 
 

@@ -223,3 +223,12 @@ def test_write_chain_updates_only_while_the_row_holds_what_was_read(db):
     assert User.objects.get(pk=user.pk).nickname == "新"
     stored.refresh_from_db()
     assert stored.service_hours == Decimal("3.0")
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"), [(0, False), (-1, False), (1, True), (2**63 - 1, True), (2**63, False)]
+)
+def test_id_in_range_is_a_bigint_primary_key(value, ok):
+    from threehours.core.db import id_in_range
+
+    assert id_in_range(value) is ok

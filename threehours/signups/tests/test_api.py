@@ -268,3 +268,14 @@ def test_only_published_activities_of_active_organisations_take_registrations(
     response = client.post(_path(activity), {})
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert Signup.objects.count() == 0
+
+
+def test_my_registrations_say_an_attended_registration_cannot_be_cancelled(api, org, volunteer):
+    """The API's can_cancel is the rule signup_cancel enforces (signups.rules): before the
+    deadline, but attended, so not cancellable (it said true before)."""
+    from .factories import attended
+
+    attended(org, published_activity(org, questions=[], places=50), volunteer)
+    body = api.as_user(volunteer).get("me/registrations").json()
+    [card] = [c for tab in body.values() for c in tab]
+    assert card["can_cancel"] is False

@@ -17,6 +17,7 @@ from threehours.activities.models import Activity
 from threehours.notifications.models import Message
 from threehours.signups import errors, services
 from threehours.signups.models import Signup
+from threehours.signups.services import notify, registration
 
 from .factories import published_activity, volunteers
 
@@ -113,7 +114,7 @@ def test_twin_the_real_service_overbooks_when_places_are_taken_by_read_then_writ
         Activity.objects.filter(pk=activity_id).update(places_taken=current.places_taken + seats)
         return True
 
-    monkeypatch.setattr(services, "_places_take", read_then_write)
+    monkeypatch.setattr(registration, "_places_take", read_then_write)
     activity = published_activity(org, places=50, questions=[])
     people = volunteers(200, start=9000)
     results = _race(200, _register(activity, people))
@@ -158,7 +159,7 @@ def test_twin_without_the_activity_lock_one_person_is_promoted_twice(org, monkey
         both_read.wait(timeout=30)
         return activity
 
-    monkeypatch.setattr(services, "_activity_lock", no_lock)
+    monkeypatch.setattr(registration, "_activity_lock", no_lock)
     raced = []
     for round_ in range(5):
         activity = published_activity(org, places=2, questions=[])
@@ -176,7 +177,7 @@ def test_twin_without_the_activity_lock_one_person_is_promoted_twice(org, monkey
         holding = Signup.objects.filter(activity=activity).holding_place().count()
         activity.refresh_from_db()
         promoted_twice = Message.objects.filter(
-            recipient=waiting[0], title=str(services._EVENT_TITLES["promoted"])
+            recipient=waiting[0], title=str(notify._EVENT_TITLES["promoted"])
         ).count()
         raced.append((holding, activity.places_taken, promoted_twice))
         if holding < activity.places_taken:

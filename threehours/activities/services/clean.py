@@ -1,58 +1,22 @@
-"""Activity services: create, edit, publish, copy and cancel (PRODUCT.md §2).
-
-Invariants guarded here (the database repeats the ones it can: dates, window, places, fee, and
-a published offline activity having a place):
-- at most 7 activity days; the registration deadline not after the last day (default: that day);
-- a daily window with check-out after check-in, at most 8 hours; the daily maximum hours are
-  computed from it, never typed; online activities (chosen by the form) credit 0.1 h and have
-  no place, offline ones need an address, GCJ-02 coordinates inside China and a radius of
-  50 m–5 km (default 500 m);
-- at least 1 place and at most the organisation's limit (default 100);
-- free, or a positive fee with a note on how to pay; requirements at most 20 characters;
-- type, form and field required; further attributes only from the lists; at most 5 questions;
-- descriptions are sanitised; only an organisation that may publish can publish;
-- no payment links in any text the organisation writes that volunteers see (title,
-  description, requirements, fee note, questions and their choices, contact, address, cancel
-  reason), matched on the text as a browser resolves it (core.qrscan.link_normalise); no
-  payment QR codes in uploaded images (covers and description images): fees are collected on
-  site;
-- time only moves forward (issue #12): an activity is created and published with days from
-  today on, and a changed first or last day is not before today;
-- once anyone has checked in, the days, daily times, form and place are frozen
-  (rules.FROZEN_AFTER_CHECKIN; checked after locking the activity); cancelling stays possible.
-"""
+"""What an activity's form may hold: the checks of every field (PRODUCT.md §2)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import uuid
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePosixPath
 from typing import Any
 
-from django.core.files import File
-from django.core.files.storage import default_storage
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
-from threehours.accounts.models import User
-from threehours.core.audit import audit_record
-from threehours.core.db import lock_one
 from threehours.core.errors import InvalidInput
-from threehours.core.images import CleanImage, image_clean
-from threehours.core.qrscan import has_payment_link, image_has_payment_qr
+from threehours.core.qrscan import has_payment_link
 from threehours.core.timeutil import local_today
 from threehours.orgs.models import Organisation, Region
 
-from . import rules, selectors
-from .errors import ActivityWrongState, OrgCannotPublish, PaymentQrImage
-from .models import Activity, AttributeOption, Question, cover_upload_to
-from .sanitize import sanitize_description
-from .search import search_text_for
+from .. import rules, selectors
+from ..models import Activity, AttributeOption, Question
+from ..sanitize import sanitize_description
 
 EXTRA_KINDS = {
     "regions": "region",
@@ -60,6 +24,8 @@ EXTRA_KINDS = {
     "skills": "skill",
     "incentives": "incentive",
 }
+
+
 # Mainland China, roughly, in GCJ-02.
 CHINA_LAT, CHINA_LNG = (Decimal("3.86"), Decimal("53.56")), (Decimal("73.66"), Decimal("135.06"))
 
@@ -395,236 +361,3 @@ def activity_as_data(activity: Activity) -> dict[str, Any]:
         "waitlist_enabled": activity.waitlist_enabled,
         "checkin_qr_only": activity.checkin_qr_only,
     }
-
-
-def _write(activity: Activity, clean: dict[str, Any]) -> Activity:
-    extra, questions = clean.pop("extra"), clean.pop("questions")
-    for name, value in clean.items():
-        setattr(activity, name, value)
-    activity.search_text = search_text_for(
-        title=activity.title, org_name=activity.organisation.name
-    )
-    activity.save()
-    activity.extra_attributes.set(extra)
-    activity.questions.all().delete()
-    Question.objects.bulk_create(
-        Question(activity=activity, position=i, **q) for i, q in enumerate(questions)
-    )
-    return activity
-
-
-@transaction.atomic(durable=True)
-def activity_create(*, org: Organisation, user: User, data: dict[str, Any]) -> Activity:
-    """Save a new draft. Raises InvalidInput."""
-    org = lock_one(Organisation, pk=org.pk)
-    clean = activity_clean(data=data, org=org)
-    activity = _write(Activity(organisation=org, created_by=user), clean)
-    audit_record(actor=user, verb="activity.created", target=activity)
-    return activity
-
-
-@transaction.atomic(durable=True)
-def activity_update(*, activity: Activity, user: User, data: dict[str, Any]) -> Activity:
-    """Change an activity that is not cancelled; `data` is the whole form. Locks the activity
-    (so that the check-in freeze is read under the lock). Raises ActivityWrongState,
-    InvalidInput."""
-    activity = lock_one(Activity, pk=activity.pk)
-    if activity.state == Activity.State.CANCELLED:
-        raise ActivityWrongState(state=activity.get_state_display())
-    clean = activity_clean(data=data, org=activity.organisation, current=activity)
-    if clean["places"] < activity.places_taken:
-        raise InvalidInput(
-            fields={
-                "places": [
-                    _("%(n)s places are already taken; places cannot be fewer.")
-                    % {"n": activity.places_taken}
-                ]
-            }
-        )
-    before = _when_where(activity)
-    activity = _write(activity, clean)
-    audit_record(actor=user, verb="activity.updated", target=activity)
-    after = _when_where(activity)
-    if activity.state == Activity.State.PUBLISHED and before != after:
-        _registrants_notify_later(activity, "activity_changed", _changes(before, after))
-    return activity
-
-
-def _when_where(activity: Activity) -> dict[str, str]:
-    """What registrants plan their day around: dates, daily times and place."""
-    return {
-        _("Dates"): f"{activity.start_date:%Y-%m-%d} – {activity.end_date:%Y-%m-%d}",
-        _("Daily"): f"{activity.checkin_time:%H:%M}–{activity.checkout_time:%H:%M}",
-        _("Where"): _("Online")
-        if activity.online
-        else f"{activity.address} ({activity.lat}, {activity.lng})",
-    }
-
-
-def _changes(before: dict[str, str], after: dict[str, str]) -> str:
-    return "；".join(f"{k}：{before[k]} → {after[k]}" for k in after if before[k] != after[k])
-
-
-def _registrants_notify_later(activity: Activity, event: str, changes: str = "") -> None:
-    """Tell the activity's registrants, after commit (signups/receivers.py: a job, as there
-    may be hundreds)."""
-    from .signals import activity_changed_for_registrants
-
-    activity_changed_for_registrants.send(
-        sender=Activity, activity=activity, event=event, changes=changes
-    )
-
-
-COVER_MAX_BYTES = 5 * 1024 * 1024
-COVER_RECOMMENDED_MIN_BYTES = 400 * 1024
-
-
-def activity_cover_set(*, activity: Activity, user: User, upload) -> bool:
-    """Check, re-encode (at most 1600 px, no EXIF) and attach a cover image. Returns True when
-    the original was under the guide's recommended 400 KB (accepted, with a warning).
-    Raises InvalidImage, ImageTooLarge, ImageTooSmall, PaymentQrImage."""
-    from threehours.core.images import image_clean
-
-    image = image_clean(upload, max_bytes=COVER_MAX_BYTES, max_side=1600, min_side=200)
-    _refuse_payment_qr(image)
-    with transaction.atomic(durable=True):
-        activity = lock_one(Activity, pk=activity.pk)
-        old = activity.cover.name
-        activity.cover.save(image.content.name, image.content, save=False)
-        activity.save(update_fields=["cover", "cover_width", "cover_height", "updated_at"])
-        audit_record(actor=user, verb="activity.cover", target=activity)
-        if old:
-            storage = activity.cover.storage
-            transaction.on_commit(lambda: storage.delete(old))
-    return image.original_size < COVER_RECOMMENDED_MIN_BYTES
-
-
-def _refuse_payment_qr(image: CleanImage) -> None:
-    """Raise PaymentQrImage when a QR code in the (re-encoded) image is a payment code."""
-    image.content.seek(0)
-    with Image.open(io.BytesIO(image.content.read())) as picture:
-        found = image_has_payment_qr(picture)
-    image.content.seek(0)
-    if found:
-        raise PaymentQrImage()
-
-
-DESCRIPTION_IMAGE_MAX_BYTES = 5 * 1024 * 1024
-DESCRIPTION_IMAGE_DIR = "activities/images"
-DESCRIPTION_IMAGE_MIN = 32  # small pictures (a logo, an icon) are fine inside a text
-
-
-def activity_image_store(*, org: Organisation, user: User, upload) -> str:
-    """Check, re-encode (at most 1600 px, no EXIF) and store an image for an activity
-    description in public storage; returns its URL (under MEDIA_URL, as the sanitiser
-    requires). Raises InvalidImage, ImageTooLarge, ImageTooSmall, PaymentQrImage."""
-    image = image_clean(
-        upload, max_bytes=DESCRIPTION_IMAGE_MAX_BYTES, max_side=1600, min_side=DESCRIPTION_IMAGE_MIN
-    )
-    _refuse_payment_qr(image)
-    name = default_storage.save(f"{DESCRIPTION_IMAGE_DIR}/{image.content.name}", image.content)
-    audit_record(actor=user, verb="activity.image", target=org, data={"name": name})
-    return default_storage.url(name)
-
-
-@transaction.atomic(durable=True)
-def activity_publish(*, activity: Activity, user: User) -> Activity:
-    """Publish a draft whose first day has not passed. Raises OrgCannotPublish,
-    ActivityWrongState, InvalidInput."""
-    activity = lock_one(Activity, pk=activity.pk)
-    org = activity.organisation
-    today = local_today()
-    if not org.can_publish_on(today):
-        raise OrgCannotPublish()
-    if activity.state != Activity.State.DRAFT:
-        raise ActivityWrongState(state=activity.get_state_display())
-    errors: dict[str, list[str]] = {}
-    # A draft saved days ago may have a first day that has passed since (issue #12).
-    if activity.start_date < today:
-        errors["start_date"] = [_("The first day has passed: choose later dates.")]
-    if activity.registration_deadline < today:
-        errors["registration_deadline"] = [
-            _("Registration would already be over: choose later dates.")
-        ]
-    if errors:
-        raise InvalidInput(fields=errors)
-    activity.state, activity.published_at = Activity.State.PUBLISHED, timezone.now()
-    activity.save(update_fields=["state", "published_at", "updated_at"])
-    audit_record(actor=user, verb="activity.published", target=activity)
-    return activity
-
-
-@transaction.atomic(durable=True)
-def activity_copy(*, activity: Activity, user: User) -> Activity:
-    """One-click copy ("复制"): a new draft with everything but the dates, which start from the
-    next week so that the copy is valid and obviously needs dates. The cover is copied into a
-    file of its own."""
-    copy = Activity.objects.get(pk=activity.pk)
-    source_pk, span = copy.pk, copy.end_date - copy.start_date
-    extra = list(copy.extra_attributes.all())
-    questions = list(copy.questions.all())
-    start = max(local_today() + dt.timedelta(days=7), copy.start_date)
-    copy.pk = None  # saving inserts a new row with every other field as it was
-    copy.state, copy.published_at, copy.cancel_reason, copy.created_by = (
-        Activity.State.DRAFT,
-        None,
-        "",
-        user,
-    )
-    copy.start_date, copy.end_date = start, start + span
-    copy.registration_deadline = copy.end_date
-    if copy.cover:
-        _cover_duplicate(copy)
-    copy.save()
-    copy.extra_attributes.set(extra)
-    Question.objects.bulk_create(
-        Question(
-            activity=copy,
-            position=q.position,
-            text=q.text,
-            kind=q.kind,
-            choices=q.choices,
-            required=q.required,
-        )
-        for q in questions
-    )
-    audit_record(actor=user, verb="activity.copied", target=copy, data={"from": source_pk})
-    return copy
-
-
-def _cover_duplicate(copy: Activity) -> None:
-    """Give a copy its own cover file: replacing a cover deletes the old file, which must not
-    be the original activity's picture. A cover whose file is gone is left out of the copy."""
-    storage, name = copy.cover.storage, copy.cover.name
-    try:
-        with storage.open(name) as original:
-            new_name = storage.save(
-                cover_upload_to(copy, f"{uuid.uuid4().hex}{PurePosixPath(name).suffix}"),
-                File(original),
-            )
-    except OSError:
-        copy.cover, copy.cover_width, copy.cover_height = "", 0, 0
-        return
-    # Should the copy's transaction roll back, this file belongs to nobody (harmless).
-    copy.cover.name = new_name
-
-
-@transaction.atomic(durable=True)
-def activity_cancel(*, activity: Activity, user: User, reason: str) -> Activity:
-    """Cancel with a reason; its registrants are told (after commit, by a job).
-    Raises ActivityWrongState, InvalidInput."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(fields={"reason": [_("Please give a reason.")]})
-    if has_payment_link(reason):  # registrants read it in their inbox
-        raise InvalidInput(fields={"reason": [_payment_link_message()]})
-    activity = lock_one(Activity, pk=activity.pk)
-    if activity.state == Activity.State.CANCELLED:
-        raise ActivityWrongState(state=activity.get_state_display())
-    was_published = activity.state == Activity.State.PUBLISHED
-    activity.state, activity.cancel_reason = Activity.State.CANCELLED, reason
-    activity.save(update_fields=["state", "cancel_reason", "updated_at"])
-    audit_record(actor=user, verb="activity.cancelled", target=activity, data={"reason": reason})
-    if was_published:
-        _registrants_notify_later(activity, "activity_cancelled")
-    return activity

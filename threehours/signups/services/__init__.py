@@ -1,0 +1,58 @@
+"""Registration services (PRODUCT.md §3): the only code that changes a Signup or an activity's
+`places_taken`.
+
+Capacity: a place is taken by a conditional UPDATE of the activity row
+(`places_taken + seats <= places`) in the same transaction as the Signup row, so it holds on
+PostgreSQL (the row lock makes concurrent updates re-check the condition) and on SQLite (the
+IMMEDIATE transaction serialises writers); a CHECK constraint backs it up. Double registration is
+refused by the partial unique constraint `signup_one_live_per_volunteer`.
+Freeing a place (cancel, reject, remove) locks the activity row first, so places handed to the
+waiting list are handed out one transaction at a time, first come first served.
+Reminders: confirmed registrants are reminded at 18:00 the evening before the first day, and,
+for activities whose check-in is at 12:00 or later, again at 08:00 that morning (our choice for
+issue 5 §6); once per registration, day and kind (`reminder_once_per_day_and_kind`).
+"""
+
+from __future__ import annotations
+
+from .decisions import (
+    signup_accept,
+    signup_reject,
+    signup_remove,
+)
+from .notify import (
+    activity_registrants_notify,
+    signup_notify,
+)
+from .registration import (
+    MAX_ANSWER_LENGTH,
+    answers_clean,
+    registration_check,
+    signup_cancel,
+    signup_create,
+)
+from .reminders import (
+    AFTERNOON_FROM,
+    MORNING_REMINDER_HOUR,
+    MORNING_REMINDER_UNTIL,
+    REMINDER_HOUR,
+    reminders_send_due,
+)
+
+__all__ = [
+    "signup_notify",
+    "activity_registrants_notify",
+    "MAX_ANSWER_LENGTH",
+    "answers_clean",
+    "registration_check",
+    "signup_create",
+    "signup_cancel",
+    "signup_accept",
+    "signup_reject",
+    "signup_remove",
+    "REMINDER_HOUR",
+    "MORNING_REMINDER_HOUR",
+    "MORNING_REMINDER_UNTIL",
+    "AFTERNOON_FROM",
+    "reminders_send_due",
+]

@@ -1,0 +1,232 @@
+"""Registering, cancelling, and the waiting list (PRODUCT.md §3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from threehours.accounts.models import User
+from threehours.activities.models import Activity
+from threehours.core.db import lock_one
+from threehours.core.errors import InvalidInput
+from threehours.core.timeutil import local_today
+
+from .. import rules
+from ..errors import (
+    ActivityFull,
+    AlreadyRegistered,
+    PhoneNotBound,
+    RegistrationClosed,
+    SignupNotFound,
+)
+from ..models import Signup
+from ..selectors import signup_live_exists
+from .notify import _notify
+
+MAX_ANSWER_LENGTH = 200
+
+
+def answers_clean(*, activity: Activity, answers: dict[Any, Any] | None) -> dict[str, str]:
+    """Check answers against the activity's questions; keys are question ids as strings.
+    Raises InvalidInput with `answers.<question id>` fields."""
+    answers = {str(key): value for key, value in (answers or {}).items()}
+    if getattr(activity, "question_count", None) == 0:  # counted by activity_for_registration
+        questions = {}
+    else:
+        questions = {str(q.pk): q for q in activity.questions.all()}
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, str] = {}
+    for key in answers:
+        if key not in questions:
+            errors[f"answers.{key}"] = [_("This activity has no such question.")]
+    for key, question in questions.items():
+        value = answers.get(key)
+        value = "" if value is None else str(value).strip()
+        if not value:
+            if question.required:
+                errors[f"answers.{key}"] = [_("Please answer this question.")]
+            continue
+        if question.kind == question.Kind.CHOICE and value not in question.choices:
+            errors[f"answers.{key}"] = [_("Please choose one of the options.")]
+        elif len(value) > MAX_ANSWER_LENGTH:
+            errors[f"answers.{key}"] = [
+                _("At most %(max)s characters.") % {"max": MAX_ANSWER_LENGTH}
+            ]
+        else:
+            clean[key] = value
+    if errors:
+        raise InvalidInput(fields=errors)
+    return clean
+
+
+def _children_clean(*, volunteer: User, children: list[Any] | None) -> list[int]:
+    # Family members arrive with the family issue; until then no child can be named.
+    if children:
+        raise InvalidInput(fields={"children": [_("No such family member.")]})
+    return []
+
+
+def registration_check(*, activity: Activity, volunteer: User, today: dt.date) -> None:
+    """The refusals that need no write (PRODUCT.md §3). Raises PhoneNotBound, RegistrationClosed."""
+    if not volunteer.phone:
+        raise PhoneNotBound()
+    if not activity.registration_open_on(today):
+        raise RegistrationClosed()
+
+
+def _places_take(activity_id: int, seats: int) -> bool:
+    """Take `seats` places of a published activity if that many are left: one conditional
+    UPDATE, so the check and the write are one statement (no read-then-write). On PostgreSQL a
+    concurrent UPDATE waits for the row lock and re-checks the condition on the new row.
+    Call inside the registration's transaction. The race tests' twin replaces this function."""
+    return bool(
+        Activity.objects.filter(
+            pk=activity_id,
+            state=Activity.State.PUBLISHED,
+            places_taken__lte=F("places") - seats,
+        ).update(places_taken=F("places_taken") + seats)
+    )
+
+
+def _activity_lock(activity_id: int) -> Activity:
+    """Lock the activity row before its places are freed and handed to the waiting list, so
+    two frees never read the same line. The race tests' twin replaces this function."""
+    return lock_one(Activity, pk=activity_id)
+
+
+def signup_create(
+    *,
+    activity: Activity,
+    volunteer: User,
+    answers: dict[Any, Any] | None = None,
+    children: list[Any] | None = None,
+    join_waitlist: bool = False,
+) -> Signup:
+    """Register `volunteer` (and children, one place each). Status `confirmed`, or `pending`
+    when the activity's staff review registrations, or `waiting` when it is full and the
+    volunteer asked to join the waiting list.
+
+    Raises PhoneNotBound, RegistrationClosed, InvalidInput (answers), AlreadyRegistered,
+    ActivityFull. Nothing is written when it raises. Takes the place with a conditional
+    UPDATE of the activity row (no read-then-write)."""
+    registration_check(activity=activity, volunteer=volunteer, today=local_today())
+    kids = _children_clean(volunteer=volunteer, children=children)
+    seats = 1 + len(kids)
+    # Fast refusal (issue 5's rush: most attempts meet a full activity). When the row the caller
+    # read has no place left and the volunteer did not ask for the waiting list, answer with one
+    # read instead of a rolled-back insert and update. The row may be a moment old; refusing as
+    # of that moment is still a correct answer, and capacity is still kept by the conditional
+    # UPDATE below, never by this check.
+    if not join_waitlist and activity.places_taken + seats > activity.places:
+        if signup_live_exists(activity_id=activity.pk, volunteer_id=volunteer.pk):
+            raise AlreadyRegistered()
+        raise ActivityFull()
+    # After the fast refusal: reading the questions is a query most of a rush never needs.
+    clean_answers = answers_clean(activity=activity, answers=answers)
+    status = (
+        Signup.Status.PENDING
+        if activity.screening == Activity.Screening.REVIEW
+        else Signup.Status.CONFIRMED
+    )
+    fields = {"activity": activity, "volunteer": volunteer, "seats": seats, "children": kids}
+    try:
+        with transaction.atomic(durable=True):
+            # Insert first: the unique constraint answers "already registered" even when full.
+            signup = Signup.objects.create(status=status, answers=clean_answers, **fields)
+            # The notice before the places: the UPDATE locks the activity row until COMMIT, and
+            # a rush's registrations queue on that lock, so nothing else happens while it is
+            # held (bench/registration_rush.py: the p99).
+            _notify(signup, signup.status)
+            if not _places_take(activity.pk, seats):
+                raise _NoPlaceLeft()
+        return signup
+    except IntegrityError as exc:
+        # The only constraint the insert can break is one live registration per volunteer.
+        raise AlreadyRegistered() from exc
+    except _NoPlaceLeft:
+        pass  # rolled back: taken since the caller read the row; the waiting list, or full
+    try:
+        with transaction.atomic(durable=True):
+            current = Activity.objects.only("state", "waitlist_enabled").get(pk=activity.pk)
+            if current.state != Activity.State.PUBLISHED:
+                raise RegistrationClosed()
+            if not (join_waitlist and current.waitlist_enabled):
+                raise ActivityFull()
+            signup = Signup.objects.create(
+                status=Signup.Status.WAITING, answers=clean_answers, **fields
+            )
+            _notify(signup, signup.status)
+    except IntegrityError as exc:
+        raise AlreadyRegistered() from exc
+    return signup
+
+
+class _NoPlaceLeft(Exception):
+    """signup_create(): the conditional UPDATE found no place; its transaction rolls back."""
+
+
+def _free_places_and_promote(*, activity: Activity, seats: int) -> list[Signup]:
+    """Give back `seats` places of the locked `activity` and hand free places to the waiting
+    list in order (a volunteer whose family does not fit waits; the next one may fit)."""
+    activity.places_taken -= seats
+    promoted: list[Signup] = []
+    if activity.state == Activity.State.PUBLISHED and activity.end_date >= local_today():
+        now = timezone.now()
+        for waiting in (
+            Signup.objects.filter(activity=activity).waiting_in_line().select_related("volunteer")
+        ):
+            if activity.places_taken + waiting.seats > activity.places:
+                continue
+            waiting.status = (
+                Signup.Status.PENDING
+                if activity.screening == Activity.Screening.REVIEW
+                else Signup.Status.CONFIRMED
+            )
+            waiting.promoted_at = now
+            waiting.save(update_fields=["status", "promoted_at", "updated_at"])
+            activity.places_taken += waiting.seats
+            promoted.append(waiting)
+            _notify(waiting, "promoted")
+            if activity.places_taken >= activity.places:
+                break
+    Activity.objects.filter(pk=activity.pk).update(places_taken=activity.places_taken)
+    return promoted
+
+
+def signup_cancel(*, activity: Activity, volunteer: User) -> Signup:
+    """Cancel the volunteer's live registration up to the registration deadline (leaving the
+    waiting list is always possible); a held place goes to the first in line.
+    Locks the activity row, then the registration.
+    Raises SignupNotFound, Attended, CancellationClosed."""
+    with transaction.atomic(durable=True):
+        activity = _activity_lock(activity.pk)
+        signup = (
+            Signup.objects.select_for_update()
+            .filter(activity=activity, volunteer=volunteer)
+            .live()
+            .first()
+        )
+        if signup is None:
+            raise SignupNotFound()
+        # The hours stay in the ledger: a cancelled attended registration would free its place
+        # and vanish from the board while its hours remained (issue #12 §2).
+        refusal = rules.cancel_refusal(
+            signup=signup,
+            activity=activity,
+            today=local_today(),
+            attended=signup.attendances.exists(),
+        )
+        if refusal is not None:
+            raise refusal
+        held = signup.holds_place
+        signup.status = Signup.Status.CANCELLED
+        signup.cancelled_at = timezone.now()
+        signup.save(update_fields=["status", "cancelled_at", "updated_at"])
+        if held:
+            _free_places_and_promote(activity=activity, seats=signup.seats)
+    return signup
