@@ -196,3 +196,54 @@ def test_what_the_worker_loaded_is_frozen_out_of_the_garbage_collectors_reach():
     import config.wsgi  # noqa: F401  (loading it is what a server worker does)
 
     assert gc.get_freeze_count() > 10_000
+
+
+def _cli_env(**extra: str) -> dict[str, str]:
+    """This process's environment without the project's variables, plus `extra`."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("THREEHOURS_")
+        and name not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(extra)
+    return env
+
+
+def _threehours(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("threehours")  # the installed console script
+    return subprocess.run(
+        [str(script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_manage_works_beside_the_demo_database_without_debug(tmp_path):
+    demo = _threehours(
+        "manage", "migrate", "--verbosity", "0",
+        env=_cli_env(THREEHOURS_DEBUG="true", THREEHOURS_VAR_DIR=str(tmp_path)),
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    plain = _cli_env(THREEHOURS_VAR_DIR=str(tmp_path))  # no THREEHOURS_DEBUG
+
+    result = _threehours(
+        "manage", "shell", "-c",
+        "from django.conf import settings; from threehours.accounts.models import User; "
+        "print(User.objects.count(), settings.DEBUG, settings.SECRET_KEY)",
+        env=plain,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    kept_key = (tmp_path / "secret_key").read_text()
+    assert result.stdout.splitlines()[-1].split() == ["0", "False", kept_key]
+
+
+def test_the_demos_kept_keys_never_stand_in_for_a_production_databases(tmp_path):
+    (tmp_path / "secret_key").write_text("a-key-left-by-a-demo-" * 3)
+    env = _cli_env(
+        THREEHOURS_VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    )
+
+    result = _threehours("manage", "check", env=env)
+
+    assert result.returncode != 0
+    assert "THREEHOURS_SECRET_KEY is required" in result.stderr
