@@ -1,8 +1,10 @@
 """`threehours serve`: the command it runs, and the real server answering pages and the API."""
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -247,3 +249,61 @@ def test_the_demos_kept_keys_never_stand_in_for_a_production_databases(tmp_path)
 
     assert result.returncode != 0
     assert "THREEHOURS_SECRET_KEY is required" in result.stderr
+
+
+def _children_of(pid: int) -> list[int]:
+    """The ids of the processes whose parent is `pid` (Linux /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status waits to be read
+
+
+def test_sigterm_stops_the_demo_and_its_server_and_worker(tmp_path):
+    port = _free_port()
+    env = _cli_env(THREEHOURS_VAR_DIR=str(tmp_path), THREEHOURS_LOG_LEVEL="WARNING")
+    log = (tmp_path / "demo.log").open("w")
+    command = [sys.executable, "-m", "threehours.cli", "demo", "--port", str(port)]
+    # Its own session, so that the clean-up below can reach anything left behind.
+    demo = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 240  # migrations and demo data first
+        while True:
+            assert demo.poll() is None, (tmp_path / "demo.log").read_text()
+            try:
+                status, _, _ = _get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
+                time.sleep(0.5)
+        assert status == 200
+        children = _children_of(demo.pid)
+        assert len(children) == 2, children  # the server and the worker
+
+        demo.send_signal(signal.SIGTERM)
+
+        assert demo.wait(timeout=15) == 0
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in children if _alive(pid)], (tmp_path / "demo.log").read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(demo.pid, signal.SIGKILL)
+        demo.wait(timeout=30)
+        log.close()
