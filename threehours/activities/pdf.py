@@ -36,7 +36,8 @@ def activity_poster_pdf(*, activity: Activity, url: str) -> bytes:
     pdf.rect(0, height - 18 * mm, width, 18 * mm, stroke=0, fill=1)
     pdf.setFillColorRGB(1, 1, 1)
     pdf.setFont(font, 14)
-    pdf.drawString(left, height - 12 * mm, "threehours 公益志愿服务平台 · 志愿者招募")
+    # "・" (U+30FB), not "·" (U+00B7): the fallback CID font has no glyph for the latter.
+    pdf.drawString(left, height - 12 * mm, "threehours 公益志愿服务平台・志愿者招募")
     pdf.setFillColorRGB(0.12, 0.14, 0.16)
     y = height - 42 * mm
     pdf.setFont(font, 28)
