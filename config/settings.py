@@ -173,6 +173,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "threehours.api.middleware.ApiErrorMiddleware",  # JSON 404/405 under /api/
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -186,6 +187,7 @@ MIDDLEWARE = [
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, HSTS, nosniff
     "django.middleware.locale.LocaleMiddleware",  # Accept-Language: en gives English messages
+    "threehours.api.middleware.ApiErrorMiddleware",  # JSON 404 and 405
 ]
 
 ROOT_URLCONF = "config.urls"
