@@ -37,6 +37,7 @@ from threehours.core.db import (
 )
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.geo import distance_m, wgs84_to_gcj02
+from threehours.core.numbers import format_hours
 from threehours.core.qrscan import has_payment_link
 from threehours.core.timeutil import local_tz
 from threehours.hours import services as hours_services
@@ -612,7 +613,7 @@ def attendance_check_out(
             if attendance.checked_out_at is not None:
                 raise AlreadyCheckedOut(
                     time=attendance.checked_out_at.astimezone(local_tz()).strftime("%H:%M"),
-                    hours=attendance.hours,
+                    hours=format_hours(attendance.hours),
                 )
             hours = _close(attendance, activity, day, now, log)
             update_one(attendance, _CHECKOUT_FIELDS)
@@ -860,7 +861,7 @@ def _correction_text(correction: Correction) -> dict[str, str]:
         "day": correction.day.isoformat(),
         "start": correction.checkin_at.astimezone(local_tz()).strftime("%H:%M"),
         "end": correction.checkout_at.astimezone(local_tz()).strftime("%H:%M"),
-        "hours": f"{correction.hours:.1f}",
+        "hours": format_hours(correction.hours),
         "reason": correction.reason,
     }
 
@@ -1076,7 +1077,11 @@ def pending_credits_create_due(*, now: dt.datetime | None = None) -> int:
                         "end of the day's time). Confirm or dispute it under My hours; a "
                         "coordinator co-signs it."
                     )
-                    % {"title": activity.title, "day": attendance.day.isoformat(), "hours": hours},
+                    % {
+                        "title": activity.title,
+                        "day": attendance.day.isoformat(),
+                        "hours": format_hours(hours),
+                    },
                 )
         except IntegrityError:
             continue  # another run created it

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """LocaleMiddleware leaves an English request's language active in this thread."""
+    yield
+    translation.deactivate()
 
 
 def _error(response) -> dict:
