@@ -20,8 +20,20 @@ from threehours.signups.tests.factories import published_activity, volunteers
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = {
-    "zh-hans": {"locale": "zh-CN", "credited": "0.6 小时", "near": "1.3 公里", "far": "公里"},
-    "en": {"locale": "en-US", "credited": "0.6 h", "near": "1.3 km", "far": "km"},
+    "zh-hans": {
+        "locale": "zh-CN",
+        "credited": "0.6 小时",
+        "near": "1.3 公里",
+        "far": "公里",
+        "radius": "500 米)",
+    },
+    "en": {
+        "locale": "en-US",
+        "credited": "0.6 h",
+        "near": "1.3 km",
+        "far": "km",
+        "radius": "500 m)",
+    },
 }
 
 
@@ -116,6 +128,24 @@ def test_hours_and_distances_read_well_in_the_browser(
         expect(page.get_by_test_id("hours-total")).to_have_text("0.6")
         expect(page.locator(".hours-delta")).to_have_text(["+1.0", "-0.4"])
         page.screenshot(path=screenshot_dir / f"units-my-hours-{language}.png", full_page=True)
+
+    # The organisation's console: the board's hours and the activity's check-in radius.
+    desk = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale=expected["locale"], base_url=live_server.url
+    )
+    desk.add_cookies([_session_cookie(org.applicant, live_server)])
+    console = desk.new_page()
+    with time_machine.travel(_at(activity, 10, day=1), tick=True):
+        console.goto(
+            f"/org/{org.pk}/activities/{activity.pk}/attendance/?day={activity.start_date}"
+        )
+        expect(console.get_by_test_id("group-checked_out")).to_contain_text("0.6")
+        expect(console.get_by_test_id("group-checked_out")).not_to_contain_text("0.60")
+        console.screenshot(path=screenshot_dir / f"units-board-{language}.png", full_page=True)
+        console.goto(f"/org/{org.pk}/activities/{activity.pk}/")
+        expect(console.locator("main")).to_contain_text(expected["radius"])
+        console.screenshot(path=screenshot_dir / f"units-console-detail-{language}.png")
+    desk.close()
 
     # "Near me" from about 1.3 km north of the activity, before it starts.
     with time_machine.travel(_at(activity, 9, day=-1), tick=True):
