@@ -86,9 +86,21 @@ def _kept_secret(filename: str, make) -> str:
     return value
 
 
+def _demo_secret(filename: str) -> str | None:
+    """The secret `threehours demo` kept beside its embedded database, if there is one.
+
+    The demo database's ID numbers are encrypted with the demo's key, so whoever opens that
+    database (`threehours manage …` without THREEHOURS_DEBUG) needs the same keys. Only for the
+    embedded set-up: with DATABASE_URL a kept file never stands in for a missing secret."""
+    path = VAR_DIR / filename
+    if env_str("DATABASE_URL") or not path.exists():
+        return None
+    return path.read_text(encoding="utf-8").strip()
+
+
 DEBUG = env_bool("THREEHOURS_DEBUG", False)
 
-SECRET_KEY = env_secret("THREEHOURS_SECRET_KEY") or ""
+SECRET_KEY = env_secret("THREEHOURS_SECRET_KEY") or _demo_secret("secret_key") or ""
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -101,7 +113,9 @@ if not SECRET_KEY:
 # a new key can be put in front and old rows re-encrypted at leisure.
 FIELD_ENCRYPTION_KEYS = [
     key.strip()
-    for key in (env_secret("THREEHOURS_FIELD_ENCRYPTION_KEYS") or "").split(",")
+    for key in (
+        env_secret("THREEHOURS_FIELD_ENCRYPTION_KEYS") or _demo_secret("field_encryption_key") or ""
+    ).split(",")
     if key.strip()
 ]
 if not FIELD_ENCRYPTION_KEYS:
@@ -160,6 +174,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "threehours.api.middleware.ApiErrorMiddleware",  # JSON 404/405 under /api/
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -173,6 +188,7 @@ MIDDLEWARE = [
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, HSTS, nosniff
     "django.middleware.locale.LocaleMiddleware",  # Accept-Language: en gives English messages
+    "threehours.api.middleware.ApiErrorMiddleware",  # JSON 404 and 405
 ]
 
 ROOT_URLCONF = "config.urls"

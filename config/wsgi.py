@@ -3,7 +3,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from threehours.core.i18n import compile_messages_at_start
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+compile_messages_at_start()  # before Django loads the catalogues
 django_application = get_wsgi_application()
 
 from threehours.core.handlers import API_PREFIX, ApiWSGIHandler  # noqa: E402  (Django is set up)

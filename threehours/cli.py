@@ -47,7 +47,18 @@ def _stop(children: list[subprocess.Popen]) -> None:
             child.kill()
 
 
+def _interrupt_on_sigterm() -> None:
+    """Treat SIGTERM (a service manager, `kill`, a container stop) as Ctrl-C, so the demo
+    stops its server and worker instead of leaving them running without it."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def demo(args: argparse.Namespace) -> int:
+    _interrupt_on_sigterm()
     os.environ.setdefault("THREEHOURS_DEBUG", "true")
     os.environ.setdefault("THREEHOURS_TEST_PHONES", DEMO_PHONES)
     os.environ.setdefault("THREEHOURS_SITE_URL", f"http://{args.host}:{args.port}")
@@ -66,35 +77,30 @@ def demo(args: argparse.Namespace) -> int:
     call_command("demo_data")
     env = dict(os.environ)
     python = sys.executable
-    children = [
-        subprocess.Popen(
-            [
-                python,
-                "-m",
-                "threehours.cli",
-                "manage",
-                "runserver",
-                f"{args.host}:{args.port}",
-                "--noreload",
-                "--skip-checks",
-            ],
-            env=env,
-        ),
+    server = [
+        *(python, "-m", "threehours.cli", "manage", "runserver", f"{args.host}:{args.port}"),
+        *("--noreload", "--skip-checks"),
     ]
-    if not args.no_worker:
-        children.append(subprocess.Popen([python, "-m", "threehours.cli", "worker"], env=env))
-    print(
-        f"\nthreehours is running at http://{args.host}:{args.port}/ — press Ctrl-C to stop.\n",
-        flush=True,
-    )
+    children: list[subprocess.Popen] = []
     try:
+        children.append(subprocess.Popen(server, env=env))
+        if not args.no_worker:
+            children.append(subprocess.Popen([python, "-m", "threehours.cli", "worker"], env=env))
+        print(
+            f"\nthreehours is running at http://{args.host}:{args.port}/ — press Ctrl-C to stop.\n",
+            flush=True,
+        )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
-        _stop(children)
         return 0
-    _stop(children)
+    finally:
+        # A second Ctrl-C or SIGTERM must not cut the stopping short: _stop() kills what
+        # has not ended after its grace period anyway.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _stop(children)
     failed = [child.returncode for child in children if child.returncode not in (0, None)]
     return failed[0] if failed else 0
 

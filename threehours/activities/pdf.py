@@ -11,6 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from threehours.core.fonts import cjk_font_name, wrap_cjk
+from threehours.core.numbers import format_hours
 
 from .models import Activity
 
@@ -36,7 +37,8 @@ def activity_poster_pdf(*, activity: Activity, url: str) -> bytes:
     pdf.rect(0, height - 18 * mm, width, 18 * mm, stroke=0, fill=1)
     pdf.setFillColorRGB(1, 1, 1)
     pdf.setFont(font, 14)
-    pdf.drawString(left, height - 12 * mm, "threehours 公益志愿服务平台 · 志愿者招募")
+    # "・" (U+30FB), not "·" (U+00B7): the fallback CID font has no glyph for the latter.
+    pdf.drawString(left, height - 12 * mm, "threehours 公益志愿服务平台・志愿者招募")
     pdf.setFillColorRGB(0.12, 0.14, 0.16)
     y = height - 42 * mm
     pdf.setFont(font, 28)
@@ -58,7 +60,7 @@ def activity_poster_pdf(*, activity: Activity, url: str) -> bytes:
     rows = [
         ("时间", f"{days}，每天 {activity.checkin_time:%H:%M}–{activity.checkout_time:%H:%M}"),
         ("地点", place),
-        ("公益时", f"每天最多 {activity.max_hours_per_day} 小时"),
+        ("公益时", f"每天最多 {format_hours(activity.max_hours_per_day)} 小时"),
         ("名额", f"{activity.places} 人"),
         ("费用", "免费" if not activity.fee_yuan else f"{activity.fee_yuan} 元/人（现场收取）"),
         ("报名截止", activity.registration_deadline.strftime("%Y年%m月%d日")),

@@ -258,9 +258,9 @@ def activity_search(
     order_params = [p for _sql, sql_params, _d in keys for p in sql_params]
     select = _LIST.sql(connection)
     select_params: list = []
-    if sort == "nearest":
-        select += f", {distance[0]}"  # type: ignore[index]
-        select_params = list(distance[1])  # type: ignore[index]
+    if distance is not None:  # near me: the cards show how far (and "nearest" sorts by it)
+        select += f", {distance[0]}"
+        select_params = list(distance[1])
     table = _LIST.table(connection)
     if in_box:
         # Two steps: the page's ids from the GiST index alone (an index-only scan, no visit to
@@ -281,9 +281,10 @@ def activity_search(
         db_cursor.execute(statement, params)
         rows = db_cursor.fetchall()
     items = _list_items(rows[:limit])
-    if sort == "nearest":
+    if distance is not None:
         for activity, row in zip(items, rows, strict=False):
             activity.distance_sq = row[len(_LIST)]
+            activity.distance_m = round(math.sqrt(activity.distance_sq))
     _attach_related(items)
     next_cursor = cursor_after(items[-1], order) if len(rows) > limit else None
     return Page(items=items, next_cursor=next_cursor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pydantic_core
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja import renderers as ninja_renderers
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from threehours.core.errors import DomainError
 
@@ -27,8 +29,25 @@ class JSONRenderer(ninja_renderers.JSONRenderer):
         return pydantic_core.to_json(data, fallback=str)
 
 
+class MalformedJSON(ValueError):
+    """The request body is not JSON (or not UTF-8)."""
+
+
+class JSONParser(Parser):
+    """ninja's parser, raising one exception of ours for a body that is not JSON. ninja turns
+    any parser exception into HttpError(400, "Cannot parse request body") in English, keeping
+    ours as its cause; `http_error` below answers it as `invalid_json`, translated."""
+
+    def parse_body(self, request: HttpRequest):
+        try:
+            return json.loads(request.body)
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+            raise MalformedJSON(str(exc)) from exc
+
+
 api = NinjaAPI(
     renderer=JSONRenderer(),
+    parser=JSONParser(),
     title="threehours API",
     version="1",
     description="JSON API of the threehours volunteer platform. Errors are "
@@ -117,6 +136,10 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, MalformedJSON):
+        return error_response(
+            request, 400, "invalid_json", _("The request body is not valid JSON.")
+        )
     codes = {
         400: "bad_request",
         401: "unauthorized",
@@ -129,3 +152,25 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(
         request, exc.status_code, codes.get(exc.status_code, "error"), str(exc.message)
     )
+
+
+def not_routed_response(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The JSON error for what Django answers before any API operation runs: 404 for a path
+    no operation has, 405 for a method the path's operations do not take (ninja writes plain
+    text). Anything else, and any JSON answer, is returned unchanged."""
+    if response.get("Content-Type", "").startswith("application/json"):
+        return response
+    if response.status_code == 404:
+        return error_response(request, 404, "not_found", _("Not found."))
+    if response.status_code == 405:
+        methods = response.get("Allow", "")
+        answer = error_response(
+            request,
+            405,
+            "method_not_allowed",
+            _("This address does not take %(method)s; it takes %(allowed)s.")
+            % {"method": request.method, "allowed": methods},
+        )
+        answer["Allow"] = methods
+        return answer
+    return response

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from threehours.core.errors import DomainError, RateLimited
+from threehours.core.numbers import format_distance
 
 
 class AttendanceError(DomainError):
@@ -40,8 +41,16 @@ class OutsideRadius(AttendanceError):
     code = "outside_radius"
     status = 400
     default_message = _(
-        "You are about %(distance)s m from the activity; check in within %(radius)s m of it."
+        "You are about %(distance)s from the activity; check in within %(radius)s of it."
     )
+
+    @property
+    def message(self) -> str:
+        # Formatted when read, in the language of whoever reads it ("1,072 km", "1072 公里").
+        return str(self._message) % {
+            "distance": format_distance(self.params["distance"]),
+            "radius": format_distance(self.params["radius"]),
+        }
 
 
 class PositionRequired(AttendanceError):

@@ -32,6 +32,7 @@ from django.utils.translation import pgettext
 from threehours.activities.models import Activity
 from threehours.core.audit import audit_record
 from threehours.core.errors import InvalidInput
+from threehours.core.numbers import format_hours
 from threehours.signups.models import Export, Signup
 from threehours.signups.selectors import signups_grouped
 
@@ -238,7 +239,9 @@ def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date
         .order_by("pk")
         .values_list("activity_id", "volunteer_id", "day", "hours", "reason")
     ):
-        reasons.setdefault((activity_id, volunteer_id, day), []).append(f"{reason} ({hours:+} h)")
+        reasons.setdefault((activity_id, volunteer_id, day), []).append(
+            f"{reason} ({format_hours(hours, sign=True)} h)"
+        )
     evidence = attendance_selectors.position_evidence(
         activity_ids=ids, date_from=date_from, date_to=date_to
     )

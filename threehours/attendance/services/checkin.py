@@ -20,6 +20,7 @@ from threehours.core.db import (
     write_chain,
 )
 from threehours.core.errors import DomainError
+from threehours.core.numbers import format_hours
 from threehours.core.timeutil import local_tz
 from threehours.hours import services as hours_services
 from threehours.hours.models import LedgerEntry
@@ -263,7 +264,7 @@ def _check_out_locked(activity, volunteer, signup, day, now, proof, log, staff) 
         if attendance.checked_out_at is not None:
             raise AlreadyCheckedOut(
                 time=attendance.checked_out_at.astimezone(local_tz()).strftime("%H:%M"),
-                hours=attendance.hours,
+                hours=format_hours(attendance.hours),
             )
         hours = _close(attendance, activity, day, now, log)
         update_one(attendance, _CHECKOUT_FIELDS)

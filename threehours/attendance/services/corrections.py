@@ -15,6 +15,7 @@ from threehours.accounts.models import User
 from threehours.activities.models import Activity
 from threehours.core.audit import audit_record
 from threehours.core.errors import InvalidInput
+from threehours.core.numbers import format_hours
 from threehours.core.qrscan import has_payment_link
 from threehours.core.timeutil import local_tz
 from threehours.hours import services as hours_services
@@ -184,7 +185,7 @@ def _correction_text(correction: Correction) -> dict[str, str]:
         "day": correction.day.isoformat(),
         "start": correction.checkin_at.astimezone(local_tz()).strftime("%H:%M"),
         "end": correction.checkout_at.astimezone(local_tz()).strftime("%H:%M"),
-        "hours": f"{correction.hours:.1f}",
+        "hours": format_hours(correction.hours),
         "reason": correction.reason,
     }
 

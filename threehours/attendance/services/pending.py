@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from threehours.accounts.models import User
 from threehours.core.audit import audit_record
 from threehours.core.errors import InvalidInput
+from threehours.core.numbers import format_hours
 from threehours.hours import services as hours_services
 from threehours.hours.models import LedgerEntry, PendingCredit
 
@@ -63,7 +64,11 @@ def pending_credits_create_due(*, now: dt.datetime | None = None) -> int:
                         "end of the day's time). Confirm or dispute it under My hours; a "
                         "coordinator co-signs it."
                     )
-                    % {"title": activity.title, "day": attendance.day.isoformat(), "hours": hours},
+                    % {
+                        "title": activity.title,
+                        "day": attendance.day.isoformat(),
+                        "hours": format_hours(hours),
+                    },
                 )
         except IntegrityError:
             continue  # another run created it

@@ -2,6 +2,7 @@
 and QR code, the attendance board's buttons and the pending-credit queue (issue #6)."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
@@ -10,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from threehours.attendance import codes, errors, services
 from threehours.attendance.models import Attempt, Attendance, NoShow
@@ -527,3 +529,27 @@ def test_a_check_in_on_the_page_reads_the_registration_once(activity, person, ph
         assert len(sql) <= most, sql
         assert sum('FROM "signups_signup"' in q for q in sql) == 1, sql
         assert not any(q.startswith('SELECT "activities_activity"') for q in sql), sql
+
+
+@pytest.mark.parametrize(
+    ("language", "far_away", "within"),
+    [("zh-hans", r"约 1\d{3} 公里，", "500 米"), ("en", r"about 1,\d{3} km from", "500 m")],
+)
+def test_a_check_in_from_another_city_says_how_far_in_kilometres(
+    activity, person, language, far_away, within, request
+):
+    # The page's LocaleMiddleware leaves its language active in this thread after the request.
+    request.addfinalizer(translation.deactivate)
+    phone = Client(headers={"Accept-Language": language})
+    phone.force_login(person)
+    beijing = {"lat": "39.9042", "lng": "116.4074"}  # ≈ 1,070 km from the activity
+    code = codes.day_code(activity.pk, activity.start_date)
+    with time_machine.travel(_at(activity, 13), tick=False):
+        response = phone.post(_url(activity), {"action": "checkin", "code": code, **beijing})
+
+    assert response.status_code == 400
+    error = response.context["error"]
+    assert re.search(far_away, error), error
+    assert within in error
+    page = response.content.decode()
+    assert within in page  # "be within 500 m of the activity" under the button

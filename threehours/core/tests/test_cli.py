@@ -1,8 +1,10 @@
 """`threehours serve`: the command it runs, and the real server answering pages and the API."""
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -196,3 +198,112 @@ def test_what_the_worker_loaded_is_frozen_out_of_the_garbage_collectors_reach():
     import config.wsgi  # noqa: F401  (loading it is what a server worker does)
 
     assert gc.get_freeze_count() > 10_000
+
+
+def _cli_env(**extra: str) -> dict[str, str]:
+    """This process's environment without the project's variables, plus `extra`."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("THREEHOURS_")
+        and name not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(extra)
+    return env
+
+
+def _threehours(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("threehours")  # the installed console script
+    return subprocess.run(
+        [str(script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_manage_works_beside_the_demo_database_without_debug(tmp_path):
+    demo = _threehours(
+        "manage", "migrate", "--verbosity", "0",
+        env=_cli_env(THREEHOURS_DEBUG="true", THREEHOURS_VAR_DIR=str(tmp_path)),
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    plain = _cli_env(THREEHOURS_VAR_DIR=str(tmp_path))  # no THREEHOURS_DEBUG
+
+    result = _threehours(
+        "manage", "shell", "-c",
+        "from django.conf import settings; from threehours.accounts.models import User; "
+        "print(User.objects.count(), settings.DEBUG, settings.SECRET_KEY)",
+        env=plain,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    kept_key = (tmp_path / "secret_key").read_text()
+    assert result.stdout.splitlines()[-1].split() == ["0", "False", kept_key]
+
+
+def test_the_demos_kept_keys_never_stand_in_for_a_production_databases(tmp_path):
+    (tmp_path / "secret_key").write_text("a-key-left-by-a-demo-" * 3)
+    env = _cli_env(
+        THREEHOURS_VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    )
+
+    result = _threehours("manage", "check", env=env)
+
+    assert result.returncode != 0
+    assert "THREEHOURS_SECRET_KEY is required" in result.stderr
+
+
+def _children_of(pid: int) -> list[int]:
+    """The ids of the processes whose parent is `pid` (Linux /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status waits to be read
+
+
+def test_sigterm_stops_the_demo_and_its_server_and_worker(tmp_path):
+    port = _free_port()
+    env = _cli_env(THREEHOURS_VAR_DIR=str(tmp_path), THREEHOURS_LOG_LEVEL="WARNING")
+    log = (tmp_path / "demo.log").open("w")
+    command = [sys.executable, "-m", "threehours.cli", "demo", "--port", str(port)]
+    # Its own session, so that the clean-up below can reach anything left behind.
+    demo = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 240  # migrations and demo data first
+        while True:
+            assert demo.poll() is None, (tmp_path / "demo.log").read_text()
+            try:
+                status, _, _ = _get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
+                time.sleep(0.5)
+        assert status == 200
+        children = _children_of(demo.pid)
+        assert len(children) == 2, children  # the server and the worker
+
+        demo.send_signal(signal.SIGTERM)
+
+        assert demo.wait(timeout=15) == 0
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in children if _alive(pid)], (tmp_path / "demo.log").read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(demo.pid, signal.SIGKILL)
+        demo.wait(timeout=30)
+        log.close()

@@ -148,3 +148,33 @@ def test_my_activities_cards_show_the_credited_hours(org, activity, person, phon
 
 def test_the_me_page_links_to_my_hours(phone):
     assert b'href="/me/hours/"' in phone.get("/me/").content
+
+
+def test_after_a_correction_the_pages_and_the_message_show_hours_with_one_decimal(
+    org, activity, person, phone
+):
+    """1.0 h credited, then corrected to 0.6 h: SQLite sums the ledger to 0.600000000000000,
+    which the cards showed as "已记入 0.600000000000000 小时"."""
+    from threehours.notifications.models import Message
+
+    _attend(activity, person, org.applicant)
+    with time_machine.travel(_at(activity, 20), tick=False):
+        attendance_services.attendance_correct(
+            signup=Signup.objects.get(volunteer=person),
+            day=activity.start_date,
+            checkin_at=dt.time(13, 0),
+            checkout_at=dt.time(13, 36),
+            staff=org.applicant,
+            reason="提前离开了",
+        )
+    with time_machine.travel(_at(activity, 10, day=1), tick=False):
+        cards = phone.get("/me/activities/?tab=finished").content.decode()
+    hours_page = phone.get("/me/hours/").content.decode()
+
+    assert "0.60000" not in cards and "0.60000" not in hours_page
+    assert '<a href="/me/hours/">0.6 小时</a>' in cards
+    assert "每天最多 1.0 小时" in cards
+    assert 'data-testid="hours-total">0.6<' in hours_page
+    assert ">+1.0<" in hours_page and ">-0.4<" in hours_page
+    told = Message.objects.filter(recipient=person).order_by("pk").last()
+    assert "0.6 小时" in told.body, told.body
