@@ -382,6 +382,8 @@ LANGUAGE_CODE = "zh-hans"
 # Each language is named in itself, so a reader can always find their own.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "threehours" / "locale"]
+# Date formats per language (DATE_FORMAT, MONTH_DAY_FORMAT…): core/formats/<locale>/formats.py.
+FORMAT_MODULE_PATH = ["threehours.core.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
