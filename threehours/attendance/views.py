@@ -23,14 +23,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput
-from threehours.core.timeutil import local_now, local_today
+from threehours.core.timeutil import local_now, local_today, local_tz
 from threehours.hours import selectors as hours_selectors
 from threehours.orgs.models import Organisation
 from threehours.orgs.views import _context, with_org
 from threehours.signups import selectors as signup_selectors
 from threehours.signups.models import Signup
 
-from . import codes, selectors, services
+from . import codes, rules, selectors, services
 from .models import Correction
 from .services import Proof
 
@@ -88,6 +88,19 @@ def _checkin_state(activity: Activity, signup: Signup | None, attendance, now: d
     return "checkout"
 
 
+def _shortfall(activity: Activity, attendance) -> str:
+    """Why the day's check-out earned less than the daily maximum (rules.credit_shortfall);
+    online activities credit a fixed amount and never fall short."""
+    if activity.online or attendance.checked_out_at is None:
+        return ""
+    window = rules.window_bounds(
+        attendance.day, activity.checkin_time, activity.checkout_time, local_tz()
+    )
+    return rules.credit_shortfall(
+        attendance.checked_in_at, attendance.checked_out_at, window, activity.max_hours_per_day
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
@@ -125,11 +138,13 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
         attendance = selectors.attendance_today(
             activity=activity, volunteer=request.user, day=now.date()
         )
+    state = _checkin_state(activity, signup, attendance, now)
     context = {
         "activity": activity,
         "signup": signup,
         "attendance": attendance,
-        "state": _checkin_state(activity, signup, attendance, now),
+        "state": state,
+        "shortfall": _shortfall(activity, attendance) if state == "done" else "",
         "error": error,
         "token": (request.POST if request.method == "POST" else request.GET).get("t", "")[:500],
         "code": request.POST.get("code", "")[:10] if error else "",
