@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
@@ -41,6 +42,7 @@ from threehours.core.qrscan import has_payment_link
 from threehours.core.timeutil import local_tz
 from threehours.hours import services as hours_services
 from threehours.hours.models import LedgerEntry, PendingCredit
+from threehours.notifications.services import message_later
 from threehours.signups.models import Signup
 
 from . import codes, rules, selectors
@@ -437,12 +439,15 @@ def _guessing_check(activity: Activity, day: dt.date) -> None:
             GuessingAlert.objects.create(activity=activity, day=day)
             _tell_staff(
                 activity,
-                _("Many wrong check-in codes"),
-                _(
-                    "%(count)s wrong 4-digit codes for 《%(title)s》 in the last 10 minutes: "
-                    "someone may be guessing. Check who is checked in on the attendance board."
-                )
-                % {"count": wrong, "title": activity.title},
+                gettext_lazy("Many wrong check-in codes"),
+                message_later(
+                    gettext_lazy(
+                        "%(count)s wrong 4-digit codes for 《%(title)s》 in the last 10 minutes: "
+                        "someone may be guessing. Check who is checked in on the attendance "
+                        "board."
+                    ),
+                    {"count": wrong, "title": activity.title},
+                ),
             )
     except IntegrityError:
         pass  # staff were already told about this day
@@ -452,13 +457,15 @@ def _tell_staff_rotated(activity: Activity, row: DayCode) -> None:
     with transaction.atomic():
         _tell_staff(
             activity,
-            _("The day's check-in code was changed"),
-            _(
-                "%(count)s wrong 4-digit codes were entered for 《%(title)s》 today, so the code "
-                "was changed. The door screen shows the new code; read that one out from now "
-                "on. Check who is checked in on the attendance board."
-            )
-            % {"count": settings.CHECKIN_CODE_ROTATE_AFTER, "title": activity.title},
+            gettext_lazy("The day's check-in code was changed"),
+            message_later(
+                gettext_lazy(
+                    "%(count)s wrong 4-digit codes were entered for 《%(title)s》 today, so the "
+                    "code was changed. The door screen shows the new code; read that one out "
+                    "from now on. Check who is checked in on the attendance board."
+                ),
+                {"count": settings.CHECKIN_CODE_ROTATE_AFTER, "title": activity.title},
+            ),
         )
 
 
@@ -842,22 +849,25 @@ def attendance_correct(
             )
             _notify_volunteer(
                 signup.volunteer,
-                _("A correction of your hours awaits approval"),
-                _(
-                    "《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: %(reason)s. "
-                    "A second staff member of the organisation must approve it first."
-                )
-                % _correction_text(correction),
+                gettext_lazy("A correction of your hours awaits approval"),
+                message_later(
+                    gettext_lazy(
+                        "《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: "
+                        "%(reason)s. A second staff member of the organisation must approve it "
+                        "first."
+                    ),
+                    _correction_text(correction),
+                ),
             )
         else:
             _correction_apply(correction, attendance)
     return correction
 
 
-def _correction_text(correction: Correction) -> dict[str, str]:
+def _correction_text(correction: Correction) -> dict[str, object]:
     return {
         "title": correction.activity.title,
-        "day": correction.day.isoformat(),
+        "day": correction.day,
         "start": correction.checkin_at.astimezone(local_tz()).strftime("%H:%M"),
         "end": correction.checkout_at.astimezone(local_tz()).strftime("%H:%M"),
         "hours": f"{correction.hours:.1f}",
@@ -923,9 +933,13 @@ def _correction_apply(correction: Correction, attendance: Attendance | None) -> 
     )
     _notify_volunteer(
         signup.volunteer,
-        _("Your hours were corrected"),
-        _("《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: %(reason)s")
-        % _correction_text(correction),
+        gettext_lazy("Your hours were corrected"),
+        message_later(
+            gettext_lazy(
+                "《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: %(reason)s"
+            ),
+            _correction_text(correction),
+        ),
     )
     return attendance
 
@@ -986,9 +1000,13 @@ def correction_reject(*, correction: Correction, staff: User, reason: str) -> Co
         )
         _notify_volunteer(
             correction.signup.volunteer,
-            _("A correction of your hours was not approved"),
-            _("《%(title)s》 %(day)s: %(hours)s h was not approved. Reason: %(reason)s")
-            % {**_correction_text(correction), "reason": reason},
+            gettext_lazy("A correction of your hours was not approved"),
+            message_later(
+                gettext_lazy(
+                    "《%(title)s》 %(day)s: %(hours)s h was not approved. Reason: %(reason)s"
+                ),
+                {**_correction_text(correction), "reason": reason},
+            ),
         )
     return correction
 
@@ -1070,13 +1088,15 @@ def pending_credits_create_due(*, now: dt.datetime | None = None) -> int:
                 )
                 _notify_volunteer(
                     attendance.volunteer,
-                    _("You forgot to check out"),
-                    _(
-                        "《%(title)s》 %(day)s: we propose %(hours)s h (from your check-in to the "
-                        "end of the day's time). Confirm or dispute it under My hours; a "
-                        "coordinator co-signs it."
-                    )
-                    % {"title": activity.title, "day": attendance.day.isoformat(), "hours": hours},
+                    gettext_lazy("You forgot to check out"),
+                    message_later(
+                        gettext_lazy(
+                            "《%(title)s》 %(day)s: we propose %(hours)s h (from your check-in to "
+                            "the end of the day's time). Confirm or dispute it under My hours; a "
+                            "coordinator co-signs it."
+                        ),
+                        {"title": activity.title, "day": attendance.day, "hours": hours},
+                    ),
                 )
         except IntegrityError:
             continue  # another run created it

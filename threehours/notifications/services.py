@@ -18,6 +18,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import Promise, lazy
 
 from .backends import get_sms_backend
@@ -63,11 +64,20 @@ def recipient_language(user) -> translation.override:
 def _later(text, params) -> str:
     if params is None:
         return str(text)
-    return str(text) % {k: str(v) if isinstance(v, Promise) else v for k, v in params.items()}
+    return str(text) % {k: _param(v) for k, v in params.items()}
 
 
-# `text % params`, translated only when read: given to notify(), it reads in each recipient's
-# language, so one composed message serves recipients of different languages.
+def _param(value):
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return date_format(value, "DATE_FORMAT")
+    return value
+
+
+# `text % params`, translated only when read (dates in params too, in DATE_FORMAT): given to
+# notify(), it reads in each recipient's language, so one composed message serves recipients
+# of different languages.
 message_later = lazy(_later, str)
 
 

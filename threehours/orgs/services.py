@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from threehours.accounts.identity import is_valid_phone, normalise_phone
 from threehours.accounts.models import User
@@ -37,7 +38,7 @@ from threehours.core.errors import InvalidInput
 from threehours.core.images import image_clean
 from threehours.core.qrscan import has_payment_link
 from threehours.core.timeutil import local_today
-from threehours.notifications.services import email_send, notify
+from threehours.notifications.services import email_send, message_later, notify
 
 from .codes import LANDLINE_RE, is_valid_credit_code
 from .errors import (
@@ -384,9 +385,13 @@ def org_submit(*, org: Organisation, user: User) -> Organisation:
     )
     _notify_applicant(
         org,
-        _("Application submitted"),
-        _("Your application for %(name)s is waiting for review. We will tell you the result.")
-        % {"name": org.name},
+        gettext_lazy("Application submitted"),
+        message_later(
+            gettext_lazy(
+                "Your application for %(name)s is waiting for review. We will tell you the result."
+            ),
+            {"name": org.name},
+        ),
     )
     return org
 
@@ -412,9 +417,13 @@ def org_approve(*, org: Organisation, operator: User) -> Organisation:
     )
     _notify_applicant(
         org,
-        _("Application approved"),
-        _("Welcome! %(name)s has joined the platform and can publish activities now.")
-        % {"name": org.name},
+        gettext_lazy("Application approved"),
+        message_later(
+            gettext_lazy(
+                "Welcome! %(name)s has joined the platform and can publish activities now."
+            ),
+            {"name": org.name},
+        ),
     )
     return org
 
@@ -436,12 +445,14 @@ def org_reject(*, org: Organisation, operator: User, reason: str) -> Organisatio
     )
     _notify_applicant(
         org,
-        _("Application not approved"),
-        _(
-            "Your application for %(name)s was not approved: %(reason)s\n"
-            "Please correct it and submit it again."
-        )
-        % {"name": org.name, "reason": reason},
+        gettext_lazy("Application not approved"),
+        message_later(
+            gettext_lazy(
+                "Your application for %(name)s was not approved: %(reason)s\n"
+                "Please correct it and submit it again."
+            ),
+            {"name": org.name, "reason": reason},
+        ),
     )
     return org
 
@@ -459,9 +470,11 @@ def org_suspend(*, org: Organisation, operator: User, reason: str) -> Organisati
     audit_record(actor=operator, verb="org.suspended", target=org, data={"reason": reason})
     _notify_applicant(
         org,
-        _("Organisation suspended"),
-        _("%(name)s has been suspended by the platform: %(reason)s")
-        % {"name": org.name, "reason": reason},
+        gettext_lazy("Organisation suspended"),
+        message_later(
+            gettext_lazy("%(name)s has been suspended by the platform: %(reason)s"),
+            {"name": org.name, "reason": reason},
+        ),
     )
     return org
 
@@ -478,8 +491,8 @@ def org_reinstate(*, org: Organisation, operator: User, reason: str) -> Organisa
     audit_record(actor=operator, verb="org.reinstated", target=org, data={"reason": reason})
     _notify_applicant(
         org,
-        _("Organisation reinstated"),
-        _("%(name)s can use the platform again.") % {"name": org.name},
+        gettext_lazy("Organisation reinstated"),
+        message_later(gettext_lazy("%(name)s can use the platform again."), {"name": org.name}),
     )
     return org
 
@@ -584,8 +597,11 @@ def renewal_accept(*, renewal: CertificateRenewal, operator: User) -> Certificat
     )
     _notify_applicant(
         org,
-        _("Renewed certificate accepted"),
-        _("Your certificate is now valid until %(day)s.") % {"day": renewal.valid_until},
+        gettext_lazy("Renewed certificate accepted"),
+        message_later(
+            gettext_lazy("Your certificate is now valid until %(day)s."),
+            {"day": renewal.valid_until},
+        ),
     )
     return renewal
 
@@ -608,7 +624,7 @@ def renewal_reject(
         target=org,
         data={"renewal": renewal.pk, "reason": reason},
     )
-    _notify_applicant(org, _("Renewed certificate not accepted"), reason)
+    _notify_applicant(org, gettext_lazy("Renewed certificate not accepted"), reason)
     return renewal
 
 
@@ -646,18 +662,26 @@ def certificate_expiry_check(*, today: dt.date | None = None) -> dict[str, int]:
             except IntegrityError:
                 continue  # sent already (or by a concurrent run)
             if threshold == 0:
-                title = _("Certificate expired: publishing paused")
-                body = _(
-                    "The registration certificate of %(name)s ended on %(day)s. New "
-                    "activities cannot be published until an operator accepts a renewed "
-                    "certificate; existing activities go on."
-                ) % {"name": org.name, "day": org.certificate_valid_until}
+                title = gettext_lazy("Certificate expired: publishing paused")
+                body = message_later(
+                    gettext_lazy(
+                        "The registration certificate of %(name)s ended on %(day)s. New "
+                        "activities cannot be published until an operator accepts a renewed "
+                        "certificate; existing activities go on."
+                    ),
+                    {"name": org.name, "day": org.certificate_valid_until},
+                )
             else:
-                title = _("Certificate ends in %(days)s days") % {"days": days_left}
-                body = _(
-                    "The registration certificate of %(name)s ends on %(day)s. Please "
-                    "upload the renewed certificate in the console before then."
-                ) % {"name": org.name, "day": org.certificate_valid_until}
+                title = message_later(
+                    gettext_lazy("Certificate ends in %(days)s days"), {"days": days_left}
+                )
+                body = message_later(
+                    gettext_lazy(
+                        "The registration certificate of %(name)s ends on %(day)s. Please "
+                        "upload the renewed certificate in the console before then."
+                    ),
+                    {"name": org.name, "day": org.certificate_valid_until},
+                )
             _notify_applicant(org, title, body)
             audit_record(
                 actor=None,

@@ -124,3 +124,51 @@ def test_a_change_is_told_to_each_registrant_in_their_language_with_their_dates(
         english_day = date_format(later, "DATE_FORMAT")
     assert to_english.title == "Activity changed" and "Dates" in to_english.body
     assert english_day in to_english.body and later.isoformat() not in to_english.body
+
+
+def test_an_english_operators_approval_reaches_a_chinese_applicant_in_chinese(operator):
+    from django.utils import translation
+
+    from threehours.orgs import services as org_services
+    from threehours.orgs.tests.factories import submitted_org
+
+    org = submitted_org()
+    User.objects.filter(pk=operator.pk).update(language="en")
+    with translation.override("en"):  # the operator's request
+        org_services.org_approve(org=org, operator=operator)
+    message = Message.objects.filter(recipient=org.applicant).latest("pk")
+    assert message.title == "入驻申请已通过"
+    assert org.name in message.body and "Welcome" not in message.body
+
+
+def test_a_chinese_coordinators_correction_reaches_an_english_volunteer_in_english(operator):
+    import datetime as dt
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from threehours.attendance import services as attendance_services
+    from threehours.signups.tests.factories import attended
+
+    org = approved_org(operator=operator)
+    activity = published_activity(org, questions=[])
+    (person,) = volunteers(1)
+    User.objects.filter(pk=person.pk).update(language="en")
+    person.refresh_from_db()
+    signup = attended(org, activity, person, until=(13, 30))
+    day = activity.start_date
+    with translation.override("zh-hans"):  # the coordinator's request
+        attendance_services.attendance_correct(
+            signup=signup,
+            staff=org.applicant,
+            day=day,
+            checkin_at=dt.time(13),
+            checkout_at=dt.time(14),
+            reason="手机没电",
+            today=day + dt.timedelta(days=1),
+        )
+    message = Message.objects.filter(recipient=person).latest("pk")
+    with translation.override("en"):
+        english_day = date_format(day, "DATE_FORMAT")
+    assert message.title == "Your hours were corrected"
+    assert english_day in message.body and "Reason" in message.body
