@@ -178,6 +178,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "threehours.accounts.language.UserLanguageMiddleware",  # a logged-in user's own language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "threehours.core.middleware.PageCSPMiddleware",
@@ -399,6 +400,8 @@ LANGUAGE_CODE = "zh-hans"
 # Each language is named in itself, so a reader can always find their own.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "threehours" / "locale"]
+# Date formats per language (DATE_FORMAT, MONTH_DAY_FORMAT…): core/formats/<locale>/formats.py.
+FORMAT_MODULE_PATH = ["threehours.core.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

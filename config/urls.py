@@ -4,6 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path, reverse
 from django.views.i18n import JavaScriptCatalog
 
+from threehours.accounts import views as account_views
 from threehours.api.api import api
 from threehours.core.views import healthz_view
 from threehours.signups import views as signup_views
@@ -28,6 +29,8 @@ urlpatterns = [
     path("org/", include("threehours.orgs.urls")),
     path("ops/", include("threehours.platform_admin.urls")),
     path("ops/data/", admin.site.urls),
+    # The switch also records a logged-in user's choice (accounts/language.py).
+    path("i18n/setlang/", account_views.language_set_view, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", healthz_view, name="healthz"),

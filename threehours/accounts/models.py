@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -60,6 +61,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     failed_login_count = models.PositiveIntegerField(default=0, editable=False)
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The language the person reads: set by the language switch, applied on every page they see
+    # while logged in, and the language of everything written to them (inbox, SMS, e-mail).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="zh-hans"
+    )
 
     objects = UserManager()
 

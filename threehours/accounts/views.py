@@ -28,6 +28,7 @@ from .forms import (
     RealNameForm,
     SetPasswordForm,
 )
+from .language import user_language_set
 from .models import SmsCode
 
 BACKEND = "threehours.accounts.backends.AccountBackend"
@@ -264,3 +265,15 @@ def phone_bind_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def phone_bind_code_view(request: HttpRequest) -> HttpResponse:
     return _code_sent_partial(request, form=PhoneForm(request.POST), purpose=SmsCode.Purpose.BIND)
+
+
+@require_POST
+def language_set_view(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (cookie and redirect), which also records a logged-in user's
+    choice so their pages, inbox, SMS and e-mail follow it (accounts/language.py)."""
+    from django.views.i18n import set_language
+
+    response = set_language(request)
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response

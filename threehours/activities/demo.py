@@ -12,7 +12,8 @@ from . import services
 from .models import Activity
 
 DEMO = [
-    # title, days from today, length, times, places, type, form, field, district, lat, lng, fee
+    # title, days from today, length, times, places, type, form, field, district, lat, lng, fee,
+    # address: real public places, with their GCJ-02 coordinates (as a Chinese map gives them)
     (
         "徐汇滨江垃圾分类宣传",
         3,
@@ -23,9 +24,10 @@ DEMO = [
         "offline_campaign",
         "environment",
         "310104",
-        31.1745,
-        121.4602,
+        31.1716,
+        121.4618,
         0,
+        "龙腾大道 3398 号 龙美术馆（西岸馆）前广场",
     ),
     (
         "社区独居老人探访",
@@ -37,9 +39,10 @@ DEMO = [
         "offline_community_service",
         "elderly",
         "310104",
-        31.1880,
-        121.4370,
+        31.1926,
+        121.4406,
         0,
+        "肇嘉浜路 889 号 徐家汇公园南门集合",
     ),
     (
         "亲子绘本共读：图书馆志愿日",
@@ -50,10 +53,11 @@ DEMO = [
         "parent_child",
         "offline_community_service",
         "education",
-        "310105",
-        31.2210,
-        121.4240,
+        "310104",
+        31.2072,
+        121.4447,
         0,
+        "淮海中路 1555 号 上海图书馆",
     ),
     (
         "乡村小学暑期支教（三天）",
@@ -65,9 +69,10 @@ DEMO = [
         "offline_teaching",
         "education",
         "330110",
-        30.4180,
-        119.9700,
+        30.3950,
+        119.8730,
         50,
+        "径山镇 杭州市余杭区径山中心小学",
     ),
     (
         "线上远程英语辅导",
@@ -82,6 +87,7 @@ DEMO = [
         None,
         None,
         0,
+        "",
     ),
     (
         "医院导诊志愿服务",
@@ -93,9 +99,10 @@ DEMO = [
         "offline_community_service",
         "health",
         "440305",
-        22.5330,
-        113.9300,
+        22.5367,
+        113.9204,
         0,
+        "桃园路 89 号 南山区人民医院门诊大厅",
     ),
     (
         "流浪猫救助站清洁日",
@@ -107,9 +114,10 @@ DEMO = [
         "offline_other",
         "animal",
         "310104",
-        31.1900,
-        121.4500,
+        31.1716,
+        121.4259,
         0,
+        "桂林路 128 号 桂林公园东门集合",
     ),
 ]
 
@@ -123,7 +131,7 @@ def load() -> list[str]:
     for title, offset, days, (
         checkin,
         checkout,
-    ), places, type_, form, field, district, lat, lng, fee in DEMO:
+    ), places, type_, form, field, district, lat, lng, fee, address in DEMO:
         start = today + dt.timedelta(days=max(offset, 1))
         data = {
             "title": title,
@@ -139,7 +147,7 @@ def load() -> list[str]:
             "form": form,
             "field": field,
             "beneficiaries": [],
-            "address": "活动地点见详情",
+            "address": address,
             "district": district,
             "lat": lat,
             "lng": lng,

@@ -83,6 +83,33 @@ def credited_hours(
     return min(round_hours(seconds / Decimal(3600)), maximum)
 
 
+# Why a day earned less than its maximum, for the volunteer's page (issue #13 §5).
+NOTHING_IN_WINDOW = "nothing_in_window"
+UNDER_MINIMUM = "under_minimum"
+LEFT_EARLY = "left_early"
+CAME_LATE = "came_late"
+
+
+def credit_shortfall(
+    checked_in_at: dt.datetime,
+    checked_out_at: dt.datetime,
+    window: tuple[dt.datetime, dt.datetime],
+    maximum: Decimal,
+) -> str:
+    """Why credited_hours() of this stay is below `maximum`: "" when it is not;
+    NOTHING_IN_WINDOW when the stay and the window do not overlap; UNDER_MINIMUM when they
+    overlap by less than the 3 minutes that round to 0.1 h; else LEFT_EARLY (checked out before
+    the window's end) or CAME_LATE (checked in after its start)."""
+    hours = credited_hours(checked_in_at, checked_out_at, window, maximum)
+    if hours >= maximum:
+        return ""
+    if min(checked_out_at, window[1]) <= max(checked_in_at, window[0]):
+        return NOTHING_IN_WINDOW
+    if hours == 0:
+        return UNDER_MINIMUM
+    return LEFT_EARLY if checked_out_at < window[1] else CAME_LATE
+
+
 # Position evidence (issue #12 §5): what a coordinator looks at to spot a remote check-in.
 SAME_POSITION = "same_position"
 NO_ACCURACY = "no_accuracy"

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput
-from threehours.core.timeutil import local_now, local_today
+from threehours.core.timeutil import local_now, local_today, local_tz
 from threehours.hours import selectors as hours_selectors
 from threehours.orgs.models import Organisation
 from threehours.orgs.views import _context, with_org
@@ -70,6 +70,19 @@ def _proof(request: HttpRequest) -> Proof:
     )
 
 
+def _shortfall(activity: Activity, attendance) -> str:
+    """Why the day's check-out earned less than the daily maximum (rules.credit_shortfall);
+    online activities credit a fixed amount and never fall short."""
+    if activity.online or attendance.checked_out_at is None:
+        return ""
+    window = rules.window_bounds(
+        attendance.day, activity.checkin_time, activity.checkout_time, local_tz()
+    )
+    return rules.credit_shortfall(
+        attendance.checked_in_at, attendance.checked_out_at, window, activity.max_hours_per_day
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
@@ -107,18 +120,22 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
         attendance = selectors.attendance_today(
             activity=activity, volunteer=request.user, day=now.date()
         )
-    context = {
-        "activity": activity,
-        "signup": signup,
-        "attendance": attendance,
-        "state": "not_registered"
+    state = (
+        "not_registered"
         if signup is None or signup.status != Signup.Status.CONFIRMED
         else rules.checkin_state(
             activity=activity,
             now=now,
             checked_in=attendance is not None,
             checked_out=attendance is not None and attendance.checked_out_at is not None,
-        ),
+        )
+    )
+    context = {
+        "activity": activity,
+        "signup": signup,
+        "attendance": attendance,
+        "state": state,
+        "shortfall": _shortfall(activity, attendance) if state == "done" else "",
         "error": error,
         "token": (request.POST if request.method == "POST" else request.GET).get("t", "")[:500],
         "code": request.POST.get("code", "")[:10] if error else "",

@@ -17,7 +17,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.functional import Promise, lazy
 
 from .backends import get_sms_backend
 from .models import Delivery, Message
@@ -50,11 +52,43 @@ def email_send(*, to: str, subject: str, body: str, user=None) -> Delivery:
     return delivery
 
 
+def recipient_language(user) -> translation.override:
+    """Write to `user` in their own language (User.language), not in that of the request or job
+    that caused the message: `with recipient_language(user): title = _("…")`."""
+    language = getattr(user, "language", None)
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    return translation.override(language)
+
+
+def _later(text, params) -> str:
+    if params is None:
+        return str(text)
+    return str(text) % {k: _param(v) for k, v in params.items()}
+
+
+def _param(value):
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return date_format(value, "DATE_FORMAT")
+    return value
+
+
+# `text % params`, translated only when read (dates in params too, in DATE_FORMAT): given to
+# notify(), it reads in each recipient's language, so one composed message serves recipients
+# of different languages.
+message_later = lazy(_later, str)
+
+
 def notify(
     *, user, title: str, body: str, link: str = "", sms: bool = False, email: bool = True
 ) -> Message:
     """Put a message in `user`'s inbox and, where the user has the address, send it by SMS
-    and/or e-mail too."""
+    and/or e-mail too. Lazy title and body (gettext_lazy, message_later) are read in the
+    recipient's language."""
+    with recipient_language(user):
+        title, body = str(title), str(body)
     message = Message.objects.create(recipient=user, title=title[:120], body=body, link=link)
     if sms and user.phone:
         sms_send(phone=user.phone, text=f"{title}: {body}", user=user)

@@ -354,7 +354,9 @@ def export_build(*, export_id: int) -> Export | None:
     """Build a queued export into private storage and notify its requester. Runs once per export
     whichever worker runs it (compare-and-set queued → running); None when another run took it.
     A failure marks the export failed and tells the requester."""
-    from threehours.notifications.services import notify
+    from django.utils.translation import gettext_lazy
+
+    from threehours.notifications.services import message_later, notify
 
     if not Export.objects.filter(pk=export_id, status=Export.Status.QUEUED).update(
         status=Export.Status.RUNNING
@@ -370,8 +372,8 @@ def export_build(*, export_id: int) -> Export | None:
         )
         notify(
             user=export.requested_by,
-            title=_("Your export failed"),
-            body=_("Please try again, or export a shorter period."),
+            title=gettext_lazy("Your export failed"),
+            body=gettext_lazy("Please try again, or export a shorter period."),
         )
         raise
     export.file.save(filename, ContentFile(content), save=False)
@@ -381,8 +383,8 @@ def export_build(*, export_id: int) -> Export | None:
     export.save(update_fields=["file", "filename", "status", "finished_at"])
     notify(
         user=export.requested_by,
-        title=_("Your export is ready"),
-        body=_("%(file)s can be downloaded now.") % {"file": filename},
+        title=gettext_lazy("Your export is ready"),
+        body=message_later(gettext_lazy("%(file)s can be downloaded now."), {"file": filename}),
         link=reverse("orgs:export-download", args=[export.organisation_id, export.pk]),
     )
     return export

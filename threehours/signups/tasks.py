@@ -7,7 +7,9 @@ from . import services
 
 
 @db_task(retries=3, retry_delay=60)
-def activity_registrants_notify_task(activity_id: int, event: str, changes: str = "") -> None:
+def activity_registrants_notify_task(
+    activity_id: int, event: str, changes: dict | str | None = None
+) -> None:
     services.activity_registrants_notify(activity_id=activity_id, event=event, changes=changes)
 
 

@@ -14,7 +14,7 @@ from threehours.activities import selectors as activity_selectors
 from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.geo import position_from_query
-from threehours.core.timeutil import local_today
+from threehours.core.timeutil import local_now, local_today
 from threehours.orgs.models import Organisation
 from threehours.orgs.views import _context, with_org
 from threehours.reporting import selectors as report_selectors
@@ -147,10 +147,30 @@ def signup_create_view(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 
 def _success_message(signup: Signup) -> str:
+    """What happens next, by the activity's real state: a reminder the evening before is only
+    promised for an activity that has not started (reminders_send_due)."""
     from django.utils.translation import gettext as _
 
+    activity, now = signup.activity, local_now()
+    if now.date() < activity.start_date:
+        confirmed = _("You are registered. We will remind you the evening before.")
+    elif activity.online:
+        confirmed = _(
+            "You are registered. The activity is under way: check in on its page with the "
+            "code the organiser gives during the activity."
+        )
+    elif now.time() < activity.checkin_time:
+        confirmed = _(
+            "You are registered. The activity is on today from %(time)s: check in on site by "
+            "scanning the QR code shown by the staff."
+        ) % {"time": activity.checkin_time.strftime("%H:%M")}
+    else:
+        confirmed = _(
+            "You are registered. The activity is under way: come along and check in on site "
+            "by scanning the QR code shown by the staff."
+        )
     return {
-        Signup.Status.CONFIRMED: _("You are registered. We will remind you the evening before."),
+        Signup.Status.CONFIRMED: confirmed,
         Signup.Status.PENDING: _("Registration sent. The organiser reviews it; we will tell you."),
         Signup.Status.WAITING: _(
             "You are on the waiting list. If a place becomes free it is yours, and we tell you."

@@ -46,12 +46,16 @@ from .uploads import (
     activity_image_store,
 )
 from .writes import (
+    activity_changes_describe,
     activity_copy,
     activity_create,
+    activity_plan,
     activity_update,
 )
 
 __all__ = [
+    "activity_changes_describe",
+    "activity_plan",
     "EXTRA_KINDS",
     "CHINA_LAT",
     "CHINA_LNG",

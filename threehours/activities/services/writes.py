@@ -66,31 +66,44 @@ def activity_update(*, activity: Activity, user: User, data: dict[str, Any]) -> 
                 ]
             }
         )
-    before = _when_where(activity)
+    before = activity_plan(activity)
     activity = _write(activity, clean)
     audit_record(actor=user, verb="activity.updated", target=activity)
-    after = _when_where(activity)
+    after = activity_plan(activity)
     if activity.state == Activity.State.PUBLISHED and before != after:
-        _registrants_notify_later(activity, "activity_changed", _changes(before, after))
+        # The words are chosen per registrant, in their language, by the notifying job.
+        _registrants_notify_later(activity, "activity_changed", {"before": before, "after": after})
     return activity
 
 
-def _when_where(activity: Activity) -> dict[str, str]:
-    """What registrants plan their day around: dates, daily times and place."""
+def activity_plan(activity: Activity) -> dict[str, str]:
+    """What registrants plan their day around (dates, daily times, place), in no language:
+    compare two with `!=`, describe the difference with activity_changes_describe()."""
     return {
-        _("Dates"): f"{activity.start_date:%Y-%m-%d} – {activity.end_date:%Y-%m-%d}",
-        _("Daily"): f"{activity.checkin_time:%H:%M}–{activity.checkout_time:%H:%M}",
-        _("Where"): _("Online")
-        if activity.online
-        else f"{activity.address} ({activity.lat}, {activity.lng})",
+        "start_date": activity.start_date.isoformat(),
+        "end_date": activity.end_date.isoformat(),
+        "daily": f"{activity.checkin_time:%H:%M}–{activity.checkout_time:%H:%M}",
+        "where": "" if activity.online else f"{activity.address} ({activity.lat}, {activity.lng})",
     }
 
 
-def _changes(before: dict[str, str], after: dict[str, str]) -> str:
-    return "；".join(f"{k}：{before[k]} → {after[k]}" for k in after if before[k] != after[k])
+def activity_changes_describe(*, before: dict[str, str], after: dict[str, str]) -> str:
+    """What changed between two activity_plan()s, in the active language."""
+    from django.utils.formats import date_format
+
+    def words(plan: dict[str, str]) -> dict[str, str]:
+        start, end = (dt.date.fromisoformat(plan[k]) for k in ("start_date", "end_date"))
+        return {
+            _("Dates"): f"{date_format(start, 'DATE_FORMAT')} – {date_format(end, 'DATE_FORMAT')}",
+            _("Daily"): plan["daily"],
+            _("Where"): plan["where"] or _("Online"),
+        }
+
+    old, new = words(before), words(after)
+    return "；".join(f"{k}：{old[k]} → {new[k]}" for k in new if old[k] != new[k])
 
 
-def _registrants_notify_later(activity: Activity, event: str, changes: str = "") -> None:
+def _registrants_notify_later(activity: Activity, event: str, changes: dict | None = None) -> None:
     """After commit, tell the activity's registrants (a job: there may be hundreds)."""
     from threehours.activities.signals import activity_changed_for_registrants
 

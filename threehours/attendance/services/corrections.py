@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
@@ -20,6 +21,7 @@ from threehours.core.qrscan import has_payment_link
 from threehours.core.timeutil import local_tz
 from threehours.hours import services as hours_services
 from threehours.hours.models import LedgerEntry, PendingCredit
+from threehours.notifications.services import message_later
 from threehours.signups.models import Signup
 
 from .. import rules
@@ -167,22 +169,25 @@ def attendance_correct(
             )
             _notify_volunteer(
                 signup.volunteer,
-                _("A correction of your hours awaits approval"),
-                _(
-                    "《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: %(reason)s. "
-                    "A second staff member of the organisation must approve it first."
-                )
-                % _correction_text(correction),
+                gettext_lazy("A correction of your hours awaits approval"),
+                message_later(
+                    gettext_lazy(
+                        "《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: "
+                        "%(reason)s. A second staff member of the organisation must approve it "
+                        "first."
+                    ),
+                    _correction_text(correction),
+                ),
             )
         else:
             _correction_apply(correction, attendance)
     return correction
 
 
-def _correction_text(correction: Correction) -> dict[str, str]:
+def _correction_text(correction: Correction) -> dict[str, object]:
     return {
         "title": correction.activity.title,
-        "day": correction.day.isoformat(),
+        "day": correction.day,
         "start": correction.checkin_at.astimezone(local_tz()).strftime("%H:%M"),
         "end": correction.checkout_at.astimezone(local_tz()).strftime("%H:%M"),
         "hours": format_hours(correction.hours),
@@ -248,9 +253,13 @@ def _correction_apply(correction: Correction, attendance: Attendance | None) -> 
     )
     _notify_volunteer(
         signup.volunteer,
-        _("Your hours were corrected"),
-        _("《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: %(reason)s")
-        % _correction_text(correction),
+        gettext_lazy("Your hours were corrected"),
+        message_later(
+            gettext_lazy(
+                "《%(title)s》 %(day)s: %(start)s–%(end)s, %(hours)s h. Reason: %(reason)s"
+            ),
+            _correction_text(correction),
+        ),
     )
     return attendance
 
@@ -311,9 +320,13 @@ def correction_reject(*, correction: Correction, staff: User, reason: str) -> Co
         )
         _notify_volunteer(
             correction.signup.volunteer,
-            _("A correction of your hours was not approved"),
-            _("《%(title)s》 %(day)s: %(hours)s h was not approved. Reason: %(reason)s")
-            % {**_correction_text(correction), "reason": reason},
+            gettext_lazy("A correction of your hours was not approved"),
+            message_later(
+                gettext_lazy(
+                    "《%(title)s》 %(day)s: %(hours)s h was not approved. Reason: %(reason)s"
+                ),
+                {**_correction_text(correction), "reason": reason},
+            ),
         )
     return correction
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
@@ -18,6 +18,7 @@ from threehours.core.db import (
     lock_one,
 )
 from threehours.core.timeutil import local_tz
+from threehours.notifications.services import message_later
 from threehours.signups.models import Signup
 
 from .. import codes, rules, selectors
@@ -128,12 +129,15 @@ def _guessing_check(activity: Activity, day: dt.date) -> None:
             GuessingAlert.objects.create(activity=activity, day=day)
             _tell_staff(
                 activity,
-                _("Many wrong check-in codes"),
-                _(
-                    "%(count)s wrong 4-digit codes for 《%(title)s》 in the last 10 minutes: "
-                    "someone may be guessing. Check who is checked in on the attendance board."
-                )
-                % {"count": wrong, "title": activity.title},
+                gettext_lazy("Many wrong check-in codes"),
+                message_later(
+                    gettext_lazy(
+                        "%(count)s wrong 4-digit codes for 《%(title)s》 in the last 10 minutes: "
+                        "someone may be guessing. Check who is checked in on the attendance "
+                        "board."
+                    ),
+                    {"count": wrong, "title": activity.title},
+                ),
             )
     except IntegrityError:
         pass  # staff were already told about this day
@@ -143,13 +147,15 @@ def _tell_staff_rotated(activity: Activity, row: DayCode) -> None:
     with transaction.atomic():
         _tell_staff(
             activity,
-            _("The day's check-in code was changed"),
-            _(
-                "%(count)s wrong 4-digit codes were entered for 《%(title)s》 today, so the code "
-                "was changed. The door screen shows the new code; read that one out from now "
-                "on. Check who is checked in on the attendance board."
-            )
-            % {"count": settings.CHECKIN_CODE_ROTATE_AFTER, "title": activity.title},
+            gettext_lazy("The day's check-in code was changed"),
+            message_later(
+                gettext_lazy(
+                    "%(count)s wrong 4-digit codes were entered for 《%(title)s》 today, so the "
+                    "code was changed. The door screen shows the new code; read that one out "
+                    "from now on. Check who is checked in on the attendance board."
+                ),
+                {"count": settings.CHECKIN_CODE_ROTATE_AFTER, "title": activity.title},
+            ),
         )
 
 

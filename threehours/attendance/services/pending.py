@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from threehours.accounts.models import User
 from threehours.core.audit import audit_record
@@ -15,6 +16,7 @@ from threehours.core.errors import InvalidInput
 from threehours.core.numbers import format_hours
 from threehours.hours import services as hours_services
 from threehours.hours.models import LedgerEntry, PendingCredit
+from threehours.notifications.services import message_later
 
 from .. import rules
 from ..errors import (
@@ -58,17 +60,19 @@ def pending_credits_create_due(*, now: dt.datetime | None = None) -> int:
                 )
                 _notify_volunteer(
                     attendance.volunteer,
-                    _("You forgot to check out"),
-                    _(
-                        "《%(title)s》 %(day)s: we propose %(hours)s h (from your check-in to the "
-                        "end of the day's time). Confirm or dispute it under My hours; a "
-                        "coordinator co-signs it."
-                    )
-                    % {
-                        "title": activity.title,
-                        "day": attendance.day.isoformat(),
-                        "hours": format_hours(hours),
-                    },
+                    gettext_lazy("You forgot to check out"),
+                    message_later(
+                        gettext_lazy(
+                            "《%(title)s》 %(day)s: we propose %(hours)s h (from your check-in to "
+                            "the end of the day's time). Confirm or dispute it under My hours; a "
+                            "coordinator co-signs it."
+                        ),
+                        {
+                            "title": activity.title,
+                            "day": attendance.day,
+                            "hours": format_hours(hours),
+                        },
+                    ),
                 )
         except IntegrityError:
             continue  # another run created it

@@ -31,6 +31,22 @@ def test_credited_hours_are_the_overlap_rounded_half_up(checkin, checkout, hours
     assert got == Decimal(hours)
 
 
+@pytest.mark.parametrize(
+    ("checkin", "checkout", "why"),
+    [
+        ((12, 50), (14, 10), ""),  # the whole window
+        ((13, 2), (13, 59), ""),  # rounds to the maximum
+        ((12, 30), (13, 1), rules.UNDER_MINIMUM),  # 1 min of the window: 0.0 h
+        ((12, 0), (12, 59), rules.NOTHING_IN_WINDOW),
+        ((14, 0), (14, 30), rules.NOTHING_IN_WINDOW),
+        ((13, 0), (13, 30), rules.LEFT_EARLY),
+        ((13, 30), (14, 30), rules.CAME_LATE),
+    ],
+)
+def test_credit_shortfall_names_why_a_day_earned_less(checkin, checkout, why):
+    assert rules.credit_shortfall(_at(*checkin), _at(*checkout), WINDOW, Decimal("1.0")) == why
+
+
 def test_credited_hours_never_exceed_the_daily_maximum():
     window = rules.window_bounds(DAY, dt.time(11, 0), dt.time(12, 15), TZ)
     assert rules.credited_hours(_at(10, 0), _at(13, 0), window, Decimal("1.3")) == Decimal("1.3")

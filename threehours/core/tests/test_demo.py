@@ -88,6 +88,53 @@ def test_demo_activities_are_a_realistic_spread(settings, regions, attributes):
 
 
 @pytest.mark.django_db
+def test_demo_activities_have_real_addresses(settings, regions, attributes):
+    from threehours.activities.models import Activity
+
+    settings.DEBUG = True
+    load_demo()
+
+    offline = list(Activity.objects.filter(online=False))
+    assert offline
+    addresses = [a.address for a in offline]
+    assert "活动地点见详情" not in addresses
+    assert len(set(addresses)) == len(addresses)  # each its own place
+    assert all("号" in address or "小学" in address for address in addresses)
+    for activity in offline:  # the coordinates lie in the activity's city
+        assert activity.lat is not None and activity.lng is not None
+        if activity.city.code == "3101":
+            assert 31.0 < activity.lat < 31.4 and 121.2 < activity.lng < 121.7
+        elif activity.city.code == "4403":
+            assert 22.4 < activity.lat < 22.8 and 113.7 < activity.lng < 114.4
+
+
+@pytest.mark.django_db
+def test_demo_applications_carry_the_qualification_image_their_category_needs(settings, regions):
+    from PIL import Image
+
+    from threehours.orgs.models import QualificationFile
+    from threehours.orgs.services import REQUIRED_FILE
+
+    settings.DEBUG = True
+    load_demo()
+    load_demo()  # idempotent: still one file each
+
+    try:
+        for org in Organisation.objects.all():
+            files = list(org.files.all())
+            assert [f.kind for f in files] == [REQUIRED_FILE[org.category]], org.name
+            with files[0].image.open("rb") as fh, Image.open(fh) as image:
+                assert image.format == "JPEG" and min(image.size) >= 300
+                assert not image.getexif()  # re-encoded as uploads are: no metadata
+            assert files[0].width == image.width
+        submitted = Organisation.objects.get(state=Organisation.State.SUBMITTED)
+        assert submitted.files.exists()  # the reviewer has a document to look at
+    finally:
+        for row in QualificationFile.objects.all():
+            row.image.delete(save=False)
+
+
+@pytest.mark.django_db
 def test_demo_data_refuses_without_debug(settings):
     settings.DEBUG = False
 

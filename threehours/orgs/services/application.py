@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from threehours.accounts.identity import is_valid_phone, normalise_phone
 from threehours.accounts.models import User
@@ -19,6 +20,7 @@ from threehours.core.errors import InvalidInput
 from threehours.core.images import image_clean
 from threehours.core.qrscan import has_payment_link
 from threehours.core.timeutil import local_today
+from threehours.notifications.services import message_later
 
 from ..codes import LANDLINE_RE, is_valid_credit_code
 from ..errors import (
@@ -316,8 +318,12 @@ def org_submit(*, org: Organisation, user: User) -> Organisation:
     )
     _notify_applicant(
         org,
-        _("Application submitted"),
-        _("Your application for %(name)s is waiting for review. We will tell you the result.")
-        % {"name": org.name},
+        gettext_lazy("Application submitted"),
+        message_later(
+            gettext_lazy(
+                "Your application for %(name)s is waiting for review. We will tell you the result."
+            ),
+            {"name": org.name},
+        ),
     )
     return org

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from threehours.accounts.models import User
 from threehours.core.audit import audit_record
@@ -15,6 +16,7 @@ from threehours.core.db import lock_one
 from threehours.core.errors import InvalidInput
 from threehours.core.images import image_clean
 from threehours.core.timeutil import local_today
+from threehours.notifications.services import message_later
 
 from ..errors import (
     RenewalPending,
@@ -123,8 +125,11 @@ def renewal_accept(*, renewal: CertificateRenewal, operator: User) -> Certificat
     )
     _notify_applicant(
         org,
-        _("Renewed certificate accepted"),
-        _("Your certificate is now valid until %(day)s.") % {"day": renewal.valid_until},
+        gettext_lazy("Renewed certificate accepted"),
+        message_later(
+            gettext_lazy("Your certificate is now valid until %(day)s."),
+            {"day": renewal.valid_until},
+        ),
     )
     return renewal
 
@@ -147,7 +152,7 @@ def renewal_reject(
         target=org,
         data={"renewal": renewal.pk, "reason": reason},
     )
-    _notify_applicant(org, _("Renewed certificate not accepted"), reason)
+    _notify_applicant(org, gettext_lazy("Renewed certificate not accepted"), reason)
     return renewal
 
 
@@ -185,18 +190,26 @@ def certificate_expiry_check(*, today: dt.date | None = None) -> dict[str, int]:
             except IntegrityError:
                 continue  # sent already (or by a concurrent run)
             if threshold == 0:
-                title = _("Certificate expired: publishing paused")
-                body = _(
-                    "The registration certificate of %(name)s ended on %(day)s. New "
-                    "activities cannot be published until an operator accepts a renewed "
-                    "certificate; existing activities go on."
-                ) % {"name": org.name, "day": org.certificate_valid_until}
+                title = gettext_lazy("Certificate expired: publishing paused")
+                body = message_later(
+                    gettext_lazy(
+                        "The registration certificate of %(name)s ended on %(day)s. New "
+                        "activities cannot be published until an operator accepts a renewed "
+                        "certificate; existing activities go on."
+                    ),
+                    {"name": org.name, "day": org.certificate_valid_until},
+                )
             else:
-                title = _("Certificate ends in %(days)s days") % {"days": days_left}
-                body = _(
-                    "The registration certificate of %(name)s ends on %(day)s. Please "
-                    "upload the renewed certificate in the console before then."
-                ) % {"name": org.name, "day": org.certificate_valid_until}
+                title = message_later(
+                    gettext_lazy("Certificate ends in %(days)s days"), {"days": days_left}
+                )
+                body = message_later(
+                    gettext_lazy(
+                        "The registration certificate of %(name)s ends on %(day)s. Please "
+                        "upload the renewed certificate in the console before then."
+                    ),
+                    {"name": org.name, "day": org.certificate_valid_until},
+                )
             _notify_applicant(org, title, body)
             audit_record(
                 actor=None,

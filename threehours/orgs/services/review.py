@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from threehours.accounts.models import User
 from threehours.core.audit import audit_record
 from threehours.core.db import lock_one
 from threehours.core.errors import InvalidInput
+from threehours.notifications.services import message_later
 
 from ..errors import (
     WrongState,
@@ -42,9 +44,13 @@ def org_approve(*, org: Organisation, operator: User) -> Organisation:
     )
     _notify_applicant(
         org,
-        _("Application approved"),
-        _("Welcome! %(name)s has joined the platform and can publish activities now.")
-        % {"name": org.name},
+        gettext_lazy("Application approved"),
+        message_later(
+            gettext_lazy(
+                "Welcome! %(name)s has joined the platform and can publish activities now."
+            ),
+            {"name": org.name},
+        ),
     )
     return org
 
@@ -66,12 +72,14 @@ def org_reject(*, org: Organisation, operator: User, reason: str) -> Organisatio
     )
     _notify_applicant(
         org,
-        _("Application not approved"),
-        _(
-            "Your application for %(name)s was not approved: %(reason)s\n"
-            "Please correct it and submit it again."
-        )
-        % {"name": org.name, "reason": reason},
+        gettext_lazy("Application not approved"),
+        message_later(
+            gettext_lazy(
+                "Your application for %(name)s was not approved: %(reason)s\n"
+                "Please correct it and submit it again."
+            ),
+            {"name": org.name, "reason": reason},
+        ),
     )
     return org
 
@@ -89,9 +97,11 @@ def org_suspend(*, org: Organisation, operator: User, reason: str) -> Organisati
     audit_record(actor=operator, verb="org.suspended", target=org, data={"reason": reason})
     _notify_applicant(
         org,
-        _("Organisation suspended"),
-        _("%(name)s has been suspended by the platform: %(reason)s")
-        % {"name": org.name, "reason": reason},
+        gettext_lazy("Organisation suspended"),
+        message_later(
+            gettext_lazy("%(name)s has been suspended by the platform: %(reason)s"),
+            {"name": org.name, "reason": reason},
+        ),
     )
     return org
 
@@ -108,8 +118,8 @@ def org_reinstate(*, org: Organisation, operator: User, reason: str) -> Organisa
     audit_record(actor=operator, verb="org.reinstated", target=org, data={"reason": reason})
     _notify_applicant(
         org,
-        _("Organisation reinstated"),
-        _("%(name)s can use the platform again.") % {"name": org.name},
+        gettext_lazy("Organisation reinstated"),
+        message_later(gettext_lazy("%(name)s can use the platform again."), {"name": org.name}),
     )
     return org
 

@@ -34,10 +34,13 @@ _SMS_EVENTS = {"promoted", "rejected", "removed", "activity_changed", "activity_
 
 
 def _when_where(activity: Activity) -> str:
+    from django.utils.formats import date_format
+
     days = (
-        activity.start_date.isoformat()
+        date_format(activity.start_date, "DATE_FORMAT")
         if activity.start_date == activity.end_date
-        else f"{activity.start_date.isoformat()} – {activity.end_date.isoformat()}"
+        else f"{date_format(activity.start_date, 'DATE_FORMAT')} – "
+        f"{date_format(activity.end_date, 'DATE_FORMAT')}"
     )
     place = _("Online") if activity.online else activity.address
     return _("%(days)s, %(start)s–%(end)s, %(place)s. Contact: %(contact)s") % {
@@ -51,52 +54,65 @@ def _when_where(activity: Activity) -> str:
 
 def signup_notify(*, signup: Signup, event: str) -> None:
     """Tell the volunteer what happened to their registration: in-app; e-mail where verified;
-    SMS for the events that change whether they should come. Call inside the transaction."""
+    SMS for the events that change whether they should come. Written in the volunteer's
+    language, not the acting staff member's. Call inside the transaction."""
     from django.urls import reverse
 
-    from threehours.notifications.services import notify
+    from threehours.notifications.services import notify, recipient_language
 
     activity = signup.activity
-    lines = [f"《{activity.title}》", _when_where(activity)]
-    if event == "promoted":
-        lines.insert(1, _("A place became free and is now yours."))
-    if event in ("rejected", "removed") and signup.reason:
-        lines.append(_("Reason: %(reason)s") % {"reason": signup.reason})
+    with recipient_language(signup.volunteer):
+        lines = [f"《{activity.title}》", _when_where(activity)]
+        if event == "promoted":
+            lines.insert(1, _("A place became free and is now yours."))
+        if event in ("rejected", "removed") and signup.reason:
+            lines.append(_("Reason: %(reason)s") % {"reason": signup.reason})
+        title = str(_EVENT_TITLES[event])
     notify(
         user=signup.volunteer,
-        title=str(_EVENT_TITLES[event]),
+        title=title,
         body="\n".join(lines),
         link=reverse("activities:detail", args=[activity.pk]),
         sms=event in _SMS_EVENTS,
     )
 
 
-def activity_registrants_notify(*, activity_id: int, event: str, changes: str = "") -> int:
-    """Tell every live registrant that the activity changed (`changes` describes what) or was
-    cancelled. Returns how many were told. Runs in a job after the activity's commit."""
+def activity_registrants_notify(
+    *, activity_id: int, event: str, changes: dict | str | None = None
+) -> int:
+    """Tell every live registrant that the activity changed (`changes`: the activity_plan()s
+    before and after, or words from a job queued before plans) or was
+    cancelled. Returns how many were told, each in their own language. Runs in a job after the
+    activity's commit."""
     from django.urls import reverse
 
-    from threehours.notifications.services import notify
+    from threehours.notifications.services import notify, recipient_language
 
     activity = Activity.objects.filter(pk=activity_id).first()
     if activity is None:
         return 0
     signups = list(Signup.objects.filter(activity=activity).live().select_related("volunteer"))
-    if event == "activity_cancelled":
-        title = _("Activity cancelled")
-        body = _("《%(title)s》 has been cancelled by the organiser. Reason: %(reason)s") % {
-            "title": activity.title,
-            "reason": activity.cancel_reason,
-        }
-    else:
-        title = _("Activity changed")
-        body = _("《%(title)s》 has changed: %(changes)s\nNow: %(when_where)s") % {
-            "title": activity.title,
-            "changes": changes,
-            "when_where": _when_where(activity),
-        }
     link = reverse("activities:detail", args=[activity.pk])
     with transaction.atomic():
         for signup in signups:
+            with recipient_language(signup.volunteer):
+                title, body = _activity_notice(activity, event, changes)
             notify(user=signup.volunteer, title=title, body=body, link=link, sms=True)
     return len(signups)
+
+
+def _activity_notice(activity: Activity, event: str, changes: dict | str | None) -> tuple[str, str]:
+    from threehours.activities.services import activity_changes_describe
+
+    if isinstance(changes, dict):
+        changes = activity_changes_describe(before=changes["before"], after=changes["after"])
+    if event == "activity_cancelled":
+        return _("Activity cancelled"), _(
+            "《%(title)s》 has been cancelled by the organiser. Reason: %(reason)s"
+        ) % {"title": activity.title, "reason": activity.cancel_reason}
+    body = _("《%(title)s》 has changed: %(changes)s\nNow: %(when_where)s") % {
+        "title": activity.title,
+        "changes": changes or "",
+        "when_where": _when_where(activity),
+    }
+    return _("Activity changed"), body

@@ -76,22 +76,24 @@ def _reminders_due(*, day: dt.date, kind: str):
 def _reminder_send(*, signup: Signup, day: dt.date, kind: str) -> bool:
     from django.urls import reverse
 
-    from threehours.notifications.services import notify
+    from threehours.notifications.services import notify, recipient_language
 
     from ..models import Reminder
 
     activity = signup.activity
-    if kind == "morning":
-        title = _("Reminder: %(title)s is today") % {"title": activity.title}
-    else:
-        title = _("Reminder: %(title)s is tomorrow") % {"title": activity.title}
+    with recipient_language(signup.volunteer):
+        if kind == "morning":
+            title = _("Reminder: %(title)s is today") % {"title": activity.title}
+        else:
+            title = _("Reminder: %(title)s is tomorrow") % {"title": activity.title}
+        body = _when_where(activity)
     try:
         with transaction.atomic():
             Reminder.objects.create(signup=signup, day=day, kind=kind)
             notify(
                 user=signup.volunteer,
                 title=title,
-                body=_when_where(activity),
+                body=body,
                 link=reverse("activities:detail", args=[activity.pk]),
                 sms=True,
             )

@@ -90,6 +90,23 @@
     });
     quill.setContents(quill.clipboard.convert({html: textarea.value}), "silent");
 
+    // Quill draws each toolbar <select> as a picker of spans: it copies the select's
+    // aria-label onto a container without a role (not allowed there) and leaves its button and
+    // items without names (their text comes from CSS). Name them from the select instead.
+    wrapper.querySelectorAll(".ql-picker").forEach(function (picker) {
+      var select = picker.nextElementSibling;
+      var name = picker.getAttribute("aria-label") || (select && select.getAttribute("aria-label"));
+      picker.removeAttribute("aria-label");
+      var label = picker.querySelector(".ql-picker-label");
+      if (label && name) { label.setAttribute("aria-label", name); }
+      if (select && select.tagName === "SELECT") {
+        picker.querySelectorAll(".ql-picker-item").forEach(function (item, index) {
+          var option = select.options[index];
+          if (option) { item.setAttribute("aria-label", option.textContent.trim()); }
+        });
+      }
+    });
+
     var editor = quill.root;
     editor.setAttribute("role", "textbox");
     editor.setAttribute("aria-multiline", "true");
