@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "threehours.hours",
     "threehours.api",
     "threehours.platform_admin",
+    "threehours.console",
 ]
 
 MIDDLEWARE = [

@@ -25,7 +25,7 @@ urlpatterns = [
     path("", include("threehours.accounts.urls")),
     path("", include("threehours.notifications.urls")),
     path("", include("threehours.hours.urls")),
-    path("org/", include("threehours.orgs.urls")),
+    path("org/", include("threehours.console.urls")),
     path("ops/", include("threehours.platform_admin.urls")),
     path("ops/data/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

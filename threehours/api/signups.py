@@ -12,11 +12,11 @@ from ninja import Router, Status
 
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
+from threehours.core.storage import file_response
 from threehours.core.timeutil import local_today
 from threehours.orgs.selectors import org_for_staff
 from threehours.signups import export_services, exports, selectors, services
 from threehours.signups.errors import SignupNotFound
-from threehours.signups.export_views import file_response
 from threehours.signups.models import Export, Signup
 
 from .auth import token_auth

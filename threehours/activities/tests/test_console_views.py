@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from threehours.activities import console_views, services
+from threehours.activities import services
+from threehours.console import activities as console_views
 from threehours.core.tests.pictures import photo_upload, qr_png_upload
 from threehours.orgs.models import Membership
 from threehours.orgs.tests.factories import applicant, approved_org
@@ -391,7 +392,7 @@ def test_the_list_counts_live_registrations_and_the_waiting_list(org):
 
 
 def test_the_list_pages_on_with_a_more_link_instead_of_cutting(org, monkeypatch):
-    from threehours.activities import console_selectors
+    from threehours.console import selectors as console_selectors
 
     monkeypatch.setattr(console_selectors, "CONSOLE_PAGE_SIZE", 2)
     for i in range(5):

@@ -18,7 +18,7 @@ def _org_scoped_route_names() -> set[str]:
     cannot be left out of the isolation test below."""
     from django.urls import URLResolver
 
-    from threehours.orgs.urls import urlpatterns
+    from threehours.console.urls import urlpatterns
 
     def walk(patterns):
         for p in patterns:

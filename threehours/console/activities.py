@@ -1,6 +1,6 @@
 """The organisation console's activity pages: list, create/edit, detail with the share QR
 code and poster, publish, copy and cancel. Every page loads the organisation through
-`org_for_staff`, so another organisation's activities answer 404."""
+`with_org` (console/base.py), so another organisation's activities answer 404."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from threehours.activities import rules, selectors, services
+from threehours.activities.forms import ActivityFilterForm, ActivityForm
+from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput, RateLimited
 from threehours.core.images import InvalidImage
 from threehours.core.ratelimit import ratelimit_check
 from threehours.core.timeutil import local_today
 from threehours.orgs.models import Organisation
-from threehours.orgs.views import _context, with_org
 
-from . import console_selectors, rules, selectors, services
-from .forms import ActivityFilterForm, ActivityForm
-from .models import Activity
+from . import selectors as console_selectors
+from .base import org_context, with_org
 
 
 def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
@@ -42,7 +43,7 @@ def activity_list_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     return render(
         request,
         "activities/console_list.html",
-        _context(request, org, page=page, filters=filters, today=local_today()),
+        org_context(request, org, page=page, filters=filters, today=local_today()),
     )
 
 
@@ -142,7 +143,7 @@ def _save(request: HttpRequest, org: Organisation, activity: Activity | None) ->
     return render(
         request,
         "activities/console_form.html",
-        _context(request, org, form=form, activity=activity, **_preview(form, org)),
+        org_context(request, org, form=form, activity=activity, **_preview(form, org)),
     )
 
 
@@ -186,7 +187,7 @@ def activity_detail_view(request: HttpRequest, org: Organisation, activity_id: i
     return render(
         request,
         "activities/console_detail.html",
-        _context(request, org, activity=activity, phase=activity.phase_on(local_today())),
+        org_context(request, org, activity=activity, phase=activity.phase_on(local_today())),
     )
 
 
@@ -252,7 +253,7 @@ def activity_poster_view(request: HttpRequest, org: Organisation, activity_id: i
     from django.conf import settings
     from django.urls import reverse
 
-    from .pdf import activity_poster_pdf
+    from threehours.activities.pdf import activity_poster_pdf
 
     activity = _activity_or_404(org, activity_id)
     if activity.state != Activity.State.PUBLISHED:

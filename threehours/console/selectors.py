@@ -1,4 +1,5 @@
-"""Reads for the organisation console's activity pages (the volunteer side is selectors.py)."""
+"""Reads shaped for the organisation console's pages (the domain's own reads are in each
+app's selectors.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import datetime as dt
 
 from django.db.models import Count, Q
 
+from threehours.activities.models import Activity
 from threehours.core.pagination import Page, keyset_page
 from threehours.signups.models import HOLDING_PLACE, Signup
-
-from .models import Activity
 
 CONSOLE_PAGE_SIZE = 50
 

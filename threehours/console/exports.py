@@ -16,21 +16,12 @@ from django.views.decorators.http import require_GET
 
 from threehours.activities.selectors import activity_get_for_org
 from threehours.core.errors import InvalidInput
-from threehours.core.storage import private_file_response
+from threehours.core.storage import file_response, private_file_response
 from threehours.orgs.models import Organisation
-from threehours.orgs.views import with_org
+from threehours.signups import export_services
+from threehours.signups.models import Export
 
-from . import export_services
-from .models import Export
-
-
-def file_response(filename: str, content_type: str, content: bytes) -> HttpResponse:
-    """An attachment download of personal data: never kept by shared caches."""
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+from .base import with_org
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:

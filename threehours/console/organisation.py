@@ -1,69 +1,26 @@
 """Organisation console pages: apply, application and files, submit, endorsement template,
 dashboard, staff, invitations, certificate renewal. Every page that names an organisation
-fetches it through `org_for_staff`, so another organisation's ids answer 404."""
+fetches it through `with_org` (console/base.py), so another organisation's ids answer 404."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from threehours.core.errors import DomainError, NotFound
+from threehours.core.errors import DomainError
 from threehours.core.forms import form_add_domain_error
 from threehours.core.storage import private_file_response
 from threehours.core.timeutil import local_today
+from threehours.orgs import selectors, services
+from threehours.orgs.forms import ApplicationForm, FileUploadForm, InviteForm, RenewalForm, RoleForm
+from threehours.orgs.models import Membership, Organisation, QualificationFile
+from threehours.orgs.pdf import endorsement_template_pdf
 
-from . import selectors, services
-from .errors import OrgSuspended
-from .forms import ApplicationForm, FileUploadForm, InviteForm, RenewalForm, RoleForm
-from .models import Membership, Organisation, QualificationFile
-from .pdf import endorsement_template_pdf
-
-console_login_required = login_required(login_url="accounts:org-login")
-
-
-def with_org(*, admin: bool = False):
-    """Load the URL's organisation for the logged-in staff member (404 for others; a suspended
-    organisation shows its notice)."""
-
-    def decorator(view):
-        @console_login_required
-        @wraps(view)
-        def wrapper(request: HttpRequest, org_id: int, *args, **kwargs):
-            try:
-                org = selectors.org_for_staff(user=request.user, org_id=org_id, admin=admin)
-            except NotFound as exc:
-                raise Http404 from exc
-            except OrgSuspended:
-                org = selectors.org_for_staff(
-                    user=request.user, org_id=org_id, allow_suspended=True
-                )
-                return render(request, "orgs/suspended.html", {"org": org}, status=403)
-            except DomainError as exc:
-                return render(request, "orgs/forbidden.html", {"error": exc.message}, status=403)
-            request.org = org
-            request.org_role = services.role_of(user=request.user, org=org)
-            return view(request, org, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def _context(request: HttpRequest, org: Organisation, **extra) -> dict:
-    return {
-        "org": org,
-        "role": getattr(request, "org_role", None),
-        "is_admin": getattr(request, "org_role", None) == Membership.Role.ADMIN,
-        "can_publish": org.can_publish_on(local_today()),
-        **extra,
-    }
+from .base import console_login_required, org_context, with_org
 
 
 @console_login_required
@@ -132,7 +89,7 @@ def application_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     return render(
         request,
         "orgs/application.html",
-        _context(
+        org_context(
             request,
             org,
             form=form,
@@ -226,7 +183,9 @@ def dashboard_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     today = local_today()
     days_left = (org.certificate_valid_until - today).days if org.certificate_valid_until else None
     return render(
-        request, "orgs/dashboard.html", _context(request, org, renewal=renewal, days_left=days_left)
+        request,
+        "orgs/dashboard.html",
+        org_context(request, org, renewal=renewal, days_left=days_left),
     )
 
 
@@ -261,7 +220,7 @@ def staff_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     return render(
         request,
         "orgs/staff.html",
-        _context(
+        org_context(
             request, org, form=form, members=members, invitations=invitations, role_form=RoleForm()
         ),
     )
@@ -357,5 +316,5 @@ def renewal_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     return render(
         request,
         "orgs/renewal.html",
-        _context(request, org, form=form, renewals=org.renewals.order_by("-created_at")),
+        org_context(request, org, form=form, renewals=org.renewals.order_by("-created_at")),
     )
