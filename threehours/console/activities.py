@@ -137,7 +137,7 @@ def _save(request: HttpRequest, org: Organisation, activity: Activity | None) ->
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Saved."))
-                return redirect("orgs:activity-detail", org_id=org.pk, activity_id=activity.pk)
+                return redirect("console:activity-detail", org_id=org.pk, activity_id=activity.pk)
     else:
         form = _form(org, activity)
     return render(
@@ -204,7 +204,7 @@ def activity_action_view(
         elif action == "copy":
             copy = services.activity_copy(activity=activity, user=request.user)
             messages.success(request, _("Copied into a new draft: set its dates."))
-            return redirect("orgs:activity-edit", org_id=org.pk, activity_id=copy.pk)
+            return redirect("console:activity-edit", org_id=org.pk, activity_id=copy.pk)
         elif action == "cancel":
             services.activity_cancel(
                 activity=activity, user=request.user, reason=request.POST.get("reason", "")
@@ -217,7 +217,7 @@ def activity_action_view(
         for field_errors in (exc.fields or {}).values():
             for message in field_errors:
                 messages.error(request, message)
-    return redirect("orgs:activity-detail", org_id=org.pk, activity_id=activity.pk)
+    return redirect("console:activity-detail", org_id=org.pk, activity_id=activity.pk)
 
 
 @with_org()
@@ -244,7 +244,7 @@ def activity_cover_view(request: HttpRequest, org: Organisation, activity_id: in
                         "large screens; a clearer photo is better."
                     ),
                 )
-    return redirect("orgs:activity-detail", org_id=org.pk, activity_id=activity.pk)
+    return redirect("console:activity-detail", org_id=org.pk, activity_id=activity.pk)
 
 
 @with_org()

@@ -100,7 +100,7 @@ def _board_day(activity: Activity, raw: str | None, today: dt.date) -> dt.date:
 
 
 def _board_url(org: Organisation, activity_id: int, day: dt.date) -> str:
-    url = reverse("orgs:attendance-board", kwargs={"org_id": org.pk, "activity_id": activity_id})
+    url = reverse("console:attendance-board", kwargs={"org_id": org.pk, "activity_id": activity_id})
     return f"{url}?day={day.isoformat()}"
 
 
@@ -272,7 +272,7 @@ def correction_decide_view(
             messages.success(request, _("Rejected. The volunteer has been told why."))
     except DomainError as exc:
         messages.error(request, domain_error_text(exc))
-    return redirect("orgs:pending-credits", org_id=org.pk)
+    return redirect("console:pending-credits", org_id=org.pk)
 
 
 @with_org()
@@ -297,4 +297,4 @@ def pending_cosign_view(request: HttpRequest, org: Organisation, pending_id: int
             messages.success(
                 request, _("Co-signed. The hours are credited once the volunteer confirms.")
             )
-    return redirect("orgs:pending-credits", org_id=org.pk)
+    return redirect("console:pending-credits", org_id=org.pk)

@@ -62,7 +62,7 @@ def registrants_export_view(
             row_count=count,
         )
         _queued_message(request, count)
-        return _back(request, reverse("orgs:activity-detail", args=[org.pk, activity.pk]))
+        return _back(request, reverse("console:activity-detail", args=[org.pk, activity.pk]))
     return file_response(*export_services.registrants_export(activity=activity, fmt=fmt))
 
 
@@ -87,7 +87,7 @@ def hours_export_view(request: HttpRequest, org: Organisation) -> HttpResponse:
         for errors in (exc.fields or {}).values():
             for error in errors:
                 messages.error(request, error)
-        return _back(request, reverse("orgs:dashboard", args=[org.pk]))
+        return _back(request, reverse("console:dashboard", args=[org.pk]))
     count = export_services.range_count(org=org, date_from=date_from, date_to=date_to)
     if count > export_services.SYNC_ROW_LIMIT:
         export_services.export_request(
@@ -98,7 +98,7 @@ def hours_export_view(request: HttpRequest, org: Organisation) -> HttpResponse:
             row_count=count,
         )
         _queued_message(request, count)
-        return _back(request, reverse("orgs:dashboard", args=[org.pk]))
+        return _back(request, reverse("console:dashboard", args=[org.pk]))
     return file_response(
         *export_services.range_export(org=org, date_from=date_from, date_to=date_to, fmt=fmt)
     )

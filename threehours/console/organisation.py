@@ -28,9 +28,9 @@ def console_home_view(request: HttpRequest) -> HttpResponse:
     memberships = selectors.orgs_of_user(user=request.user)
     application = selectors.open_application_of(user=request.user)
     if len(memberships) == 1 and application is None:
-        return redirect("orgs:dashboard", org_id=memberships[0][0].pk)
+        return redirect("console:dashboard", org_id=memberships[0][0].pk)
     if not memberships and application is not None:
-        return redirect("orgs:application", org_id=application.pk)
+        return redirect("console:application", org_id=application.pk)
     return render(
         request, "orgs/home.html", {"memberships": memberships, "application": application}
     )
@@ -41,7 +41,7 @@ def console_home_view(request: HttpRequest) -> HttpResponse:
 def apply_view(request: HttpRequest) -> HttpResponse:
     existing = selectors.open_application_of(user=request.user)
     if existing is not None:
-        return redirect("orgs:application", org_id=existing.pk)
+        return redirect("console:application", org_id=existing.pk)
     form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -50,7 +50,7 @@ def apply_view(request: HttpRequest) -> HttpResponse:
             form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Saved. Now upload your qualification files."))
-            return redirect("orgs:application", org_id=org.pk)
+            return redirect("console:application", org_id=org.pk)
     return render(request, "orgs/apply.html", {"form": form})
 
 
@@ -83,7 +83,7 @@ def application_view(request: HttpRequest, org: Organisation) -> HttpResponse:
                 form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Saved."))
-                return redirect("orgs:application", org_id=org.pk)
+                return redirect("console:application", org_id=org.pk)
     else:
         form = ApplicationForm(initial=ApplicationForm.initial_from(org))
     return render(
@@ -120,7 +120,7 @@ def file_upload_view(request: HttpRequest, org: Organisation) -> HttpResponse:
             messages.success(request, _("File uploaded."))
     else:
         messages.error(request, _("Choose the document and an image file."))
-    return redirect(reverse("orgs:application", args=[org.pk]) + "#files")
+    return redirect(reverse("console:application", args=[org.pk]) + "#files")
 
 
 @with_org(admin=True)
@@ -134,7 +134,7 @@ def file_delete_view(request: HttpRequest, org: Organisation, file_id: int) -> H
         messages.error(request, exc.message)
     else:
         messages.success(request, _("File deleted."))
-    return redirect(reverse("orgs:application", args=[org.pk]) + "#files")
+    return redirect(reverse("console:application", args=[org.pk]) + "#files")
 
 
 @with_org()
@@ -162,7 +162,7 @@ def submit_view(request: HttpRequest, org: Organisation) -> HttpResponse:
             )
     else:
         messages.success(request, _("Submitted. An operator will review your application."))
-    return redirect("orgs:application", org_id=org.pk)
+    return redirect("console:application", org_id=org.pk)
 
 
 @with_org()
@@ -178,7 +178,7 @@ def endorsement_template_view(request: HttpRequest, org: Organisation) -> HttpRe
 @with_org()
 def dashboard_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     if org.state != Organisation.State.APPROVED:
-        return redirect("orgs:application", org_id=org.pk)
+        return redirect("console:application", org_id=org.pk)
     renewal = org.renewals.order_by("-created_at").first()
     today = local_today()
     days_left = (org.certificate_valid_until - today).days if org.certificate_valid_until else None
@@ -214,7 +214,7 @@ def staff_view(request: HttpRequest, org: Organisation) -> HttpResponse:
                 form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Invitation sent."))
-                return redirect("orgs:staff", org_id=org.pk)
+                return redirect("console:staff", org_id=org.pk)
     members = org.memberships.select_related("user").order_by("role", "created_at")
     invitations = org.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
     return render(
@@ -237,7 +237,7 @@ def staff_remove_view(request: HttpRequest, org: Organisation, membership_id: in
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Removed from the staff."))
-    return redirect("orgs:staff", org_id=org.pk)
+    return redirect("console:staff", org_id=org.pk)
 
 
 @with_org(admin=True)
@@ -256,7 +256,7 @@ def staff_role_view(request: HttpRequest, org: Organisation, membership_id: int)
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Role changed."))
-    return redirect("orgs:staff", org_id=org.pk)
+    return redirect("console:staff", org_id=org.pk)
 
 
 @with_org(admin=True)
@@ -268,7 +268,7 @@ def invitation_revoke_view(
         services.invitation_revoke(org=org, actor=request.user, invitation_id=invitation_id)
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect("orgs:staff", org_id=org.pk)
+    return redirect("console:staff", org_id=org.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -292,7 +292,7 @@ def invitation_view(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(
             request, _("Welcome to %(name)s.") % {"name": invitation.organisation.name}
         )
-        return redirect("orgs:dashboard", org_id=invitation.organisation_id)
+        return redirect("console:dashboard", org_id=invitation.organisation_id)
     return render(request, "orgs/invitation.html", {"invitation": invitation})
 
 
@@ -312,7 +312,7 @@ def renewal_view(request: HttpRequest, org: Organisation) -> HttpResponse:
             form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Sent. An operator will check the renewed certificate."))
-            return redirect("orgs:dashboard", org_id=org.pk)
+            return redirect("console:dashboard", org_id=org.pk)
     return render(
         request,
         "orgs/renewal.html",

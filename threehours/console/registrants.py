@@ -79,4 +79,4 @@ def registrant_decide_view(
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Done. The volunteer has been told."))
-    return redirect("orgs:activity-registrants", org_id=org.pk, activity_id=signup.activity_id)
+    return redirect("console:activity-registrants", org_id=org.pk, activity_id=signup.activity_id)

@@ -5,7 +5,7 @@ from django.urls import path
 
 from . import activities, attendance, exports, organisation, registrants
 
-app_name = "orgs"
+app_name = "console"
 
 urlpatterns = [
     # Registration and attendance pages first: the activity catch-all "<action>/" below would

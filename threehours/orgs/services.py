@@ -247,7 +247,7 @@ def _reason_required(reason: str | None) -> str:
 
 
 def _notify_applicant(org: Organisation, title: str, body: str) -> None:
-    link = reverse("orgs:application", args=[org.pk])
+    link = reverse("console:application", args=[org.pk])
     recipients = {org.applicant} | {
         m.user for m in org.memberships.filter(role=Membership.Role.ADMIN).select_related("user")
     }
@@ -710,7 +710,7 @@ def staff_invite(*, org: Organisation, inviter: User, email: str, role: str) -> 
         created_at=now,
         expires_at=now + dt.timedelta(days=INVITATION_DAYS),
     )
-    link = settings.SITE_URL + reverse("orgs:invitation", args=[token])
+    link = settings.SITE_URL + reverse("console:invitation", args=[token])
     email_send(
         to=email,
         subject=_("Join %(name)s on threehours") % {"name": org.name},

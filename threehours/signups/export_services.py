@@ -380,7 +380,7 @@ def export_build(*, export_id: int) -> Export | None:
         user=export.requested_by,
         title=_("Your export is ready"),
         body=_("%(file)s can be downloaded now.") % {"file": filename},
-        link=reverse("orgs:export-download", args=[export.organisation_id, export.pk]),
+        link=reverse("console:export-download", args=[export.organisation_id, export.pk]),
     )
     return export
 

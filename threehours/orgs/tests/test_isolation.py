@@ -27,7 +27,7 @@ def _org_scoped_route_names() -> set[str]:
             else:
                 yield p
 
-    return {f"orgs:{p.name}" for p in walk(urlpatterns) if "org_id" in str(p.pattern)}
+    return {f"console:{p.name}" for p in walk(urlpatterns) if "org_id" in str(p.pattern)}
 
 
 @pytest.fixture
