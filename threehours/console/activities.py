@@ -42,7 +42,7 @@ def activity_list_view(request: HttpRequest, org: Organisation) -> HttpResponse:
         page = console_selectors.activity_list_for_console(org=org, **filters.filters())
     return render(
         request,
-        "activities/console_list.html",
+        "console/activities/list.html",
         org_context(request, org, page=page, filters=filters, today=local_today()),
     )
 
@@ -117,7 +117,7 @@ def _save(request: HttpRequest, org: Organisation, activity: Activity | None) ->
         form = _form(org, activity, request.POST)
         return render(
             request,
-            "activities/partials/_console_form_check.html",
+            "console/activities/partials/_form_check.html",
             {"form": form, **_preview(form, org, activity=activity, check=True)},
         )
     if request.method == "POST":
@@ -142,7 +142,7 @@ def _save(request: HttpRequest, org: Organisation, activity: Activity | None) ->
         form = _form(org, activity)
     return render(
         request,
-        "activities/console_form.html",
+        "console/activities/form.html",
         org_context(request, org, form=form, activity=activity, **_preview(form, org)),
     )
 
@@ -186,7 +186,7 @@ def activity_detail_view(request: HttpRequest, org: Organisation, activity_id: i
     activity = _activity_or_404(org, activity_id)
     return render(
         request,
-        "activities/console_detail.html",
+        "console/activities/detail.html",
         org_context(request, org, activity=activity, phase=activity.phase_on(local_today())),
     )
 

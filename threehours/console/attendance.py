@@ -62,7 +62,7 @@ def checkin_screen_view(request: HttpRequest, org: Organisation, activity_id: in
         code=services.code_current(activity=activity, day=today),
         refreshed=int(time.time() * 1000),
     )
-    template = "attendance/checkin_screen.html"
+    template = "console/attendance/checkin_screen.html"
     if request.htmx or request.GET.get("partial"):
         template += "#live"
     return render(request, template, context)
@@ -130,7 +130,7 @@ def attendance_board_view(
         next_day=day + one_day if day < activity.end_date else None,
         pending_count=hours_selectors.pending_for_org(org=org).count(),
     )
-    template = "attendance/board.html"
+    template = "console/attendance/board.html"
     if request.htmx or request.GET.get("partial"):
         template += "#live"
     return render(request, template, context)
@@ -238,7 +238,7 @@ def pending_credits_view(request: HttpRequest, org: Organisation) -> HttpRespons
     )
     return render(
         request,
-        "attendance/pending_credits.html",
+        "console/attendance/pending_credits.html",
         org_context(
             request,
             org,

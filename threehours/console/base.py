@@ -35,9 +35,16 @@ def with_org(*, admin: bool = False):
                 org = selectors.org_for_staff(
                     user=request.user, org_id=org_id, allow_suspended=True
                 )
-                return render(request, "orgs/suspended.html", {"org": org}, status=403)
+                return render(
+                    request, "console/organisation/suspended.html", {"org": org}, status=403
+                )
             except DomainError as exc:
-                return render(request, "orgs/forbidden.html", {"error": exc.message}, status=403)
+                return render(
+                    request,
+                    "console/organisation/forbidden.html",
+                    {"error": exc.message},
+                    status=403,
+                )
             request.org = org
             request.org_role = services.role_of(user=request.user, org=org)
             return view(request, org, *args, **kwargs)

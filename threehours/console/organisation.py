@@ -32,7 +32,9 @@ def console_home_view(request: HttpRequest) -> HttpResponse:
     if not memberships and application is not None:
         return redirect("console:application", org_id=application.pk)
     return render(
-        request, "orgs/home.html", {"memberships": memberships, "application": application}
+        request,
+        "console/organisation/home.html",
+        {"memberships": memberships, "application": application},
     )
 
 
@@ -51,7 +53,7 @@ def apply_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Saved. Now upload your qualification files."))
             return redirect("console:application", org_id=org.pk)
-    return render(request, "orgs/apply.html", {"form": form})
+    return render(request, "console/organisation/apply.html", {"form": form})
 
 
 @require_GET
@@ -63,7 +65,7 @@ def region_options_view(request: HttpRequest) -> HttpResponse:
     regions = selectors.region_children(parent=parent) if parent else []
     return render(
         request,
-        "orgs/partials/_region_options.html",
+        "console/organisation/partials/_region_options.html",
         {"regions": regions, "reset_district": level == "city"},
     )
 
@@ -88,7 +90,7 @@ def application_view(request: HttpRequest, org: Organisation) -> HttpResponse:
         form = ApplicationForm(initial=ApplicationForm.initial_from(org))
     return render(
         request,
-        "orgs/application.html",
+        "console/organisation/application.html",
         org_context(
             request,
             org,
@@ -184,7 +186,7 @@ def dashboard_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     days_left = (org.certificate_valid_until - today).days if org.certificate_valid_until else None
     return render(
         request,
-        "orgs/dashboard.html",
+        "console/organisation/dashboard.html",
         org_context(request, org, renewal=renewal, days_left=days_left),
     )
 
@@ -198,7 +200,7 @@ def staff_view(request: HttpRequest, org: Organisation) -> HttpResponse:
         if not is_admin:
             return render(
                 request,
-                "orgs/forbidden.html",
+                "console/organisation/forbidden.html",
                 {"error": _("Only administrators manage staff.")},
                 status=403,
             )
@@ -219,7 +221,7 @@ def staff_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     invitations = org.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
     return render(
         request,
-        "orgs/staff.html",
+        "console/organisation/staff.html",
         org_context(
             request, org, form=form, members=members, invitations=invitations, role_form=RoleForm()
         ),
@@ -276,7 +278,9 @@ def invitation_view(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_get(token=token)
     except DomainError as exc:
-        return render(request, "orgs/invitation.html", {"error": exc.message}, status=400)
+        return render(
+            request, "console/organisation/invitation.html", {"error": exc.message}, status=400
+        )
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('accounts:org-login')}?next={request.path}")
@@ -285,7 +289,7 @@ def invitation_view(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as exc:
             return render(
                 request,
-                "orgs/invitation.html",
+                "console/organisation/invitation.html",
                 {"invitation": invitation, "error": exc.message},
                 status=400,
             )
@@ -293,7 +297,7 @@ def invitation_view(request: HttpRequest, token: str) -> HttpResponse:
             request, _("Welcome to %(name)s.") % {"name": invitation.organisation.name}
         )
         return redirect("console:dashboard", org_id=invitation.organisation_id)
-    return render(request, "orgs/invitation.html", {"invitation": invitation})
+    return render(request, "console/organisation/invitation.html", {"invitation": invitation})
 
 
 @with_org(admin=True)
@@ -315,6 +319,6 @@ def renewal_view(request: HttpRequest, org: Organisation) -> HttpResponse:
             return redirect("console:dashboard", org_id=org.pk)
     return render(
         request,
-        "orgs/renewal.html",
+        "console/organisation/renewal.html",
         org_context(request, org, form=form, renewals=org.renewals.order_by("-created_at")),
     )

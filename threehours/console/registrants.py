@@ -39,7 +39,7 @@ def registrant_list_view(request: HttpRequest, org: Organisation, activity_id: i
         counts[row.status] += 1
     return render(
         request,
-        "signups/console_registrants.html",
+        "console/registrants/list.html",
         org_context(
             request,
             org,
