@@ -7,12 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from threehours.activities import services
+from threehours.activities.tests.factories import activity_data
 from threehours.console import activities as console_views
 from threehours.core.tests.pictures import photo_upload, qr_png_upload
 from threehours.orgs.models import Membership
 from threehours.orgs.tests.factories import applicant, approved_org
-
-from .factories import activity_data
 
 pytestmark = pytest.mark.django_db
 

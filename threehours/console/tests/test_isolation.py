@@ -7,8 +7,7 @@ from django.urls import resolve
 
 from threehours.orgs import services
 from threehours.orgs.models import Membership
-
-from .factories import applicant, approved_org, image_upload
+from threehours.orgs.tests.factories import applicant, approved_org, image_upload
 
 pytestmark = pytest.mark.django_db
 
