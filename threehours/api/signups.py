@@ -14,7 +14,7 @@ from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
 from threehours.core.storage import file_response
 from threehours.core.timeutil import local_today
-from threehours.orgs.selectors import org_for_staff
+from threehours.orgs.selectors import access_org_for_staff
 from threehours.signups import export_services, exports, selectors, services
 from threehours.signups.errors import SignupNotFound
 from threehours.signups.models import Export, Signup
@@ -228,10 +228,8 @@ def my_registrations(request: HttpRequest):
     auth=token_auth,
 )
 def registrant_list(request: HttpRequest, org_id: Id, activity_id: Id):
-    org = org_for_staff(user=request.user, org_id=org_id)
-    activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise ActivityNotFound()
+    org = access_org_for_staff(user=request.user, org_id=org_id)
+    activity = activity_selectors.access_activity_for_org(org=org, activity_id=activity_id)
     questions = {str(q.pk): q.text for q in activity.questions.all()}
     rows = selectors.registrants_with_history(activity=activity, today=local_today())
     return {
@@ -242,10 +240,8 @@ def registrant_list(request: HttpRequest, org_id: Id, activity_id: Id):
 
 
 def _org_signup(request: HttpRequest, org_id: int, reg_id: int) -> Signup:
-    org = org_for_staff(user=request.user, org_id=org_id)
-    signup = selectors.signup_get_for_org(org=org, signup_id=reg_id)
-    if signup is None:
-        raise SignupNotFound()
+    org = access_org_for_staff(user=request.user, org_id=org_id)
+    signup = selectors.access_signup_for_org(org=org, signup_id=reg_id)
     return signup
 
 
@@ -311,10 +307,8 @@ def registrant_export(
 ):
     """The registrants as an xlsx or CSV file; above the synchronous limit the export is queued
     (202) and the staff member is notified with a download link when it is ready."""
-    org = org_for_staff(user=request.user, org_id=org_id)
-    activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise ActivityNotFound()
+    org = access_org_for_staff(user=request.user, org_id=org_id)
+    activity = activity_selectors.access_activity_for_org(org=org, activity_id=activity_id)
     count = export_services.registrants_count(activity=activity)
     if count > export_services.SYNC_ROW_LIMIT:
         export = export_services.export_request(

@@ -23,13 +23,6 @@ from . import selectors as console_selectors
 from .base import org_context, with_org
 
 
-def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
-    activity = selectors.activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise Http404
-    return activity
-
-
 @with_org()
 def activity_list_view(request: HttpRequest, org: Organisation) -> HttpResponse:
     """Filter by keyword (title), dates and state; a "More" link pages on (never a silent cut)."""
@@ -156,7 +149,7 @@ def activity_create_view(request: HttpRequest, org: Organisation) -> HttpRespons
 @with_org()
 @require_http_methods(["GET", "POST"])
 def activity_edit_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
-    return _save(request, org, _activity_or_404(org, activity_id))
+    return _save(request, org, selectors.access_activity_for_org(org=org, activity_id=activity_id))
 
 
 IMAGE_UPLOAD_RATE = "60/h"  # per user: a description holds a handful of pictures
@@ -183,7 +176,7 @@ def activity_image_upload_view(request: HttpRequest, org: Organisation) -> HttpR
 
 @with_org()
 def activity_detail_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
-    activity = _activity_or_404(org, activity_id)
+    activity = selectors.access_activity_for_org(org=org, activity_id=activity_id)
     return render(
         request,
         "console/activities/detail.html",
@@ -196,7 +189,7 @@ def activity_detail_view(request: HttpRequest, org: Organisation, activity_id: i
 def activity_action_view(
     request: HttpRequest, org: Organisation, activity_id: int, action: str
 ) -> HttpResponse:
-    activity = _activity_or_404(org, activity_id)
+    activity = selectors.access_activity_for_org(org=org, activity_id=activity_id)
     try:
         if action == "publish":
             services.activity_publish(activity=activity, user=request.user)
@@ -225,7 +218,7 @@ def activity_action_view(
 def activity_cover_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
     """Upload the cover image (checked by content, 400 KB–5 MB per the guide; smaller is
     accepted with a warning; re-encoded without EXIF)."""
-    activity = _activity_or_404(org, activity_id)
+    activity = selectors.access_activity_for_org(org=org, activity_id=activity_id)
     upload = request.FILES.get("cover")
     if upload is None:
         messages.error(request, _("Choose an image file."))
@@ -255,7 +248,7 @@ def activity_poster_view(request: HttpRequest, org: Organisation, activity_id: i
 
     from threehours.activities.pdf import activity_poster_pdf
 
-    activity = _activity_or_404(org, activity_id)
+    activity = selectors.access_activity_for_org(org=org, activity_id=activity_id)
     if activity.state != Activity.State.PUBLISHED:
         raise Http404
     url = settings.SITE_URL + reverse("activities:detail", args=[activity.pk])

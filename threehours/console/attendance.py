@@ -34,13 +34,6 @@ from .base import org_context, with_org
 # -- organisation console: door screen -------------------------------------------------------
 
 
-def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
-    activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise Http404
-    return activity
-
-
 def _is_checkin_day(activity: Activity, day: dt.date) -> bool:
     return activity.state == Activity.State.PUBLISHED and (
         activity.start_date <= day <= activity.end_date
@@ -51,7 +44,7 @@ def _is_checkin_day(activity: Activity, day: dt.date) -> bool:
 @require_GET
 def checkin_screen_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
     """The tablet at the door: the rotating QR code and today's code, refreshed by htmx."""
-    activity = _activity_or_404(org, activity_id)
+    activity = activity_selectors.access_activity_for_org(org=org, activity_id=activity_id)
     today = local_today()
     context = org_context(
         request,
@@ -74,7 +67,7 @@ def checkin_qr_view(request: HttpRequest, org: Organisation, activity_id: int) -
     """A fresh QR token for today, as an SVG of the check-in page's absolute URL."""
     import segno
 
-    activity = _activity_or_404(org, activity_id)
+    activity = activity_selectors.access_activity_for_org(org=org, activity_id=activity_id)
     today = local_today()
     if not _is_checkin_day(activity, today):
         raise Http404
@@ -109,7 +102,7 @@ def _board_url(org: Organisation, activity_id: int, day: dt.date) -> str:
 def attendance_board_view(
     request: HttpRequest, org: Organisation, activity_id: int
 ) -> HttpResponse:
-    activity = _activity_or_404(org, activity_id)
+    activity = activity_selectors.access_activity_for_org(org=org, activity_id=activity_id)
     today = local_today()
     day = _board_day(activity, request.GET.get("day"), today)
     groups = selectors.attendance_board(activity=activity, day=day)
@@ -136,13 +129,6 @@ def attendance_board_view(
     return render(request, template, context)
 
 
-def _signup_or_404(org: Organisation, signup_id: int) -> Signup:
-    signup = signup_selectors.signup_get_for_org(org=org, signup_id=signup_id)
-    if signup is None:
-        raise Http404
-    return signup
-
-
 def _posted_day(request: HttpRequest) -> dt.date:
     try:
         return dt.date.fromisoformat(request.POST.get("day", ""))
@@ -160,7 +146,7 @@ def _board_redirect(request: HttpRequest, org: Organisation, signup: Signup) -> 
 @require_POST
 def attendance_staff_view(request: HttpRequest, org: Organisation, signup_id: int) -> HttpResponse:
     """Staff check a volunteer without a phone in or out now (代签到 / 代签退)."""
-    signup = _signup_or_404(org, signup_id)
+    signup = signup_selectors.access_signup_for_org(org=org, signup_id=signup_id)
     action = request.POST.get("action")
     if action not in ("checkin", "checkout"):
         return HttpResponse(status=400)
@@ -181,7 +167,7 @@ def attendance_correct_view(
     request: HttpRequest, org: Organisation, signup_id: int
 ) -> HttpResponse:
     """A coordinator sets a day's check-in and check-out times, with a reason."""
-    signup = _signup_or_404(org, signup_id)
+    signup = signup_selectors.access_signup_for_org(org=org, signup_id=signup_id)
     try:
         correction = services.attendance_correct(
             signup=signup,
@@ -215,7 +201,7 @@ def attendance_no_show_view(
     request: HttpRequest, org: Organisation, signup_id: int
 ) -> HttpResponse:
     """Mark a registrant absent on a past activity day."""
-    signup = _signup_or_404(org, signup_id)
+    signup = signup_selectors.access_signup_for_org(org=org, signup_id=signup_id)
     try:
         services.no_show_mark(signup=signup, day=_posted_day(request), staff=request.user)
     except DomainError as exc:
@@ -256,9 +242,9 @@ def correction_decide_view(
     request: HttpRequest, org: Organisation, correction_id: int, decision: str
 ) -> HttpResponse:
     """A second staff member approves or rejects (with a reason) a pending correction."""
-    correction = selectors.correction_get_for_org(org=org, correction_id=correction_id)
-    if correction is None or decision not in ("approve", "reject"):
+    if decision not in ("approve", "reject"):
         raise Http404
+    correction = selectors.access_correction_for_org(org=org, correction_id=correction_id)
     try:
         if decision == "approve":
             services.correction_approve(correction=correction, staff=request.user)
@@ -278,9 +264,7 @@ def correction_decide_view(
 @with_org()
 @require_POST
 def pending_cosign_view(request: HttpRequest, org: Organisation, pending_id: int) -> HttpResponse:
-    pending = hours_selectors.pending_get_for_org(org=org, pending_id=pending_id)
-    if pending is None:
-        raise Http404
+    pending = hours_selectors.access_pending_for_org(org=org, pending_id=pending_id)
     approve = request.POST.get("approve") == "1"
     try:
         pending = services.pending_credit_cosign(

@@ -21,18 +21,19 @@ console_login_required = login_required(login_url="accounts:org-login")
 
 def with_org(*, admin: bool = False):
     """Load the URL's organisation for the logged-in staff member (404 for others; a suspended
-    organisation shows its notice)."""
+    organisation shows its notice). The view's own `access_*` fetches that raise NotFound
+    (another organisation's activity, registration...) answer 404 too."""
 
     def decorator(view):
         @console_login_required
         @wraps(view)
         def wrapper(request: HttpRequest, org_id: int, *args, **kwargs):
             try:
-                org = selectors.org_for_staff(user=request.user, org_id=org_id, admin=admin)
+                org = selectors.access_org_for_staff(user=request.user, org_id=org_id, admin=admin)
             except NotFound as exc:
                 raise Http404 from exc
             except OrgSuspended:
-                org = selectors.org_for_staff(
+                org = selectors.access_org_for_staff(
                     user=request.user, org_id=org_id, allow_suspended=True
                 )
                 return render(
@@ -47,7 +48,10 @@ def with_org(*, admin: bool = False):
                 )
             request.org = org
             request.org_role = services.role_of(user=request.user, org=org)
-            return view(request, org, *args, **kwargs)
+            try:
+                return view(request, org, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404 from exc
 
         return wrapper
 

@@ -14,7 +14,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from threehours.activities.selectors import activity_get_for_org
+from threehours.activities.selectors import access_activity_for_org
 from threehours.core.errors import InvalidInput
 from threehours.core.storage import file_response, private_file_response
 from threehours.orgs.models import Organisation
@@ -49,9 +49,7 @@ def _queued_message(request: HttpRequest, count: int) -> None:
 def registrants_export_view(
     request: HttpRequest, org: Organisation, activity_id: int, fmt: str
 ) -> HttpResponse:
-    activity = activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise Http404
+    activity = access_activity_for_org(org=org, activity_id=activity_id)
     count = export_services.registrants_count(activity=activity)
     if count > export_services.SYNC_ROW_LIMIT:
         export_services.export_request(

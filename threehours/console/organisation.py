@@ -128,8 +128,10 @@ def file_upload_view(request: HttpRequest, org: Organisation) -> HttpResponse:
 @with_org(admin=True)
 @require_POST
 def file_delete_view(request: HttpRequest, org: Organisation, file_id: int) -> HttpResponse:
+    # Another organisation's file is not found before the state of this one is checked.
+    row = selectors.access_file_for_org(org=org, file_id=file_id)
     try:
-        services.org_file_delete(org=org, user=request.user, file_id=file_id)
+        services.org_file_delete(org=org, user=request.user, file_id=row.pk)
     except QualificationFile.DoesNotExist as exc:
         raise Http404 from exc
     except DomainError as exc:
@@ -142,9 +144,7 @@ def file_delete_view(request: HttpRequest, org: Organisation, file_id: int) -> H
 @with_org()
 @require_GET
 def file_image_view(request: HttpRequest, org: Organisation, file_id: int) -> HttpResponse:
-    row = org.files.filter(pk=file_id).first()
-    if row is None:
-        raise Http404
+    row = selectors.access_file_for_org(org=org, file_id=file_id)
     return private_file_response(row.image)
 
 
@@ -266,8 +266,9 @@ def staff_role_view(request: HttpRequest, org: Organisation, membership_id: int)
 def invitation_revoke_view(
     request: HttpRequest, org: Organisation, invitation_id: int
 ) -> HttpResponse:
+    invitation = selectors.access_invitation_for_org(org=org, invitation_id=invitation_id)
     try:
-        services.invitation_revoke(org=org, actor=request.user, invitation_id=invitation_id)
+        services.invitation_revoke(org=org, actor=request.user, invitation_id=invitation.pk)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("console:staff", org_id=org.pk)

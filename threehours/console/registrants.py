@@ -4,12 +4,11 @@ and history, and accept / reject / remove (PRODUCT.md §3)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from threehours.activities import selectors as activity_selectors
-from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.timeutil import local_today
 from threehours.orgs.models import Organisation
@@ -20,16 +19,9 @@ from threehours.signups.models import Signup
 from .base import org_context, with_org
 
 
-def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
-    activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise Http404
-    return activity
-
-
 @with_org()
 def registrant_list_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
-    activity = _activity_or_404(org, activity_id)
+    activity = activity_selectors.access_activity_for_org(org=org, activity_id=activity_id)
     questions = list(activity.questions.all())
     rows = selectors.registrants_with_history(activity=activity, today=local_today())
     for row in rows:
@@ -59,9 +51,7 @@ def registrant_decide_view(
 ) -> HttpResponse:
     from django.utils.translation import gettext as _
 
-    signup = selectors.signup_get_for_org(org=org, signup_id=signup_id)
-    if signup is None:
-        raise Http404
+    signup = selectors.access_signup_for_org(org=org, signup_id=signup_id)
     try:
         if action == "accept":
             services.signup_accept(signup=signup, staff=request.user)

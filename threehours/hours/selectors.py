@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from threehours.activities.models import Activity
 from threehours.attendance.models import Attendance, Correction, DayCode
 from threehours.attendance.rules import SAME_POSITION
 from threehours.attendance.selectors import position_evidence
+from threehours.core.errors import NotFound
 from threehours.core.models import AuditEntry
 from threehours.core.timeutil import local_day_bounds
 from threehours.orgs.models import Membership, Organisation
@@ -45,13 +47,17 @@ def pending_for_org(*, org) -> QuerySet[PendingCredit]:
     )
 
 
-def pending_get_for_org(*, org, pending_id: int) -> PendingCredit | None:
-    """One proposal of the organisation's activities (None for any other: 404)."""
-    return (
+def access_pending_for_org(*, org, pending_id: int) -> PendingCredit:
+    """One proposal of the organisation's activities. Any other raises NotFound like an
+    unknown id, so ids reveal nothing."""
+    pending = (
         PendingCredit.objects.select_related("attendance__activity", "attendance__volunteer")
         .filter(pk=pending_id, attendance__activity__organisation=org)
         .first()
     )
+    if pending is None:
+        raise NotFound(_("No such proposal."))
+    return pending
 
 
 def pending_get_of_volunteer(*, volunteer, pending_id: int) -> PendingCredit | None:

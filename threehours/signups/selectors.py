@@ -12,6 +12,7 @@ from threehours.activities.models import Activity, Question
 from threehours.core.db import Columns, hot_cursor
 from threehours.orgs.models import Organisation
 
+from .errors import SignupNotFound
 from .models import LIVE, Signup
 
 
@@ -148,13 +149,17 @@ def hours_earned_by_signup(*, volunteer: User) -> dict[int, Decimal]:
     return {signup_id: Decimal(total).quantize(tenth) for signup_id, total in rows}
 
 
-def signup_get_for_org(*, org, signup_id: int) -> Signup | None:
-    """A registration for one of `org`'s activities (None for any other: 404)."""
-    return (
+def access_signup_for_org(*, org, signup_id: int) -> Signup:
+    """A registration for one of `org`'s activities, with its activity and volunteer. Any
+    other raises SignupNotFound like an unknown id, so ids reveal nothing."""
+    signup = (
         Signup.objects.select_related("activity", "volunteer")
         .filter(pk=signup_id, activity__organisation=org)
         .first()
     )
+    if signup is None:
+        raise SignupNotFound()
+    return signup
 
 
 STATUS_ORDER = {

@@ -417,3 +417,66 @@ def test_every_api_operation_on_another_organisation_answers_404_and_writes_noth
         if "/ops/" not in path:  # operator operations answer 403 to any non-operator
             assert response.status_code == 404, (method, url, response.content)
     assert _everything_stored(settings) == before
+
+
+def test_another_organisations_objects_under_ones_own_organisation_answer_404(
+    two_orgs, activity_b, settings
+):
+    """Staff of A naming A in the URL but an object of B (an activity, a registration, a
+    file...): the object is fetched through A (`access_*`), so B's ids answer 404 and change
+    nothing."""
+    import re
+
+    org_a, org_b, file_b, member_b, invitation_b = two_orgs
+    client = Client()
+    client.force_login(org_a.applicant)
+    urls = [
+        (method, url.replace(f"/org/{org_b.pk}/", f"/org/{org_a.pk}/", 1))
+        for method, url in _org_urls(org_b, file_b, member_b, invitation_b, activity_b)
+        if re.match(r"/org/\d+/[^?]*\d", url)  # names an object besides the organisation
+    ]
+    assert len(urls) > 20
+    before = _everything_stored(settings)
+    answers = [(method, url, getattr(client, method)(url).status_code) for method, url in urls]
+    assert [answer for answer in answers if answer[2] != 404] == []
+    assert _everything_stored(settings) == before
+
+
+def test_api_operations_on_another_organisations_objects_answer_404(
+    two_orgs, activity_b, api, settings
+):
+    """The API's twin of the test above: A's id in the path, B's objects after it."""
+    org_a, org_b, file_b, member_b, _invitation = two_orgs
+    ids = {
+        "org_id": org_a.pk,
+        "activity_id": activity_b.pk,
+        "reg_id": _signup_of(activity_b).pk,
+        "file_id": file_b.pk,
+        "membership_id": member_b.pk,
+        "correction_id": _correction_of(activity_b).pk,
+    }
+    _pending_of(activity_b)
+    client = api.as_user(org_a.applicant)
+    operations = [
+        (method, path, operation)
+        for method, path, operation in _api_org_operations()
+        if "/ops/" not in path and path.count("{") > 1
+    ]
+    assert len(operations) > 10
+    bodies = _api_bodies()
+    before = _everything_stored(settings)
+    wrong = []
+    for method, path, operation in operations:
+        url = path.format(**ids)
+        content = operation.get("requestBody", {}).get("content", {})
+        body = bodies.get((method, path))
+        if "multipart/form-data" in content:
+            response = client.client.post(url, body, headers=client._headers())
+        elif method in {"GET", "DELETE"}:
+            response = getattr(client, method.lower())(url)
+        else:
+            response = client.request(method.lower(), url, body)
+        if response.status_code != 404 or response.json()["code"] != "not_found":
+            wrong.append((method, url, response.status_code, response.content))
+    assert wrong == []
+    assert _everything_stored(settings) == before
