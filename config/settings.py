@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "threehours.reporting",
     "threehours.api",
     "threehours.platform_admin",
+    "threehours.console",
 ]
 
 MIDDLEWARE = [

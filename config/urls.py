@@ -26,7 +26,7 @@ urlpatterns = [
     path("", include("threehours.accounts.urls")),
     path("", include("threehours.notifications.urls")),
     path("", include("threehours.reporting.urls")),
-    path("org/", include("threehours.orgs.urls")),
+    path("org/", include("threehours.console.urls")),
     path("ops/", include("threehours.platform_admin.urls")),
     path("ops/data/", admin.site.urls),
     # The switch also records a logged-in user's choice (accounts/language.py).

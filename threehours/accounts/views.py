@@ -33,7 +33,7 @@ from .models import SmsCode
 
 BACKEND = "threehours.accounts.backends.AccountBackend"
 CONSOLES = {
-    "org": {"layout": "layouts/console.html", "home": "orgs:home"},
+    "org": {"layout": "layouts/console.html", "home": "console:home"},
     "ops": {"layout": "layouts/ops.html", "home": "platform_admin:home"},
 }
 

@@ -15,6 +15,7 @@ from threehours.core.pagination import Page, check_limit, cursor_after, cursor_v
 from threehours.orgs.models import Organisation, Region
 
 from . import rules
+from .errors import ActivityNotFound
 from .models import Activity, AttributeOption
 from .search import keyword_condition
 
@@ -39,8 +40,13 @@ def activity_list_for_org(*, org) -> QuerySet[Activity]:
     )
 
 
-def activity_get_for_org(*, org, activity_id: int) -> Activity | None:
-    return Activity.objects.filter(organisation=org, pk=activity_id).first()
+def access_activity_for_org(*, org, activity_id: int) -> Activity:
+    """An activity of `org` (fetched with access_org_for_staff). Another organisation's
+    activity raises ActivityNotFound like an unknown id, so ids reveal nothing."""
+    activity = Activity.objects.filter(organisation=org, pk=activity_id).first()
+    if activity is None:
+        raise ActivityNotFound()
+    return activity
 
 
 def activity_has_attendance(activity: Activity) -> bool:

@@ -1,5 +1,5 @@
 """Volunteer pages: discovery list (filters, near me, "more" with a cursor) and the activity
-page. The organisation console's activity pages are in console_views.py."""
+page. The organisation console's activity pages are in the console (console/activities.py)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from threehours.activities.errors import ActivityNotFound
 from threehours.activities.models import Activity
 from threehours.activities.selectors import attribute_lists
 from threehours.core.timeutil import local_today
-from threehours.orgs.selectors import org_for_staff
+from threehours.orgs.selectors import access_org_for_staff
 
 from .auth import token_auth
 from .schemas import (
@@ -277,10 +277,8 @@ def activity_out(activity: Activity) -> dict[str, Any]:
 
 
 def _org_activity(request: HttpRequest, org_id: int, activity_id: int):
-    org = org_for_staff(user=request.user, org_id=org_id)
-    activity = selectors.activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise ActivityNotFound()
+    org = access_org_for_staff(user=request.user, org_id=org_id)
+    activity = selectors.access_activity_for_org(org=org, activity_id=activity_id)
     return org, activity
 
 
@@ -309,7 +307,7 @@ def attributes(request: HttpRequest):
     auth=token_auth,
 )
 def activity_create(request: HttpRequest, org_id: Id, payload: ActivityIn):
-    org = org_for_staff(user=request.user, org_id=org_id)
+    org = access_org_for_staff(user=request.user, org_id=org_id)
     activity = services.activity_create(org=org, user=request.user, data=payload.dict())
     return Status(201, activity_out(activity))
 
@@ -324,7 +322,7 @@ def activity_list_for_org(
 ):
     from threehours.core.pagination import keyset_page
 
-    org = org_for_staff(user=request.user, org_id=org_id)
+    org = access_org_for_staff(user=request.user, org_id=org_id)
     page = keyset_page(
         selectors.activity_list_for_org(org=org).select_related("organisation"),
         order=("-pk",),

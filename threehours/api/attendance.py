@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Status
 from pydantic import ConfigDict
 
@@ -16,16 +15,13 @@ from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
 from threehours.attendance import selectors, services
 from threehours.attendance.services import Proof
-from threehours.core.errors import NotFound
 from threehours.core.pagination import keyset_page
 from threehours.core.timeutil import local_today
 from threehours.hours.selectors import ledger_of
 from threehours.hours.services import hours_totals
-from threehours.orgs.errors import OrgNotFound
 from threehours.orgs.models import Organisation
-from threehours.orgs.selectors import org_for_staff
-from threehours.signups.errors import SignupNotFound
-from threehours.signups.selectors import signup_get_for_org
+from threehours.orgs.selectors import access_org_for_operator, access_org_for_staff
+from threehours.signups.selectors import access_signup_for_org
 
 from .auth import token_auth
 from .schemas import Hours, Id, LaxDate, Limit, Out, StrictIn, errors
@@ -192,10 +188,8 @@ def my_hours(request: HttpRequest):
     auth=token_auth,
 )
 def checkin_code(request: HttpRequest, org_id: Id, activity_id: Id):
-    org = org_for_staff(user=request.user, org_id=org_id)
-    activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise ActivityNotFound()
+    org = access_org_for_staff(user=request.user, org_id=org_id)
+    activity = activity_selectors.access_activity_for_org(org=org, activity_id=activity_id)
     door = services.door_code_build(activity=activity, day=local_today())
     return {"code": door.code, "qr_url": door.qr_url, "qr_expires_at": door.qr_expires_at}
 
@@ -255,10 +249,8 @@ def _correction_out(c) -> dict:
 def attendance_correct(request: HttpRequest, org_id: Id, reg_id: Id, payload: CorrectionIn):
     """Applied at once (200, the day's attendance), or 202 `pending_approval` when a second
     staff member must approve it (API.md, "Integrity")."""
-    org = org_for_staff(user=request.user, org_id=org_id)
-    signup = signup_get_for_org(org=org, signup_id=reg_id)
-    if signup is None:
-        raise SignupNotFound()
+    org = access_org_for_staff(user=request.user, org_id=org_id)
+    signup = access_signup_for_org(org=org, signup_id=reg_id)
     correction = services.attendance_correct(
         signup=signup,
         day=payload.day,
@@ -281,18 +273,8 @@ def attendance_correct(request: HttpRequest, org_id: Id, reg_id: Id, payload: Co
 def _org_for_approval(request: HttpRequest, org_id: Id) -> Organisation:
     """Staff of the organisation, or an operator (who oversees every organisation)."""
     if request.user.is_staff:
-        org = Organisation.objects.filter(pk=org_id).first()  # org_id is bounded (Id)
-        if org is None:
-            raise OrgNotFound()
-        return org
-    return org_for_staff(user=request.user, org_id=org_id)
-
-
-def _correction_or_404(org: Organisation, correction_id: Id):
-    correction = selectors.correction_get_for_org(org=org, correction_id=correction_id)
-    if correction is None:
-        raise NotFound(_("No such correction."))
-    return correction
+        return access_org_for_operator(user=request.user, org_id=org_id)
+    return access_org_for_staff(user=request.user, org_id=org_id)
 
 
 @router.get(
@@ -328,7 +310,8 @@ def corrections_list(
 def correction_approve(request: HttpRequest, org_id: Id, correction_id: Id):
     org = _org_for_approval(request, org_id)
     correction = services.correction_approve(
-        correction=_correction_or_404(org, correction_id), staff=request.user
+        correction=selectors.access_correction_for_org(org=org, correction_id=correction_id),
+        staff=request.user,
     )
     return _correction_out(correction)
 
@@ -341,7 +324,7 @@ def correction_approve(request: HttpRequest, org_id: Id, correction_id: Id):
 def correction_reject(request: HttpRequest, org_id: Id, correction_id: Id, payload: RejectIn):
     org = _org_for_approval(request, org_id)
     correction = services.correction_reject(
-        correction=_correction_or_404(org, correction_id),
+        correction=selectors.access_correction_for_org(org=org, correction_id=correction_id),
         staff=request.user,
         reason=payload.reason,
     )

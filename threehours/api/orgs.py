@@ -132,10 +132,6 @@ def org_out(org: Organisation) -> dict:
     }
 
 
-def _staff_org(request: HttpRequest, org_id: int, *, admin: bool = False) -> Organisation:
-    return selectors.org_for_staff(user=request.user, org_id=org_id, admin=admin)
-
-
 def _operator(request: HttpRequest) -> None:
     if not request.user.is_staff:
         raise PermissionDenied()
@@ -162,7 +158,7 @@ def org_create(request: HttpRequest, payload: OrgIn):
 
 @router.get("/orgs/{org_id}", response={200: OrgOut, **errors(401, 403, 404)}, auth=token_auth)
 def org_get(request: HttpRequest, org_id: Id):
-    org = selectors.org_for_staff(user=request.user, org_id=org_id, allow_suspended=True)
+    org = selectors.access_org_for_staff(user=request.user, org_id=org_id, allow_suspended=True)
     return org_out(org)
 
 
@@ -170,7 +166,7 @@ def org_get(request: HttpRequest, org_id: Id):
     "/orgs/{org_id}", response={200: OrgOut, **errors(400, 401, 403, 404, 409)}, auth=token_auth
 )
 def org_update(request: HttpRequest, org_id: Id, payload: OrgPatch):
-    org = _staff_org(request, org_id)
+    org = selectors.access_org_for_staff(user=request.user, org_id=org_id)
     org = services.org_application_update(
         org=org, user=request.user, data=payload.dict(exclude_unset=True)
     )
@@ -183,7 +179,7 @@ def org_update(request: HttpRequest, org_id: Id, payload: OrgPatch):
     auth=token_auth,
 )
 def org_file_add(request: HttpRequest, org_id: Id, kind: Form[str], file: File[UploadedFile]):
-    org = _staff_org(request, org_id)
+    org = selectors.access_org_for_staff(user=request.user, org_id=org_id)
     row = services.org_file_add(org=org, user=request.user, kind=kind, upload=file)
     return Status(201, {"id": row.pk, "kind": row.kind, "width": row.width, "height": row.height})
 
@@ -194,9 +190,11 @@ def org_file_add(request: HttpRequest, org_id: Id, kind: Form[str], file: File[U
     auth=token_auth,
 )
 def org_file_delete(request: HttpRequest, org_id: Id, file_id: Id):
-    org = _staff_org(request, org_id)
+    org = selectors.access_org_for_staff(user=request.user, org_id=org_id)
+    # Another organisation's file is not found before the state of this one is checked.
+    row = selectors.access_file_for_org(org=org, file_id=file_id)
     try:
-        services.org_file_delete(org=org, user=request.user, file_id=file_id)
+        services.org_file_delete(org=org, user=request.user, file_id=row.pk)
     except QualificationFile.DoesNotExist as exc:
         raise NotFound() from exc
     return Status(204, None)
@@ -208,7 +206,9 @@ def org_file_delete(request: HttpRequest, org_id: Id, file_id: Id):
     auth=token_auth,
 )
 def org_submit(request: HttpRequest, org_id: Id):
-    org = services.org_submit(org=_staff_org(request, org_id), user=request.user)
+    org = services.org_submit(
+        org=selectors.access_org_for_staff(user=request.user, org_id=org_id), user=request.user
+    )
     return org_out(org)
 
 
@@ -238,7 +238,12 @@ def ops_org_list(
 )
 def ops_org_approve(request: HttpRequest, org_id: Id):
     _operator(request)
-    return org_out(services.org_approve(org=_org_or_404(org_id), operator=request.user))
+    return org_out(
+        services.org_approve(
+            org=selectors.access_org_for_operator(user=request.user, org_id=org_id),
+            operator=request.user,
+        )
+    )
 
 
 @router.post(
@@ -249,7 +254,11 @@ def ops_org_approve(request: HttpRequest, org_id: Id):
 def ops_org_reject(request: HttpRequest, org_id: Id, payload: ReasonIn):
     _operator(request)
     return org_out(
-        services.org_reject(org=_org_or_404(org_id), operator=request.user, reason=payload.reason)
+        services.org_reject(
+            org=selectors.access_org_for_operator(user=request.user, org_id=org_id),
+            operator=request.user,
+            reason=payload.reason,
+        )
     )
 
 
@@ -269,20 +278,6 @@ def renewal_out(renewal: CertificateRenewal) -> dict:
     }
 
 
-def _renewal_or_404(renewal_id: int) -> CertificateRenewal:
-    renewal = CertificateRenewal.objects.filter(pk=renewal_id).first()
-    if renewal is None:
-        raise NotFound()
-    return renewal
-
-
-def _org_or_404(org_id: int) -> Organisation:
-    org = Organisation.objects.filter(pk=org_id).first()
-    if org is None:
-        raise NotFound()
-    return org
-
-
 @router.post(
     "/orgs/{org_id}/renewals",
     response={201: RenewalOut, **errors(400, 401, 403, 404, 409)},
@@ -292,7 +287,7 @@ def org_renewal_submit(
     request: HttpRequest, org_id: Id, valid_until: Form[LaxDate], file: File[UploadedFile]
 ):
     """Send a renewed registration certificate and its new end date for an operator's check."""
-    org = _staff_org(request, org_id, admin=True)
+    org = selectors.access_org_for_staff(user=request.user, org_id=org_id, admin=True)
     renewal = services.renewal_submit(
         org=org, user=request.user, valid_until=valid_until, uploads=[file]
     )
@@ -307,7 +302,10 @@ def org_renewal_submit(
 def ops_renewal_accept(request: HttpRequest, renewal_id: Id):
     _operator(request)
     return renewal_out(
-        services.renewal_accept(renewal=_renewal_or_404(renewal_id), operator=request.user)
+        services.renewal_accept(
+            renewal=selectors.access_renewal_for_operator(user=request.user, renewal_id=renewal_id),
+            operator=request.user,
+        )
     )
 
 
@@ -319,7 +317,9 @@ def ops_renewal_accept(request: HttpRequest, renewal_id: Id):
 def ops_renewal_reject(request: HttpRequest, renewal_id: Id, payload: ReasonIn):
     _operator(request)
     renewal = services.renewal_reject(
-        renewal=_renewal_or_404(renewal_id), operator=request.user, reason=payload.reason
+        renewal=selectors.access_renewal_for_operator(user=request.user, renewal_id=renewal_id),
+        operator=request.user,
+        reason=payload.reason,
     )
     return renewal_out(renewal)
 
@@ -332,7 +332,9 @@ def ops_renewal_reject(request: HttpRequest, renewal_id: Id, payload: ReasonIn):
 def ops_org_suspend(request: HttpRequest, org_id: Id, payload: ReasonIn):
     _operator(request)
     org = services.org_suspend(
-        org=_org_or_404(org_id), operator=request.user, reason=payload.reason
+        org=selectors.access_org_for_operator(user=request.user, org_id=org_id),
+        operator=request.user,
+        reason=payload.reason,
     )
     return org_out(org)
 
@@ -345,7 +347,9 @@ def ops_org_suspend(request: HttpRequest, org_id: Id, payload: ReasonIn):
 def ops_org_reinstate(request: HttpRequest, org_id: Id, payload: ReasonIn):
     _operator(request)
     org = services.org_reinstate(
-        org=_org_or_404(org_id), operator=request.user, reason=payload.reason
+        org=selectors.access_org_for_operator(user=request.user, org_id=org_id),
+        operator=request.user,
+        reason=payload.reason,
     )
     return org_out(org)
 
@@ -365,7 +369,7 @@ class InviteIn(StrictIn):
     "/orgs/{org_id}/staff", response={200: list[StaffOut], **errors(401, 403, 404)}, auth=token_auth
 )
 def org_staff(request: HttpRequest, org_id: Id):
-    org = _staff_org(request, org_id)
+    org = selectors.access_org_for_staff(user=request.user, org_id=org_id)
     return [
         {"id": m.pk, "email": m.user.email, "role": m.role}
         for m in org.memberships.select_related("user").order_by("pk")
@@ -378,7 +382,7 @@ def org_staff(request: HttpRequest, org_id: Id):
     auth=token_auth,
 )
 def org_invite(request: HttpRequest, org_id: Id, payload: InviteIn):
-    org = _staff_org(request, org_id)
+    org = selectors.access_org_for_staff(user=request.user, org_id=org_id)
     invitation = services.staff_invite(
         org=org, inviter=request.user, email=payload.email, role=payload.role
     )
@@ -391,7 +395,7 @@ def org_invite(request: HttpRequest, org_id: Id, payload: InviteIn):
     auth=token_auth,
 )
 def org_staff_remove(request: HttpRequest, org_id: Id, membership_id: Id):
-    org = _staff_org(request, org_id)
+    org = selectors.access_org_for_staff(user=request.user, org_id=org_id)
     try:
         services.staff_remove(org=org, actor=request.user, membership_id=membership_id)
     except Membership.DoesNotExist as exc:

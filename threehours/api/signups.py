@@ -12,14 +12,14 @@ from ninja import Router, Status
 
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
+from threehours.core.storage import file_response
 from threehours.core.timeutil import local_today
-from threehours.orgs.selectors import org_for_staff
+from threehours.orgs.selectors import access_org_for_staff
 from threehours.reporting import export_services, exports
 from threehours.reporting import selectors as report_selectors
 from threehours.signups import rules as signup_rules
 from threehours.signups import selectors, services
 from threehours.signups.errors import SignupNotFound
-from threehours.signups.export_views import file_response
 from threehours.signups.models import Export, Signup
 
 from .auth import token_auth
@@ -232,10 +232,8 @@ def my_registrations(request: HttpRequest):
     auth=token_auth,
 )
 def registrant_list(request: HttpRequest, org_id: Id, activity_id: Id):
-    org = org_for_staff(user=request.user, org_id=org_id)
-    activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise ActivityNotFound()
+    org = access_org_for_staff(user=request.user, org_id=org_id)
+    activity = activity_selectors.access_activity_for_org(org=org, activity_id=activity_id)
     questions = {str(q.pk): q.text for q in activity.questions.all()}
     rows = report_selectors.registrants_with_history(activity=activity, today=local_today())
     return {
@@ -246,10 +244,8 @@ def registrant_list(request: HttpRequest, org_id: Id, activity_id: Id):
 
 
 def _org_signup(request: HttpRequest, org_id: int, reg_id: int) -> Signup:
-    org = org_for_staff(user=request.user, org_id=org_id)
-    signup = selectors.signup_get_for_org(org=org, signup_id=reg_id)
-    if signup is None:
-        raise SignupNotFound()
+    org = access_org_for_staff(user=request.user, org_id=org_id)
+    signup = selectors.access_signup_for_org(org=org, signup_id=reg_id)
     return signup
 
 
@@ -315,10 +311,8 @@ def registrant_export(
 ):
     """The registrants as an xlsx or CSV file; above the synchronous limit the export is queued
     (202) and the staff member is notified with a download link when it is ready."""
-    org = org_for_staff(user=request.user, org_id=org_id)
-    activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise ActivityNotFound()
+    org = access_org_for_staff(user=request.user, org_id=org_id)
+    activity = activity_selectors.access_activity_for_org(org=org, activity_id=activity_id)
     count = export_services.registrants_count(activity=activity)
     if count > export_services.SYNC_ROW_LIMIT:
         export = export_services.export_request(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from threehours.activities.models import Activity
 from threehours.core.db import Columns, hot_cursor, id_in_range
+from threehours.core.errors import NotFound
 from threehours.orgs.models import Organisation
 from threehours.signups.models import Signup
 
@@ -224,11 +225,15 @@ def corrections_for_org(*, org: Organisation, status: str = "") -> QuerySet[Corr
     return rows.filter(status=status) if status else rows
 
 
-def correction_get_for_org(*, org: Organisation, correction_id: int) -> Correction | None:
-    """One correction of the organisation, or None (another organisation's answers None too)."""
-    if not id_in_range(correction_id):
-        return None
-    return corrections_for_org(org=org).filter(pk=correction_id).first()
+def access_correction_for_org(*, org: Organisation, correction_id: int) -> Correction:
+    """One correction of the organisation. Another organisation's raises NotFound like an
+    unknown id, so ids reveal nothing."""
+    correction = None
+    if id_in_range(correction_id):
+        correction = corrections_for_org(org=org).filter(pk=correction_id).first()
+    if correction is None:
+        raise NotFound(_("No such correction."))
+    return correction
 
 
 def corrections_pending_of(*, volunteer) -> list[Correction]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .errors import DomainError
+from .errors import DomainError, InvalidInput
 
 
 def form_add_domain_error(form: forms.Form, exc: DomainError) -> None:
@@ -15,3 +15,10 @@ def form_add_domain_error(form: forms.Form, exc: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, exc.message)
+
+
+def domain_error_text(exc: DomainError) -> str:
+    """A refusal as one line: the field messages of InvalidInput, else the error's message."""
+    if isinstance(exc, InvalidInput) and exc.fields:
+        return " ".join(str(m) for ms in exc.fields.values() for m in ms)
+    return exc.message

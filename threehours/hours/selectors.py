@@ -3,6 +3,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from threehours.core.errors import NotFound
 
 from .models import LedgerEntry, PendingCredit
 
@@ -34,13 +37,17 @@ def pending_for_org(*, org) -> QuerySet[PendingCredit]:
     )
 
 
-def pending_get_for_org(*, org, pending_id: int) -> PendingCredit | None:
-    """One proposal of the organisation's activities (None for any other: 404)."""
-    return (
+def access_pending_for_org(*, org, pending_id: int) -> PendingCredit:
+    """One proposal of the organisation's activities. Any other raises NotFound like an
+    unknown id, so ids reveal nothing."""
+    pending = (
         PendingCredit.objects.select_related("attendance__activity", "attendance__volunteer")
         .filter(pk=pending_id, attendance__activity__organisation=org)
         .first()
     )
+    if pending is None:
+        raise NotFound(_("No such proposal."))
+    return pending
 
 
 def pending_get_of_volunteer(*, volunteer, pending_id: int) -> PendingCredit | None:

@@ -16,7 +16,7 @@ def _region_choices(parent: str | None) -> list[tuple[str, str]]:
 
 def attach_region_selects(form: forms.Form) -> None:
     """Fill the form's province / city / district selects for the chosen values, and make a
-    change load the next level's options by htmx (orgs:regions)."""
+    change load the next level's options by htmx (console:regions)."""
     source = form.data if form.is_bound else form.initial
     province = source.get("province") or None
     city = source.get("city") or None

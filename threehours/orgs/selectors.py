@@ -3,17 +3,26 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from threehours.accounts.models import User
+from threehours.core.errors import NotFound, PermissionDenied
 
 from .errors import NotAllowed, OrgNotFound, OrgSuspended
-from .models import CertificateRenewal, Membership, Organisation, Region
+from .models import (
+    CertificateRenewal,
+    Invitation,
+    Membership,
+    Organisation,
+    QualificationFile,
+    Region,
+)
 from .services import role_of
 
 State = Organisation.State
 
 
-def org_for_staff(
+def access_org_for_staff(
     *, user: User, org_id: int, admin: bool = False, allow_suspended: bool = False
 ) -> Organisation:
     """The organisation `org_id` if `user` works for it (or is its applicant before approval).
@@ -33,6 +42,50 @@ def org_for_staff(
     if admin and role_of(user=user, org=org) != Membership.Role.ADMIN:
         raise NotAllowed()
     return org
+
+
+def access_file_for_org(*, org: Organisation, file_id: int) -> QualificationFile:
+    """A qualification file of `org` (fetched with access_org_for_staff). Another
+    organisation's file raises NotFound like an unknown id, so ids reveal nothing."""
+    row = org.files.filter(pk=file_id).first()
+    if row is None:
+        raise NotFound(_("No such file."))
+    return row
+
+
+def access_invitation_for_org(*, org: Organisation, invitation_id: int) -> Invitation:
+    """A staff invitation of `org`, in any state. Another organisation's raises NotFound like
+    an unknown id, so ids reveal nothing."""
+    invitation = org.invitations.filter(pk=invitation_id).first()
+    if invitation is None:
+        raise NotFound(_("No such invitation."))
+    return invitation
+
+
+def access_org_for_operator(*, user: User, org_id: int) -> Organisation:
+    """Any organisation, for a platform operator (who oversees them all), with its regions and
+    applicant. Raises PermissionDenied for anyone else, OrgNotFound for an unknown id."""
+    if not user.is_staff:
+        raise PermissionDenied()
+    org = (
+        Organisation.objects.select_related("province", "city", "district", "applicant")
+        .filter(pk=org_id)
+        .first()
+    )
+    if org is None:
+        raise OrgNotFound()
+    return org
+
+
+def access_renewal_for_operator(*, user: User, renewal_id: int) -> CertificateRenewal:
+    """Any certificate renewal, for a platform operator. Raises PermissionDenied for anyone
+    else, NotFound for an unknown id."""
+    if not user.is_staff:
+        raise PermissionDenied()
+    renewal = CertificateRenewal.objects.filter(pk=renewal_id).first()
+    if renewal is None:
+        raise NotFound(_("No such renewal."))
+    return renewal
 
 
 def orgs_of_user(*, user: User) -> list[tuple[Organisation, str]]:

@@ -11,14 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from threehours.core.errors import DomainError, InvalidInput
+from threehours.core.errors import DomainError, InvalidInput, NotFound
 from threehours.core.models import AuditEntry
 from threehours.core.storage import private_file_response
 from threehours.core.timeutil import local_today
 from threehours.orgs import selectors as org_selectors
 from threehours.orgs import services as org_services
 from threehours.orgs.forms import PlacesLimitForm, ReasonForm
-from threehours.orgs.models import CertificateRenewal, Organisation, QualificationFile
+from threehours.orgs.models import QualificationFile
 from threehours.reporting import selectors as report_selectors
 
 from . import selectors
@@ -26,13 +26,17 @@ from .forms import IntegrityPeriodForm, OrgFilterForm
 
 
 def operator_required(view):
-    """Only platform operators (Django staff); others are sent to the operator log-in."""
+    """Only platform operators (Django staff); others are sent to the operator log-in. The
+    view's `access_*` fetches that raise NotFound answer 404."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not (request.user.is_authenticated and request.user.is_staff):
             return redirect_to_login(request.get_full_path(), reverse("accounts:ops-login"))
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404 from exc
 
     return wrapper
 
@@ -64,17 +68,6 @@ def integrity_view(request: HttpRequest) -> HttpResponse:
 
 
 # --- organisations ----------------------------------------------------------------------------
-
-
-def _org_or_404(org_id: int) -> Organisation:
-    org = (
-        Organisation.objects.select_related("province", "city", "district", "applicant")
-        .filter(pk=org_id)
-        .first()
-    )
-    if org is None:
-        raise Http404
-    return org
 
 
 @operator_required
@@ -110,7 +103,7 @@ def org_list_view(request: HttpRequest) -> HttpResponse:
 
 @operator_required
 def org_detail_view(request: HttpRequest, org_id: int) -> HttpResponse:
-    org = _org_or_404(org_id)
+    org = org_selectors.access_org_for_operator(user=request.user, org_id=org_id)
     return render(
         request,
         "platform_admin/org_detail.html",
@@ -138,7 +131,7 @@ def org_file_view(request: HttpRequest, org_id: int, file_id: int) -> HttpRespon
 
 
 def _org_action(request: HttpRequest, org_id: int, action, done: str, *, reason: bool = False):
-    org = _org_or_404(org_id)
+    org = org_selectors.access_org_for_operator(user=request.user, org_id=org_id)
     try:
         if reason:
             action(org=org, operator=request.user, reason=request.POST.get("reason", ""))
@@ -178,7 +171,7 @@ def org_reinstate_view(request: HttpRequest, org_id: int) -> HttpResponse:
 @operator_required
 @require_POST
 def org_places_limit_view(request: HttpRequest, org_id: int) -> HttpResponse:
-    org = _org_or_404(org_id)
+    org = org_selectors.access_org_for_operator(user=request.user, org_id=org_id)
     form = PlacesLimitForm(request.POST)
     try:
         if not form.is_valid():
@@ -196,9 +189,7 @@ def org_places_limit_view(request: HttpRequest, org_id: int) -> HttpResponse:
 @operator_required
 @require_POST
 def renewal_decide_view(request: HttpRequest, renewal_id: int, decision: str) -> HttpResponse:
-    renewal = CertificateRenewal.objects.filter(pk=renewal_id).first()
-    if renewal is None:
-        raise Http404
+    renewal = org_selectors.access_renewal_for_operator(user=request.user, renewal_id=renewal_id)
     try:
         if decision == "accept":
             org_services.renewal_accept(renewal=renewal, operator=request.user)

@@ -385,7 +385,7 @@ def export_build(*, export_id: int) -> Export | None:
         user=export.requested_by,
         title=gettext_lazy("Your export is ready"),
         body=message_later(gettext_lazy("%(file)s can be downloaded now."), {"file": filename}),
-        link=reverse("orgs:export-download", args=[export.organisation_id, export.pk]),
+        link=reverse("console:export-download", args=[export.organisation_id, export.pk]),
     )
     return export
 

@@ -8,6 +8,7 @@ from threehours.activities.models import Activity, Question
 from threehours.core.db import Columns, hot_cursor, id_in_range
 from threehours.orgs.models import Organisation, Region
 
+from .errors import SignupNotFound
 from .models import LIVE, Signup
 
 
@@ -38,13 +39,17 @@ def volunteer_city(*, volunteer) -> Region | None:
     return Region.objects.select_related("parent").filter(pk=Subquery(latest)).first()
 
 
-def signup_get_for_org(*, org, signup_id: int) -> Signup | None:
-    """A registration for one of `org`'s activities (None for any other: 404)."""
-    return (
+def access_signup_for_org(*, org, signup_id: int) -> Signup:
+    """A registration for one of `org`'s activities, with its activity and volunteer. Any
+    other raises SignupNotFound like an unknown id, so ids reveal nothing."""
+    signup = (
         Signup.objects.select_related("activity", "volunteer")
         .filter(pk=signup_id, activity__organisation=org)
         .first()
     )
+    if signup is None:
+        raise SignupNotFound()
+    return signup
 
 
 STATUS_ORDER = {

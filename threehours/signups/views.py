@@ -1,6 +1,6 @@
 """Registration pages: the home page (upcoming activities near the visitor or in the city of
-their latest registration), the register box on an activity page, cancelling, and the staff's
-registrant list with accept / reject / remove."""
+their latest registration), the register box on an activity page and cancelling. The staff's
+registrant list is in the organisation console (console/registrants.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,10 @@ from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.geo import position_from_query
 from threehours.core.timeutil import local_now, local_today
-from threehours.orgs.models import Organisation
-from threehours.orgs.views import _context, with_org
-from threehours.reporting import selectors as report_selectors
 
 from . import rules, selectors, services
 from .errors import PhoneNotBound, SignupError
-from .forms import AnswersForm, ReasonForm
+from .forms import AnswersForm
 from .models import Signup
 
 HOME_LIMIT = 6
@@ -207,68 +204,3 @@ def signup_cancel_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Your registration is cancelled."))
     return redirect(request.POST.get("next") or activity_url(activity))
-
-
-# -- organisation console --------------------------------------------------------------------
-
-
-def _activity_or_404(org: Organisation, activity_id: int) -> Activity:
-    activity = activity_selectors.activity_get_for_org(org=org, activity_id=activity_id)
-    if activity is None:
-        raise Http404
-    return activity
-
-
-@with_org()
-def registrant_list_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
-    activity = _activity_or_404(org, activity_id)
-    questions = list(activity.questions.all())
-    rows = report_selectors.registrants_with_history(activity=activity, today=local_today())
-    for row in rows:
-        row.answer_list = [row.answers.get(str(q.pk), "") for q in questions]
-    counts = {status: 0 for status in Signup.Status.values}
-    for row in rows:
-        counts[row.status] += 1
-    return render(
-        request,
-        "signups/console_registrants.html",
-        _context(
-            request,
-            org,
-            activity=activity,
-            questions=questions,
-            rows=rows,
-            counts=counts,
-            reason_form=ReasonForm(),
-        ),
-    )
-
-
-@with_org()
-@require_POST
-def registrant_decide_view(
-    request: HttpRequest, org: Organisation, signup_id: int, action: str
-) -> HttpResponse:
-    from django.utils.translation import gettext as _
-
-    signup = selectors.signup_get_for_org(org=org, signup_id=signup_id)
-    if signup is None:
-        raise Http404
-    try:
-        if action == "accept":
-            services.signup_accept(signup=signup, staff=request.user)
-        elif action == "reject":
-            services.signup_reject(
-                signup=signup, staff=request.user, reason=request.POST.get("reason", "")
-            )
-        else:
-            services.signup_remove(
-                signup=signup, staff=request.user, reason=request.POST.get("reason", "")
-            )
-    except InvalidInput as exc:
-        messages.error(request, " ".join(m for ms in (exc.fields or {}).values() for m in ms))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Done. The volunteer has been told."))
-    return redirect("orgs:activity-registrants", org_id=org.pk, activity_id=signup.activity_id)

@@ -168,7 +168,7 @@ def _tell_staff(activity: Activity, title: str, body: str) -> None:
     from threehours.orgs.models import Membership
 
     link = reverse(
-        "orgs:attendance-board",
+        "console:attendance-board",
         kwargs={"org_id": activity.organisation_id, "activity_id": activity.pk},
     )
     for membership in Membership.objects.filter(

@@ -31,22 +31,6 @@ FLOORS: list[tuple[str, ...]] = [
 # Packages under threehours/ that are not apps of the house: pytest's early settings.
 NOT_APPS = {"testing"}
 
-# The organisation console's pages, still in the domain apps until they move into
-# threehours/console/ (issue #13 item 1). MERGER: empty this list once the console has landed;
-# the test must then pass with it empty.
-CONSOLE_PAGES_NOT_YET_MOVED = {
-    "activities/console_selectors.py",
-    "activities/console_views.py",
-    "attendance/org_urls.py",
-    "attendance/views.py",
-    "orgs/urls.py",
-    "orgs/views.py",
-    "signups/export_urls.py",
-    "signups/export_views.py",
-    "signups/org_urls.py",
-    "signups/views.py",
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -131,8 +115,6 @@ def _house() -> tuple[list[Import], list[str]]:
             continue  # threehours/cli.py and the like stand outside the house
         if "tests" in relative.parts or "migrations" in relative.parts:
             continue
-        if relative.as_posix() in CONSOLE_PAGES_NOT_YET_MOVED:
-            continue
         found, uses = imports_of(relative.parts[0], path.read_text(), relative.as_posix())
         imports += found
         private += uses
@@ -176,11 +158,6 @@ def test_no_two_apps_import_each_other():
 def test_no_module_imports_a_private_name_of_another_app():
     _imports, private = _house()
     assert private == []
-
-
-def test_console_pages_not_yet_moved_are_still_where_the_list_says():
-    # A moved file must leave the list, or the list would hide whatever takes its place.
-    assert [name for name in CONSOLE_PAGES_NOT_YET_MOVED if not (PACKAGE / name).is_file()] == []
 
 
 # The checks themselves, on sources written for them: each catches what it is for.

@@ -63,7 +63,7 @@ def _reason_required(reason: str | None) -> str:
 
 
 def _notify_applicant(org: Organisation, title: str, body: str) -> None:
-    link = reverse("orgs:application", args=[org.pk])
+    link = reverse("console:application", args=[org.pk])
     recipients = {org.applicant} | {
         m.user for m in org.memberships.filter(role=Membership.Role.ADMIN).select_related("user")
     }

@@ -76,7 +76,7 @@ def staff_invite(*, org: Organisation, inviter: User, email: str, role: str) -> 
         created_at=now,
         expires_at=now + dt.timedelta(days=INVITATION_DAYS),
     )
-    link = settings.SITE_URL + reverse("orgs:invitation", args=[token])
+    link = settings.SITE_URL + reverse("console:invitation", args=[token])
     email_send(
         to=email,
         subject=_("Join %(name)s on threehours") % {"name": org.name},

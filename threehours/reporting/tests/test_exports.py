@@ -274,7 +274,7 @@ def test_range_is_checked(org):
 
 
 def test_staff_download_registrants_in_both_formats(staff, org, activity):
-    response = staff.get(reverse("orgs:activity-registrants-xlsx", args=[org.pk, activity.pk]))
+    response = staff.get(reverse("console:activity-registrants-xlsx", args=[org.pk, activity.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
     assert "attachment" in response["Content-Disposition"]
@@ -296,11 +296,11 @@ def test_staff_download_registrants_in_both_formats(staff, org, activity):
 def test_hours_export_view(staff, org, activity):
     day = activity.start_date.isoformat()
     response = staff.get(
-        reverse("orgs:export-hours", args=[org.pk]), {"from": day, "to": day, "format": "csv"}
+        reverse("console:export-hours", args=[org.pk]), {"from": day, "to": day, "format": "csv"}
     )
     assert response.status_code == 200 and response.content.startswith(BOM)
     response = staff.get(
-        reverse("orgs:export-hours", args=[org.pk]), {"from": day, "to": "nonsense"}
+        reverse("console:export-hours", args=[org.pk]), {"from": day, "to": "nonsense"}
     )
     assert response.status_code == 302
 
@@ -342,7 +342,7 @@ def test_large_export_is_built_by_a_job_and_downloaded_by_staff_only(
     monkeypatch, staff, other_staff, org, activity, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(export_services, "SYNC_ROW_LIMIT", 1)
-    url = reverse("orgs:activity-registrants-xlsx", args=[org.pk, activity.pk])
+    url = reverse("console:activity-registrants-xlsx", args=[org.pk, activity.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.get(url, headers={"referer": "http://testserver/somewhere/"})
     assert response.status_code == 302 and response["Location"] == "http://testserver/somewhere/"
@@ -351,7 +351,7 @@ def test_large_export_is_built_by_a_job_and_downloaded_by_staff_only(
     assert export.kind == "registrants" and export.row_count == 3
     assert export.params == {"activity_id": activity.pk, "format": "xlsx"}
     message = Message.objects.get(recipient=org.applicant, link__contains="/exports/")
-    download = reverse("orgs:export-download", args=[org.pk, export.pk])
+    download = reverse("console:export-download", args=[org.pk, export.pk])
     assert message.link == download
     assert export.file.storage is not None and export.file.name.startswith(f"exports/{org.pk}/")
 
@@ -371,7 +371,8 @@ def test_large_hours_export_is_queued_too(
     day = worked["start"].isoformat()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.get(
-            reverse("orgs:export-hours", args=[org.pk]), {"from": day, "to": day, "format": "csv"}
+            reverse("console:export-hours", args=[org.pk]),
+            {"from": day, "to": day, "format": "csv"},
         )
     assert response.status_code == 302
     export = Export.objects.get()

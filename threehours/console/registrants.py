@@ -1,0 +1,73 @@
+"""The organisation console's registrant pages: an activity's registrants with their answers
+and history, and accept / reject / remove (PRODUCT.md §3)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from threehours.activities import selectors as activity_selectors
+from threehours.core.errors import DomainError, InvalidInput
+from threehours.core.timeutil import local_today
+from threehours.orgs.models import Organisation
+from threehours.reporting import selectors as report_selectors
+from threehours.signups import selectors, services
+from threehours.signups.forms import ReasonForm
+from threehours.signups.models import Signup
+
+from .base import org_context, with_org
+
+
+@with_org()
+def registrant_list_view(request: HttpRequest, org: Organisation, activity_id: int) -> HttpResponse:
+    activity = activity_selectors.access_activity_for_org(org=org, activity_id=activity_id)
+    questions = list(activity.questions.all())
+    rows = report_selectors.registrants_with_history(activity=activity, today=local_today())
+    for row in rows:
+        row.answer_list = [row.answers.get(str(q.pk), "") for q in questions]
+    counts = {status: 0 for status in Signup.Status.values}
+    for row in rows:
+        counts[row.status] += 1
+    return render(
+        request,
+        "console/registrants/list.html",
+        org_context(
+            request,
+            org,
+            activity=activity,
+            questions=questions,
+            rows=rows,
+            counts=counts,
+            reason_form=ReasonForm(),
+        ),
+    )
+
+
+@with_org()
+@require_POST
+def registrant_decide_view(
+    request: HttpRequest, org: Organisation, signup_id: int, action: str
+) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
+    signup = selectors.access_signup_for_org(org=org, signup_id=signup_id)
+    try:
+        if action == "accept":
+            services.signup_accept(signup=signup, staff=request.user)
+        elif action == "reject":
+            services.signup_reject(
+                signup=signup, staff=request.user, reason=request.POST.get("reason", "")
+            )
+        else:
+            services.signup_remove(
+                signup=signup, staff=request.user, reason=request.POST.get("reason", "")
+            )
+    except InvalidInput as exc:
+        messages.error(request, " ".join(m for ms in (exc.fields or {}).values() for m in ms))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Done. The volunteer has been told."))
+    return redirect("console:activity-registrants", org_id=org.pk, activity_id=signup.activity_id)
