@@ -34,8 +34,10 @@ def user_language(user) -> str:
 
 class UserLanguageMiddleware:
     """After authentication: a logged-in user sees pages in their own language, whatever the
-    browser's cookie or Accept-Language said, and the cookie is brought in line so the next
-    anonymous page (after log-out) stays in it. Requests without a session touch no table."""
+    browser's cookie or Accept-Language said (a user who has none yet follows the browser, and
+    a browser language other than the default becomes theirs), and the cookie is brought in
+    line so the next anonymous page (after log-out) stays in it. Requests without a session
+    touch no table."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -44,6 +46,14 @@ class UserLanguageMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
+        if not user.language:
+            # Not chosen yet: the page follows the browser, as before log-in; a language other
+            # than the default is what they read, so messages are written in it from now on.
+            browser = language_supported(getattr(request, "LANGUAGE_CODE", None))
+            if browser and browser != settings.LANGUAGE_CODE:
+                user_language_set(user=user, language=browser)
+            else:
+                return self.get_response(request)
         language = user_language(user)
         if language != getattr(request, "LANGUAGE_CODE", None):
             translation.activate(language)

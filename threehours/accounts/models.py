@@ -61,10 +61,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     failed_login_count = models.PositiveIntegerField(default=0, editable=False)
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
-    # The language the person reads: set by the language switch, applied on every page they see
+    # The language the person reads: set by the language switch (or, until they use it, by the
+    # first page they read logged in when that was not Chinese), applied on every page they see
     # while logged in, and the language of everything written to them (inbox, SMS, e-mail).
+    # Empty: not known yet — pages follow the browser, messages are in Chinese.
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default="zh-hans"
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
     )
 
     objects = UserManager()

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='language',
-            field=models.CharField(choices=[('zh-hans', '简体中文'), ('en', 'English')], default='zh-hans', max_length=8, verbose_name='language'),
+            field=models.CharField(choices=[('zh-hans', '简体中文'), ('en', 'English')], blank=True, default='', max_length=8, verbose_name='language'),
         ),
     ]

@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from threehours.accounts.language import user_language
 from threehours.accounts.models import User
 from threehours.notifications.models import Delivery, Message
 from threehours.orgs.tests.factories import approved_org
@@ -21,8 +22,20 @@ def _lists(regions, attributes):
     pass
 
 
-def test_a_new_user_reads_chinese(volunteer):
-    assert User.objects.get(pk=volunteer.pk).language == "zh-hans"
+def test_a_new_user_is_written_to_in_chinese(volunteer):
+    assert user_language(User.objects.get(pk=volunteer.pk)) == "zh-hans"
+
+
+def test_a_user_who_never_chose_follows_the_browser_and_english_becomes_theirs(volunteer):
+    chinese = Client(headers={"accept-language": "zh-CN"})
+    chinese.force_login(volunteer)
+    assert '<html lang="zh-hans"' in chinese.get("/activities/").content.decode()
+    assert User.objects.get(pk=volunteer.pk).language == ""  # the default: nothing written
+
+    english = Client(headers={"accept-language": "en"})
+    english.force_login(volunteer)
+    assert '<html lang="en"' in english.get("/activities/").content.decode()
+    assert User.objects.get(pk=volunteer.pk).language == "en"
 
 
 def test_the_switch_records_a_logged_in_users_language(client, volunteer):
