@@ -4,7 +4,9 @@ the live preview and the tests share one definition."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from threehours.core.numbers import round_hours
 
 MAX_DAYS = 7
 MAX_WINDOW = dt.timedelta(hours=8)
@@ -13,11 +15,6 @@ MAX_REQUIREMENT_CHARS = 20
 MAX_QUESTIONS = 5
 DEFAULT_PLACES_LIMIT = 100
 RADIUS_DEFAULT_M, RADIUS_MIN_M, RADIUS_MAX_M = 500, 50, 5000
-
-
-def round_hours(value: Decimal) -> Decimal:
-    """Round hours to one decimal, half up (11:00–12:15 is 1.25 h → 1.3)."""
-    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def window_length(checkin: dt.time, checkout: dt.time) -> dt.timedelta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from threehours.activities.rules import round_hours
+from threehours.core.numbers import round_hours
 
 
 def window_bounds(

@@ -14,6 +14,11 @@ from django.utils.translation import gettext as _
 _TENTH = Decimal("0.1")
 
 
+def round_hours(value: Decimal) -> Decimal:
+    """Round hours to one decimal, half up (11:00–12:15 is 1.25 h → 1.3)."""
+    return value.quantize(_TENTH, rounding=ROUND_HALF_UP)
+
+
 def hours_decimal(value) -> Decimal:
     """`value` as hours rounded to one decimal, half up (PRODUCT.md §2 and §4).
 
@@ -21,7 +26,7 @@ def hours_decimal(value) -> Decimal:
     0.6000000000000001) and numeric strings."""
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value))
-        rounded = number.quantize(_TENTH, rounding=ROUND_HALF_UP)
+        rounded = round_hours(number)
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"not a number of hours: {value!r}") from exc
     return rounded if rounded else abs(rounded)  # never "-0.0"
