@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "threehours.core",
     "threehours.accounts",
     "threehours.notifications",
+    "threehours.family",
     "threehours.orgs",
     "threehours.activities",
     "threehours.signups",
@@ -350,6 +351,8 @@ PENDING_CREDIT_DAYS = env_int("THREEHOURS_PENDING_CREDIT_DAYS", 7, minimum=1)
 CHECKIN_CODE_ROTATE_AFTER = env_int("THREEHOURS_CHECKIN_CODE_ROTATE_AFTER", 30, minimum=2)
 CHECKIN_ACCURACY_SUSPECT_M = env_int("THREEHOURS_CHECKIN_ACCURACY_SUSPECT_M", 2, minimum=0)
 CORRECTION_APPROVAL_HOURS = env_int("THREEHOURS_CORRECTION_APPROVAL_HOURS", 2, minimum=0)
+# Photos taken when guardians check children in are deleted this many days after (issue #14).
+CHILD_PHOTO_RETENTION_DAYS = env_int("THREEHOURS_CHILD_PHOTO_RETENTION_DAYS", 90, minimum=1)
 CORRECTION_APPROVAL_DAYS = env_int("THREEHOURS_CORRECTION_APPROVAL_DAYS", 7, minimum=0)
 API_TOKEN_TTL_DAYS = env_int("THREEHOURS_API_TOKEN_TTL_DAYS", 30, minimum=1)
 

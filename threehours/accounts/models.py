@@ -56,6 +56,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     real_name_verified_at = models.DateTimeField(_("real name recorded at"), null=True, blank=True)
 
+    # A child's record kept by guardians (family app, PRODUCT.md §6): no phone, no e-mail, no
+    # password, so nobody logs in as it, until the child claims it at 18 with an own phone.
+    guarded = models.BooleanField(_("child kept by guardians"), default=False)
+
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform operator"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -80,7 +84,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
-                condition=Q(email__isnull=False) | Q(phone__isnull=False),
+                condition=Q(email__isnull=False) | Q(phone__isnull=False) | Q(guarded=True),
                 name="user_has_email_or_phone",
             ),
         ]
@@ -92,6 +96,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_name(self) -> str:
         if self.nickname:
             return self.nickname
+        if self.guarded:
+            return self.real_name or f"#{self.pk}"
         if self.phone:
             return mask_phone(self.phone)
         return self.email or f"#{self.pk}"

@@ -109,6 +109,16 @@ class Activity(models.Model):
         _("screening"), max_length=8, choices=Screening.choices, default=Screening.AUTO
     )
     waitlist_enabled = models.BooleanField(_("waiting list when full"), default=True)
+    # Parent-child activity (PRODUCT.md §6): guardians register with their children
+    # (和孩子一起报名), each child taking a place, optionally within an age range (full years on
+    # the first day).
+    family = models.BooleanField(
+        _("parent-child: volunteers may bring their children"), default=False
+    )
+    child_age_min = models.PositiveSmallIntegerField(_("children from age"), null=True, blank=True)
+    child_age_max = models.PositiveSmallIntegerField(_("children up to age"), null=True, blank=True)
+    # The registration commitment (报名承诺) a guardian accepts; empty: the platform's default.
+    commitment = models.TextField(_("registration commitment"), blank=True)
     fee_yuan = models.DecimalField(
         _("fee (yuan per person)"), max_digits=8, decimal_places=2, default=0
     )
@@ -223,6 +233,12 @@ class Activity(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(fee_yuan__gte=0), name="activity_fee_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(child_age_min__isnull=True)
+                | models.Q(child_age_max__isnull=True)
+                | models.Q(child_age_max__gte=models.F("child_age_min")),
+                name="activity_child_age_range",
             ),
             models.CheckConstraint(
                 condition=~models.Q(state="published")

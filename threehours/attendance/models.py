@@ -11,10 +11,50 @@ class Method(models.TextChoices):
     STAFF = "staff", _("by staff")
 
 
+def child_photo_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def child_photo_upload_to(instance: ChildPhoto, filename: str) -> str:
+    return f"children/{instance.activity_id}/{instance.day:%Y%m%d}/{filename}"
+
+
+class ChildPhoto(models.Model):
+    """The photo a guardian takes on site when checking children in (PRODUCT.md §6: guardian,
+    child and the activity's banner in one picture): stored privately, seen only by the family
+    and the activity's staff, deleted after CHILD_PHOTO_RETENTION_DAYS by a scheduled job (the
+    row stays with `deleted_at`, so the board can say the photo existed)."""
+
+    activity = models.ForeignKey("activities.Activity", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    guardian = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    image = models.ImageField(
+        upload_to=child_photo_upload_to,
+        storage=child_photo_storage,
+        blank=True,
+        width_field="width",
+        height_field="height",
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="childphoto_created_idx")]
+
+    def __str__(self) -> str:
+        return f"photo {self.activity_id} {self.day} by {self.guardian_id}"
+
+
 class Attendance(models.Model):
-    """One registrant's presence on one activity day (PRODUCT.md §4): checked in, then checked
+    """One person's presence on one activity day (PRODUCT.md §4): checked in, then checked
     out. Hours are credited in the hours ledger at check-out, never stored here twice: `hours`
-    is the credited value for display, written in the same transaction as the ledger entry."""
+    is the credited value for display, written in the same transaction as the ledger entry.
+    A family registration has one row per person and day: the guardian's (`volunteer` is the
+    registrant) and each child's (`volunteer` is the child, `photo` the check-in photo)."""
 
     signup = models.ForeignKey(
         "signups.Signup", on_delete=models.PROTECT, related_name="attendances"
@@ -31,6 +71,9 @@ class Attendance(models.Model):
     checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
     checkout_method = models.CharField(max_length=8, choices=Method.choices, blank=True)
     hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1, null=True, blank=True)
+    photo = models.ForeignKey(
+        ChildPhoto, null=True, blank=True, on_delete=models.SET_NULL, related_name="attendances"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -38,7 +81,9 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         constraints = [
-            models.UniqueConstraint(fields=["signup", "day"], name="attendance_one_per_signup_day"),
+            models.UniqueConstraint(
+                fields=["signup", "volunteer", "day"], name="attendance_one_per_person_day"
+            ),
             models.CheckConstraint(
                 condition=models.Q(checked_out_at__isnull=True)
                 | models.Q(checked_out_at__gte=models.F("checked_in_at")),

@@ -41,8 +41,11 @@ class Signup(models.Model):
     volunteer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="signups")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     seats = models.PositiveSmallIntegerField(_("places"), default=1)
-    # Family members (children) who come along; each takes a place. Filled by the family issue.
+    # A family registration (和孩子一起报名, PRODUCT.md §6): the guardian's children (ids of guarded
+    # users) who come along, each taking a place; the guardian takes one too. One row, so the
+    # family is confirmed, waits or is cancelled as one entry.
     children = models.JSONField(default=list, blank=True)
+    commitment_accepted_at = models.DateTimeField(null=True, blank=True)
     # {question id (str): answer}
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)

@@ -20,6 +20,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("core",),
     ("notifications",),
     ("accounts",),
+    ("family",),
     ("orgs",),
     ("activities",),
     ("signups",),

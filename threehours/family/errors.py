@@ -1,0 +1,38 @@
+from django.utils.translation import gettext_lazy as _
+
+from threehours.core.errors import DomainError
+
+
+class FamilyError(DomainError):
+    pass
+
+
+class GuardianTooYoung(FamilyError):
+    code = "guardian_too_young"
+    default_message = _(
+        "Only a guardian older than 22 can add children. Record your real name and ID number "
+        "first (我的 → 实名信息): your age is read from it."
+    )
+
+
+class ChildTooOld(FamilyError):
+    code = "child_too_old"
+    default_message = _(
+        "Only children younger than 18 can be added: at 18 they register with their own account."
+    )
+
+
+class ConsentRequired(FamilyError):
+    code = "consent_required"
+    default_message = _(
+        "Please read and confirm the consent for your child's personal information."
+    )
+
+
+class ChildAlreadyInFamily(FamilyError):
+    code = "child_already_in_family"
+    status = 409
+    default_message = _(
+        "This ID number is already registered on the platform: a child belongs to one family "
+        "only. The guardian who added the child can invite you as the second guardian."
+    )
