@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("threehours.accounts.urls")),
     path("", include("threehours.notifications.urls")),
     path("", include("threehours.reporting.urls")),
+    path("", include("threehours.family.urls")),
     path("org/", include("threehours.console.urls")),
     path("ops/", include("threehours.platform_admin.urls")),
     path("ops/data/", admin.site.urls),

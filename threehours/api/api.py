@@ -15,7 +15,7 @@ from ninja.parser import Parser
 
 from threehours.core.errors import DomainError
 
-from . import accounts, activities, attendance, notifications, orgs, signups
+from . import accounts, activities, attendance, family, family_records, notifications, orgs, signups
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ api.add_router("/", orgs.router)
 api.add_router("/", activities.router)
 api.add_router("/", signups.router)
 api.add_router("/", attendance.router)
+api.add_router("/", family.router)
+api.add_router("/", family_records.router)
 
 
 def error_response(

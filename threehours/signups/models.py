@@ -41,10 +41,12 @@ class Signup(models.Model):
     volunteer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="signups")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     seats = models.PositiveSmallIntegerField(_("places"), default=1)
-    # A family registration (和孩子一起报名, PRODUCT.md §6): the guardian's children (ids of guarded
-    # users) who come along, each taking a place; the guardian takes one too. One row, so the
-    # family is confirmed, waits or is cancelled as one entry.
-    children = models.JSONField(default=list, blank=True)
+    # A family registration (和孩子一起报名, PRODUCT.md §6): the guardian's children (guarded users)
+    # who come along, each taking a place; the guardian takes one too. One row, so the family is
+    # confirmed, waits or is cancelled as one entry.
+    children = models.ManyToManyField(
+        "accounts.User", through="SignupChild", related_name="family_signups", blank=True
+    )
     commitment_accepted_at = models.DateTimeField(null=True, blank=True)
     # {question id (str): answer}
     answers = models.JSONField(_("answers"), default=dict, blank=True)
@@ -86,6 +88,23 @@ class Signup(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE
+
+
+class SignupChild(models.Model):
+    """One child in a family registration. PROTECTs the child: a child who was ever registered
+    keeps their account (family.services refuses to remove them)."""
+
+    signup = models.ForeignKey(Signup, on_delete=models.CASCADE, related_name="signup_children")
+    child = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["signup", "child"], name="signupchild_once"),
+        ]
+        indexes = [models.Index(fields=["child", "signup"], name="signupchild_child_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} with {self.signup_id}"
 
 
 class Reminder(models.Model):

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('activities', '0009_activity_family'),
         ('attendance', '0002_daycode_and_correction'),
-        ('signups', '0004_signup_commitment'),
+        ('signups', '0003_reminder_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

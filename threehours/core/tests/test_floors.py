@@ -176,8 +176,8 @@ def test_an_import_inside_a_function_counts():
     imports, _private = imports_of("activities", UPSTAIRS, "activities/x.py")
     assert [i.other for i in imports] == ["core", "signups"]
     assert floor_violations(imports) == [
-        "activities/x.py:6: activities (floor 4) imports threehours.signups.models.Signup "
-        "(signups, floor 5)"
+        "activities/x.py:6: activities (floor 5) imports threehours.signups.models.Signup "
+        "(signups, floor 6)"
     ]
 
 

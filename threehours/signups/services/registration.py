@@ -133,7 +133,7 @@ def signup_create(
         if activity.screening == Activity.Screening.REVIEW
         else Signup.Status.CONFIRMED
     )
-    fields = {"activity": activity, "volunteer": volunteer, "seats": seats, "children": kids}
+    fields = {"activity": activity, "volunteer": volunteer, "seats": seats}
     try:
         with transaction.atomic(durable=True):
             # Insert first: the unique constraint answers "already registered" even when full.
