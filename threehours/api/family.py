@@ -17,6 +17,7 @@ from threehours.core.timeutil import local_today
 from threehours.family import selectors, services
 from threehours.family.errors import InvitationNotFound
 from threehours.family.models import GuardianInvitation
+from threehours.hours.models import HoursSummary
 from threehours.hours.services import hours_totals
 
 from .auth import token_auth
@@ -104,7 +105,13 @@ def _invitation_out(invitation: GuardianInvitation, today: dt.date) -> dict[str,
 @router.get("/me/children", response={200: ChildListOut, **errors(401)})
 def children_list(request: HttpRequest):
     today = local_today()
-    return {"items": [_child_out(c, today) for c in selectors.children_of(guardian=request.user)]}
+    children = list(selectors.children_of(guardian=request.user))
+    # Each child's totals row (HoursSummary, the ledger's cache), read for all in one query.
+    totals = {
+        row.volunteer_id: row.service_hours + row.online_hours
+        for row in HoursSummary.objects.filter(volunteer__in=children)
+    }
+    return {"items": [_child_out(c, today, totals.get(c.pk, Decimal("0.0"))) for c in children]}
 
 
 @router.post("/me/children", response={201: ChildOut, **errors(400, 401, 409)})

@@ -249,3 +249,18 @@ def test_openapi_lists_the_family_paths(api):
     assert "post" in paths["/api/v1/me/children/{child_id}/guardians"]
     assert "get" in paths["/api/v1/me/guardian-invitations"]
     assert "post" in paths["/api/v1/me/guardian-invitations/{invitation_id}/accept"]
+
+
+def test_the_list_reads_in_a_fixed_number_of_queries(api, mother):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api.as_user(mother)
+    child_of(mother, name="王一宝", age=3)
+    with CaptureQueriesContext(connection) as one:
+        client.get("me/children")
+    child_of(mother, name="王二宝", age=4)
+    child_of(mother, name="王三宝", age=5)
+    with CaptureQueriesContext(connection) as three:
+        assert len(client.get("me/children").json()["items"]) == 3
+    assert len(three) == len(one)

@@ -192,3 +192,32 @@ def test_inviting_accepting_and_removing_on_the_pages(client, mother):
     response = client.post(reverse("family:child-remove", args=[kid.pk]))
     assert response.status_code == 302
     assert not User.objects.filter(pk=kid.pk).exists()
+
+
+def test_a_child_with_records_is_kept_and_the_page_says_why(client, mother, activity):
+    from threehours.signups.models import Signup, SignupChild
+
+    kid = child_of(mother)
+    signup = Signup.objects.create(
+        activity=activity, volunteer=mother, status=Signup.Status.CONFIRMED, seats=2
+    )
+    SignupChild.objects.create(signup=signup, child=kid)
+    response = _as(client, mother).post(reverse("family:child-remove", args=[kid.pk]))
+    assert response.status_code == 409
+    assert "不能删除该小宝" in response.content.decode()
+    assert list(children_of(guardian=mother)) == [kid]
+
+
+def test_the_list_reads_in_a_fixed_number_of_queries(client, mother):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    child_of(mother, name="王一宝", age=3)
+    _as(client, mother)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("family:children"))
+    child_of(mother, name="王二宝", age=4)
+    child_of(mother, name="王三宝", age=5)
+    with CaptureQueriesContext(connection) as three:
+        client.get(reverse("family:children"))
+    assert len(three) == len(one)
