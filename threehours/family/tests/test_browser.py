@@ -95,3 +95,33 @@ def test_a_guardian_adds_two_children_on_a_phone(browser, live_server, screensho
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.screenshot(path=screenshot_dir / "family-children.png", full_page=True)
     context.close()
+
+    # The other parent, reading English, accepts the invitation with their own consent.
+    other = guardian("13900000002", name="王爸爸")
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+        base_url=live_server.url,
+    )
+    context.add_cookies([_session_cookie(other, live_server)])
+    page = context.new_page()
+    page.goto("/me/children/")
+    invitation = page.get_by_test_id("invitation")
+    expect(invitation).to_contain_text("王妈妈 invites you to be a guardian of 王小宝")
+    invitation.get_by_text("Accept…").click()
+    invitation.get_by_role("button", name="Accept and become a guardian").click()
+    expect(page.get_by_role("alert").first).to_contain_text("consent")
+    # The refused form stays open, with the error beside the box.
+    page.get_by_label(re.compile("I am the child's guardian")).check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header at the top of the picture
+    page.screenshot(path=screenshot_dir / "family-invitation-en.png", full_page=True)
+    page.get_by_role("button", name="Accept and become a guardian").click()
+    expect(page.get_by_test_id("child")).to_have_count(1)
+    expect(page.get_by_test_id("child")).to_contain_text(
+        "王妈妈 (139****0001), 王爸爸 (139****0002)"
+    )
+    context.close()
