@@ -175,6 +175,17 @@ def guardian_invitation_accept(
     GuardianInvitation.objects.filter(pk=found.pk).update(
         status=Status.ACCEPTED, accepted_by=user, answered_at=now
     )
+    notify(
+        user=found.invited_by,
+        title=gettext_lazy("A second guardian confirmed your child"),
+        body=message_later(
+            gettext_lazy(
+                "%(name)s accepted your invitation and is now also a guardian of %(child)s."
+            ),
+            {"name": user.real_name or user.display_name, "child": child.real_name},
+        ),
+        link=reverse("family:child", args=[child.pk]),
+    )
     audit_record(
         actor=user,
         verb="family.guardian_added",

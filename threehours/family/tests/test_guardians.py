@@ -60,6 +60,8 @@ def test_the_invited_parent_accepts_and_both_see_the_child(mother, father, kid):
     assert list(children_of(guardian=mother)) == [kid]
     assert list(children_of(guardian=father)) == [kid]
     assert AuditEntry.objects.filter(verb="family.guardian_added", actor=father).exists()
+    told = Message.objects.get(recipient=mother)
+    assert "王爸爸" in told.body and told.link == f"/me/children/{kid.pk}/"
     assert list(invitations_for_user(user=father)) == []
 
 
@@ -204,3 +206,16 @@ def test_an_invited_person_without_real_name_is_too_young(mother, kid):
         services.guardian_invitation_accept(user=plain, invitation=invitation, consent=True)
     assert caught.value.code == "guardian_too_young"
     assert not Guardianship.objects.filter(guardian=plain).exists()
+
+
+def test_the_invited_person_is_told_in_their_own_language(mother, father, kid):
+    User.objects.filter(pk=father.pk).update(language="en")
+    services.guardian_invite(guardian=mother, child=kid, phone=father.phone)
+    message = Message.objects.get(recipient=father)
+    assert message.title == "Invitation to be a child's guardian"
+    assert message.link == "/me/children/"
+    User.objects.filter(pk=father.pk).update(language="zh-hans")
+    services.guardian_invite(
+        guardian=mother, child=child_of(mother, name="王小贝"), phone=father.phone
+    )
+    assert Message.objects.filter(recipient=father).latest("pk").title == "邀请您成为小宝的监护人"
