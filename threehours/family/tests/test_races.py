@@ -81,7 +81,15 @@ def test_control_without_the_lock_the_race_makes_three_guardians(monkeypatch):
         both_read.wait(timeout=10)  # both count the guardians before either writes
         return row
 
+    both_counted = threading.Barrier(2)
+    real_create = Guardianship.objects.create
+
+    def create_after_both_counted(**fields):
+        both_counted.wait(timeout=10)  # each has counted one guardian: neither sees the other
+        return real_create(**fields)
+
     monkeypatch.setattr(guardian_services, "lock_one", no_lock)
+    monkeypatch.setattr(Guardianship.objects, "create", create_after_both_counted)
     results = _two_accept_together(invitees, invitations)
     assert results == ["accepted", "accepted"]
     assert Guardianship.objects.filter(child=child).count() == 3
