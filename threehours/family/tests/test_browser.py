@@ -87,7 +87,10 @@ def test_a_guardian_adds_two_children_on_a_phone(browser, live_server, screensho
     page.get_by_label("另一位监护人的手机号").fill("13900000002")
     page.get_by_role("button", name="发送邀请").click()
     expect(page.get_by_test_id("pending-invitations")).to_contain_text("139****0002")
+    page.get_by_text("删除…").click()
+    expect(page.get_by_test_id("child-remove")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=screenshot_dir / "family-child.png", full_page=True)
 
     page.get_by_role("link", name=re.compile("我的小宝")).first.click()
