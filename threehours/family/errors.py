@@ -36,3 +36,53 @@ class ChildAlreadyInFamily(FamilyError):
         "This ID number is already registered on the platform: a child belongs to one family "
         "only. The guardian who added the child can invite you as the second guardian."
     )
+
+
+class ChildHasRecords(FamilyError):
+    code = "child_has_records"
+    status = 409
+    default_message = _(
+        "This child has registrations or service hours, which are kept: the child cannot be "
+        "removed."
+    )
+
+
+class AlreadyGuardian(FamilyError):
+    code = "already_guardian"
+    status = 409
+    default_message = _("This person is already a guardian of the child.")
+
+
+class GuardiansFull(FamilyError):
+    code = "guardians_full"
+    status = 409
+    default_message = _("A child has at most two guardians, and this child has both.")
+
+
+class InvitationPending(FamilyError):
+    code = "invitation_pending"
+    status = 409
+    default_message = _(
+        "An invitation to this phone number is already waiting for an answer. Withdraw it first "
+        "to send a new one."
+    )
+
+
+class InvitationNotFound(FamilyError):
+    code = "not_found"
+    status = 404
+    default_message = _("No such invitation.")
+
+
+class InvitationClosed(FamilyError):
+    code = "invitation_closed"
+    status = 409
+    default_message = _("This invitation was already answered or withdrawn.")
+
+
+class InvitationExpired(FamilyError):
+    code = "invitation_expired"
+    status = 409
+    default_message = _(
+        "This invitation has expired. Ask the guardian who sent it to invite you again."
+    )

@@ -70,6 +70,7 @@ class GuardianInvitation(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         CANCELLED = "cancelled", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
 
     child = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
     invited_by = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
@@ -98,3 +99,38 @@ class GuardianInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"invite {self.child_id} → {self.phone[:3]}****"
+
+
+def private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def portrait_upload_to(instance: ChildPortrait, filename: str) -> str:
+    return f"family/{instance.child_id}/portrait/{filename}"
+
+
+class ChildPortrait(models.Model):
+    """An optional photo of the child, so that staff can recognise them on site. Re-encoded
+    without metadata and stored privately: served only to the child's current guardians."""
+
+    child = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="+")
+    image = models.ImageField(
+        _("photo"),
+        upload_to=portrait_upload_to,
+        storage=private_storage,
+        width_field="width",
+        height_field="height",
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("child's photo")
+        verbose_name_plural = _("children's photos")
+
+    def __str__(self) -> str:
+        return f"portrait of {self.child_id}"

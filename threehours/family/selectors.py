@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from threehours.accounts.models import User
 from threehours.core.errors import NotFound
 
-from .models import Guardianship
+from .models import ChildPortrait, GuardianInvitation, Guardianship
 
 
 def children_of(*, guardian: User) -> QuerySet[User]:
@@ -34,3 +35,70 @@ def is_guardian_of(*, guardian: User, child_ids: list[int]) -> bool:
         .count()
     )
     return found == len(set(child_ids))
+
+
+def children_with_guardians(*, guardian: User) -> list[User]:
+    """children_of() for the 我的小宝 list: each child with `.guardian_list` (current guardians,
+    first added first) and `.has_portrait`, in three queries."""
+    children = list(
+        children_of(guardian=guardian).prefetch_related(
+            Prefetch(
+                "guardians",
+                queryset=Guardianship.objects.current()
+                .select_related("guardian")
+                .order_by("created_at", "pk"),
+                to_attr="current_links",
+            )
+        )
+    )
+    with_portrait = set(
+        ChildPortrait.objects.filter(child__in=children).values_list("child_id", flat=True)
+    )
+    for child in children:
+        child.guardian_list = [link.guardian for link in child.current_links]
+        child.has_portrait = child.pk in with_portrait
+    return children
+
+
+def guardians_of(*, child: User) -> list[User]:
+    """The child's current guardians, first added first."""
+    links = (
+        Guardianship.objects.current()
+        .filter(child=child)
+        .select_related("guardian")
+        .order_by("created_at", "pk")
+    )
+    return [link.guardian for link in links]
+
+
+def invitations_for_user(*, user: User) -> QuerySet[GuardianInvitation]:
+    """Pending, unexpired invitations sent to `user`'s phone, newest first."""
+    if not user.phone:
+        return GuardianInvitation.objects.none()
+    return (
+        GuardianInvitation.objects.filter(
+            phone=user.phone,
+            status=GuardianInvitation.Status.PENDING,
+            expires_at__gt=timezone.now(),
+            child__guarded=True,
+        )
+        .select_related("child", "invited_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def pending_invitations_of_child(*, child: User) -> QuerySet[GuardianInvitation]:
+    """The child's invitations still waiting for an answer (not expired), oldest first."""
+    return (
+        GuardianInvitation.objects.filter(
+            child=child,
+            status=GuardianInvitation.Status.PENDING,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("invited_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def portrait_of(*, child: User) -> ChildPortrait | None:
+    return ChildPortrait.objects.filter(child=child).first()

@@ -178,6 +178,14 @@ def world(operator, regions, attributes, volunteer):
         reason="补签",
         today=long_after,
     )
+    from threehours.family import services as family_services
+    from threehours.family.tests.factories import child_of, guardian
+
+    parent = guardian("13900000077")
+    child = child_of(parent)
+    invitation = family_services.guardian_invite(
+        guardian=parent, child=child, phone=volunteer.phone
+    )
     return {
         "operator": operator,
         "staff": org.applicant,
@@ -191,6 +199,8 @@ def world(operator, regions, attributes, volunteer):
             "renewal_id": renewal.pk,
             "message_id": message.pk,
             "correction_id": correction.pk,
+            "child_id": child.pk,
+            "invitation_id": invitation.pk,
         },
         "activity": activity,
         "signup": signup,
