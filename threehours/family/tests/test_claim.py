@@ -343,3 +343,53 @@ def test_the_api_claim_is_limited_to_five_tries_an_hour(api):
     assert response.status_code == 429 and response.json()["code"] == "rate_limited"
     assert "Retry-After" in response
     _unchanged(family, claimant)
+
+
+def test_both_guardians_are_told_and_both_keep_the_read_only_view():
+    family = Family(born=years_ago(18))
+    other = guardian("13900000002", name="王爸爸")
+    Guardianship.objects.create(
+        child=family.child,
+        guardian=other,
+        added_by=family.parent,
+        consent_version="2026-12",
+        consented_at=timezone.now(),
+    )
+    claimed = record_claim(user=phone_user(), id_number=family.number)
+    assert not Guardianship.objects.current().filter(child=claimed).exists()
+    for parent in (family.parent, other):
+        assert Message.objects.filter(recipient=parent).count() == 1
+        assert list(former_children_of(guardian=parent)) == [claimed]
+    entry = AuditEntry.objects.get(verb="family.record_claimed")
+    assert sorted(entry.data["guardian_ids"]) == sorted([family.parent.pk, other.pk])
+
+
+def test_a_pending_invitation_for_the_record_is_withdrawn():
+    from ..models import GuardianInvitation
+
+    family = Family(born=years_ago(18))
+    invitation = GuardianInvitation.objects.create(
+        child=family.child,
+        invited_by=family.parent,
+        phone="13900000003",
+        expires_at=timezone.now() + dt.timedelta(days=7),
+    )
+    record_claim(user=phone_user(), id_number=family.number)
+    invitation.refresh_from_db()
+    assert invitation.status == GuardianInvitation.Status.CANCELLED
+
+
+def test_the_claim_page_reads_in_english():
+    claimant = phone_user(language="en")
+    client = _logged_in(claimant)
+    page = client.get(reverse("family:claim"), headers={"Accept-Language": "en"})
+    assert "Take over your volunteer record" in page.text
+
+
+def test_the_phone_logs_in_to_the_claimed_record_afterwards(test_phones):
+    from threehours.accounts.services import phone_login
+
+    family = Family(born=years_ago(18))
+    claimant = phone_user("13800000001")
+    record_claim(user=claimant, id_number=family.number)
+    assert phone_login(phone="13800000001", code="123456").pk == family.child.pk
