@@ -49,7 +49,8 @@ def former_children_of(*, guardian: User) -> QuerySet[User]:
         guardian=guardian, child=OuterRef("pk"), ended_at__isnull=False
     )
     return (
-        User.objects.filter(Exists(links))
+        # Handed over: the child claimed the row (no longer guarded), not merely left a link.
+        User.objects.filter(Exists(links), guarded=False)
         .annotate(handed_over_at=Subquery(links.values("ended_at")[:1]))
         .order_by("-handed_over_at", "pk")
     )

@@ -243,3 +243,10 @@ def test_api_a_former_guardian_reads_only_before_the_hand_over(api, handed_over)
     body = api.as_user(parent).get(f"me/children/{claimed.pk}/hours").json()
     assert body["total_hours"] == 2.0 and len(body["entries"]) == 1
     assert api.as_user(parent).get("me/family/hours").json()["children"] == []
+
+
+def test_the_family_operations_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {"get"} <= set(paths["/api/v1/me/children/{child_id}/hours"])
+    assert {"get"} <= set(paths["/api/v1/me/family/hours"])
+    assert {"post"} <= set(paths["/api/v1/me/claim"])
