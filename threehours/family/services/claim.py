@@ -6,8 +6,8 @@ Invariants guarded here:
   on (family.rules.can_claim); an unknown number, an adult's number and a record already
   claimed get one and the same answer, so the page reveals nothing about who is on the platform;
 - the record never moves: ledger entries are immutable and keep `volunteer=child`, so the
-  child's row becomes the person's account (it gets the claiming account's phone and language
-  and stops being guarded). The claiming account must be empty and is deleted in the same
+  child's row becomes the person's account (it gets the claiming account's phone, language and
+  nickname, and stops being guarded). The claiming account must be empty and is deleted in the same
   transaction; when anything still points at it (PROTECT: registrations, attendance, hours...)
   the whole claim is refused and nothing changes;
 - the guardians' links end (`Guardianship.ended_at`) but are kept: they read what happened
@@ -95,7 +95,12 @@ def record_claim(*, user: User, id_number: str) -> User:
     if not can_claim(child.birth_date, today):
         raise ClaimTooYoung(fields={"id_number": [str(ClaimTooYoung.default_message)]})
 
-    old_id, phone, language = claimant.pk, claimant.phone, claimant.language
+    old_id, phone, language, nickname = (
+        claimant.pk,
+        claimant.phone,
+        claimant.language,
+        claimant.nickname,
+    )
     try:
         # Tokens, inbox and the summary row go with the account; anything PROTECTed (a
         # registration, an attendance, a ledger entry...) refuses the whole claim.
@@ -109,7 +114,9 @@ def record_claim(*, user: User, id_number: str) -> User:
     child.guarded = False
     if language:
         child.language = language
-    child.save(update_fields=["phone", "phone_bound_at", "guarded", "language"])
+    if nickname and not child.nickname:
+        child.nickname = nickname
+    child.save(update_fields=["phone", "phone_bound_at", "guarded", "language", "nickname"])
 
     links = list(Guardianship.objects.current().filter(child=child).select_related("guardian"))
     Guardianship.objects.filter(pk__in=[link.pk for link in links]).update(ended_at=now)

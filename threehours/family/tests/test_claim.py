@@ -85,7 +85,7 @@ def test_on_the_18th_birthday_the_record_becomes_the_persons_account(activity):
     family = Family(born=years_ago(18))
     credit(family.child, activity, "2.0")
     credit(family.child, activity, "1.5")
-    claimant = phone_user(language="en")
+    claimant = phone_user(language="en", nickname="大宝")
     token_issue(user=claimant)
     old_id = claimant.pk
 
@@ -95,6 +95,7 @@ def test_on_the_18th_birthday_the_record_becomes_the_persons_account(activity):
     claimed.refresh_from_db()
     assert (claimed.phone, claimed.guarded, claimed.language) == ("13900000055", False, "en")
     assert claimed.phone_bound_at is not None and claimed.real_name == "王小宝"
+    assert claimed.nickname == "大宝" and claimed.has_usable_password() is False
     assert not User.objects.filter(pk=old_id).exists()
     assert not ApiToken.objects.filter(user_id=old_id).exists()
     # The ledger never moves: the entries stay on the same row, which is now the person's.

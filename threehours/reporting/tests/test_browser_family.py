@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -19,6 +20,8 @@ from threehours.hours.services import ledger_append
 from threehours.signups.tests.factories import published_activity
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = (Path(__file__).resolve().parents[2] / "testing" / "axe" / "axe.min.js").read_text()
 
 
 @pytest.fixture
@@ -56,7 +59,17 @@ def _log_in(page, phone: str) -> None:
 
 
 def _fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing spills over
+    """Nothing spills over the phone's width, and axe-core finds no serious or critical
+    violation (WCAG 2 A/AA, as core/tests/test_browser_accessibility.py)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.evaluate(AXE)
+    result = page.evaluate(
+        """() => axe.run(document, {
+             runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+             resultTypes: ["violations"]})"""
+    )
+    serious = [v["id"] for v in result["violations"] if v["impact"] in {"serious", "critical"}]
+    assert not serious, (page.url, serious)
 
 
 def test_a_guardian_reads_family_and_child_hours_and_a_young_adult_takes_over_the_record(
@@ -91,6 +104,7 @@ def test_a_guardian_reads_family_and_child_hours_and_a_young_adult_takes_over_th
     page.get_by_label(re.compile("这是我本人的身份证号")).check()
     page.get_by_role("button", name="领取我的记录").click()
     expect(page.get_by_role("alert").first).to_contain_text("没有找到可以领取的记录")
+    _fits(page)
     page.screenshot(path=screenshot_dir / "family-claim-error.png", full_page=True)
     page.get_by_label("你本人的身份证号").fill(number)
     page.get_by_label(re.compile("这是我本人的身份证号")).check()
