@@ -394,3 +394,11 @@ def test_the_phone_logs_in_to_the_claimed_record_afterwards(test_phones):
     claimant = phone_user("13800000001")
     record_claim(user=claimant, id_number=family.number)
     assert phone_login(phone="13800000001", code="123456").pk == family.child.pk
+
+
+def test_the_api_claim_refusal_reads_in_english(api):
+    family = Family(born=years_ago(18, days=1))
+    response = api.as_user(phone_user(), language="en").post(
+        "me/claim", {"id_number": family.number}
+    )
+    assert response.json()["message"].startswith("You can take over your record from your 18th")

@@ -250,3 +250,15 @@ def test_the_family_operations_are_in_the_openapi_document(client):
     assert {"get"} <= set(paths["/api/v1/me/children/{child_id}/hours"])
     assert {"get"} <= set(paths["/api/v1/me/family/hours"])
     assert {"post"} <= set(paths["/api/v1/me/claim"])
+
+
+def test_a_childs_record_reads_a_fixed_number_of_queries(
+    family, other_activity, django_assert_max_num_queries
+):
+    parent, first, _second = family
+    for _ in range(5):
+        credit(first, other_activity, "1.0")
+    client = logged_in(parent)
+    # session + user + access + totals + entries (with activities) + corrections
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("reporting:child-hours", args=[first.pk])).status_code == 200
