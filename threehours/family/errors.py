@@ -85,4 +85,32 @@ class InvitationExpired(FamilyError):
     status = 409
     default_message = _(
         "This invitation has expired. Ask the guardian who sent it to invite you again."
+# --- the hand-over at 18 (family.services.claim) ----------------------------------------------
+
+
+class ClaimNotFound(FamilyError):
+    # One answer for an unknown number, an adult's and a record already claimed: the page
+    # never tells whether a number is on the platform.
+    code = "claim_not_found"
+    default_message = _(
+        "No record to hand over was found for this ID number. Check the number, or ask your "
+        "parents whether they added you under 我的小宝."
+    )
+
+
+class ClaimTooYoung(FamilyError):
+    code = "claim_too_young"
+    default_message = _(
+        "You can take over your record from your 18th birthday on. Until then your guardians "
+        "keep it for you."
+    )
+
+
+class ClaimAccountHasRecords(FamilyError):
+    code = "claim_account_has_records"
+    status = 409
+    default_message = _(
+        "This account is already in use (real name, e-mail, registrations, hours or an "
+        "organisation). Log in with a phone number that has no account on the platform yet "
+        "to take over your record."
     )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from threehours.accounts.models import User
 from threehours.core.errors import NotFound
@@ -102,3 +106,49 @@ def pending_invitations_of_child(*, child: User) -> QuerySet[GuardianInvitation]
 
 def portrait_of(*, child: User) -> ChildPortrait | None:
     return ChildPortrait.objects.filter(child=child).first()
+# --- the hand-over at 18: what a former guardian still reads (family.services.claim) ---------
+
+
+def former_children_of(*, guardian: User) -> QuerySet[User]:
+    """The children `guardian` kept until they claimed their record at 18, each annotated with
+    `handed_over_at` (when this guardian's link ended), latest hand-over first."""
+    links = Guardianship.objects.filter(
+        guardian=guardian, child=OuterRef("pk"), ended_at__isnull=False
+    )
+    return (
+        # Handed over: the child claimed the row (no longer guarded), not merely left a link.
+        User.objects.filter(Exists(links), guarded=False)
+        .annotate(handed_over_at=Subquery(links.values("ended_at")[:1]))
+        .order_by("-handed_over_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class ChildRecordAccess:
+    """A child's record as a guardian may read it: everything while the guardian acts for the
+    child (`handed_over_at` None), or — after the hand-over — only what happened before it."""
+
+    child: User
+    handed_over_at: dt.datetime | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.handed_over_at is not None
+
+
+def access_child_record_for_guardian(*, guardian: User, child_id: int) -> ChildRecordAccess:
+    """The record of `child_id` for its current guardian, or the read-only view of a former
+    guardian; NotFound for anyone else (another family's child is an unknown id)."""
+    child = children_of(guardian=guardian).filter(pk=child_id).first()
+    if child is not None:
+        return ChildRecordAccess(child=child)
+    former = former_children_of(guardian=guardian).filter(pk=child_id).first()
+    if former is None:
+        raise NotFound()
+    return ChildRecordAccess(child=former, handed_over_at=former.handed_over_at)
+
+
+def family_has_records(*, guardian: User) -> bool:
+    """Whether `guardian` keeps, or kept until the hand-over, any child's record (家庭公益时
+    is linked from 我的公益时 then)."""
+    return Guardianship.objects.filter(guardian=guardian).exists()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import family_views, views
 
 app_name = "reporting"
 
@@ -12,4 +12,10 @@ urlpatterns = [
         views.pending_respond_view,
         name="hours-pending-respond",
     ),
+    path(
+        "me/children/<int:child_id>/hours/",
+        family_views.child_hours_view,
+        name="child-hours",
+    ),
+    path("me/family/hours/", family_views.family_hours_view, name="family-hours"),
 ]

@@ -18,6 +18,7 @@ from threehours.attendance import selectors as attendance_selectors
 from threehours.attendance import services as attendance_services
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.timeutil import local_today
+from threehours.family.selectors import family_has_records
 from threehours.hours import selectors as hours_selectors
 from threehours.hours.services import hours_totals
 from threehours.signups import rules as signup_rules
@@ -72,6 +73,7 @@ def my_hours_view(request: HttpRequest) -> HttpResponse:
             "groups": _by_activity(hours_selectors.ledger_of(volunteer=request.user)),
             "pending": list(hours_selectors.pending_of_volunteer(volunteer=request.user)),
             "corrections": attendance_selectors.corrections_pending_of(volunteer=request.user),
+            "has_family": family_has_records(guardian=request.user),
         },
     )
 
