@@ -85,6 +85,9 @@ class InvitationExpired(FamilyError):
     status = 409
     default_message = _(
         "This invitation has expired. Ask the guardian who sent it to invite you again."
+    )
+
+
 # --- the hand-over at 18 (family.services.claim) ----------------------------------------------
 
 

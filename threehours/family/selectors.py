@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 
 from threehours.accounts.models import User
 from threehours.core.errors import NotFound
@@ -106,6 +105,8 @@ def pending_invitations_of_child(*, child: User) -> QuerySet[GuardianInvitation]
 
 def portrait_of(*, child: User) -> ChildPortrait | None:
     return ChildPortrait.objects.filter(child=child).first()
+
+
 # --- the hand-over at 18: what a former guardian still reads (family.services.claim) ---------
 
 
