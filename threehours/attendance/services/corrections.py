@@ -136,7 +136,12 @@ def attendance_correct(
     attended_day_check(signup=signup, day=day, today=today)
     new_hours = rules.credited_hours(start, end, _window(activity, day), activity.max_hours_per_day)
     with transaction.atomic(durable=True):
-        attendance = Attendance.objects.select_for_update().filter(signup=signup, day=day).first()
+        # The registrant's own row: a family registration also holds its children's.
+        attendance = (
+            Attendance.objects.select_for_update()
+            .filter(signup=signup, volunteer_id=signup.volunteer_id, day=day)
+            .first()
+        )
         measured = _measured(attendance)
         held = hours_services.hours_credited_for(attendance) if attendance else Decimal("0.0")
         why = Correction.Why.NONE
@@ -211,7 +216,9 @@ def _correction_apply(correction: Correction, attendance: Attendance | None) -> 
                     checkin_method=Method.STAFF,
                 )
         except IntegrityError:
-            attendance = Attendance.objects.select_for_update().get(signup=signup, day=day)
+            attendance = Attendance.objects.select_for_update().get(
+                signup=signup, volunteer_id=correction.volunteer_id, day=day
+            )
     held = hours_services.hours_credited_for(attendance)
     attendance.checked_in_at, attendance.checked_out_at = (
         correction.checkin_at,
@@ -225,7 +232,7 @@ def _correction_apply(correction: Correction, attendance: Attendance | None) -> 
     delta = correction.hours - held
     if delta:
         hours_services.ledger_append(
-            volunteer=signup.volunteer,
+            volunteer=correction.volunteer,
             activity=activity,
             day=day,
             hours=delta,
@@ -282,7 +289,9 @@ def correction_approve(*, correction: Correction, staff: User) -> Correction:
         attended_day_check(signup=correction.signup, day=correction.day, today=_local(None).date())
         attendance = (
             Attendance.objects.select_for_update()
-            .filter(signup=correction.signup, day=correction.day)
+            .filter(
+                signup=correction.signup, volunteer_id=correction.volunteer_id, day=correction.day
+            )
             .first()
         )
         correction.status = Correction.Status.APPROVED
@@ -355,7 +364,7 @@ def no_show_mark(
         raise InvalidInput(
             fields={"registration": [_("Only confirmed registrants can be absent.")]}
         )
-    if Attendance.objects.filter(signup=signup, day=day).exists():
+    if Attendance.objects.filter(signup=signup, volunteer_id=signup.volunteer_id, day=day).exists():
         raise InvalidInput(fields={"day": [_("This volunteer checked in that day.")]})
     with transaction.atomic(durable=True):
         no_show, _created = NoShow.objects.get_or_create(
