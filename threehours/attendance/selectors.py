@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from threehours.activities.models import Activity
@@ -309,6 +309,9 @@ def position_evidence(
             action=Attempt.Action.CHECKIN,
             result="ok",
         )
+        # Not a guardian's check-in of their children: it carries the guardian's own
+        # position, which is not a second phone at the same spot.
+        .filter(Q(actor__isnull=True) | ~Q(method__in=rules.ON_SITE_METHODS))
         .order_by("pk")
         .values_list(
             "activity_id", "volunteer_id", "day", "lat", "lng", "accuracy_m", "method", "distance_m"

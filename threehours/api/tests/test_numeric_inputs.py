@@ -178,6 +178,9 @@ def world(operator, regions, attributes, volunteer):
         reason="补签",
         today=long_after,
     )
+    from threehours.family.tests.factories import child_of, guardian
+
+    child = child_of(guardian("13900000088", name="赵妈妈"), name="赵小宝")
     return {
         "operator": operator,
         "staff": org.applicant,
@@ -191,6 +194,7 @@ def world(operator, regions, attributes, volunteer):
             "renewal_id": renewal.pk,
             "message_id": message.pk,
             "correction_id": correction.pk,
+            "child_id": child.pk,
         },
         "activity": activity,
         "signup": signup,

@@ -291,3 +291,19 @@ def test_guardian_checkin_and_board_ignore_childrens_rows(activity, family, mum,
 
 def test_jpeg_helper_makes_an_image():
     assert jpeg_bytes()[:2] == b"\xff\xd8"
+
+
+def test_the_childrens_check_in_does_not_flag_the_guardians_position(activity, family, mum, kids):
+    from threehours.attendance import selectors
+
+    services.attendance_check_in(
+        activity=activity,
+        volunteer=mum,
+        proof=_proof(activity, accuracy=Decimal("15")),
+        now=_at(activity, 12, 50),
+    )
+    _kids_in(activity, mum, kids, _at(activity, 12, 55), accuracy=Decimal("15"))
+    evidence = selectors.position_evidence(
+        activity_ids=[activity.pk], date_from=activity.start_date, date_to=activity.start_date
+    )
+    assert evidence[(activity.pk, mum.pk, activity.start_date)].flags == ()
