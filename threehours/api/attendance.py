@@ -87,6 +87,8 @@ class CorrectionIn(StrictIn):
     checkin_at: str
     checkout_at: str
     reason: str = ""
+    # On a family registration, a child's day instead of the registrant's.
+    person_id: Id | None = None
 
 
 class AttendanceOut(Out):
@@ -259,6 +261,7 @@ def attendance_correct(request: HttpRequest, org_id: Id, reg_id: Id, payload: Co
         checkout_at=services.moment_parse(payload.checkout_at, field="checkout_at"),
         staff=request.user,
         reason=payload.reason,
+        person_id=payload.person_id,
     )
     if correction.status == correction.Status.PENDING:
         return Status(202, _correction_out(correction))

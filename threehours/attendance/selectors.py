@@ -41,7 +41,8 @@ CHECKIN_ACTIVITY_FIELDS = (
     "address",  # the check-in page shows it
 )
 # Only what checking in and out reads; any other field loads on first use.
-_SIGNUP_COLUMNS = Columns(Signup, "s", ("id", "activity", "volunteer", "status"))
+# `seats`: more than one is a family registration, whose page also lists the children.
+_SIGNUP_COLUMNS = Columns(Signup, "s", ("id", "activity", "volunteer", "status", "seats"))
 _ACTIVITY_COLUMNS = Columns(Activity, "a", CHECKIN_ACTIVITY_FIELDS)
 # What checking out reads of the day's attendance; the rest loads on first use.
 CHECKOUT_ATTENDANCE_COLUMNS = Columns(
@@ -369,7 +370,7 @@ def access_child_photo(*, user, photo_id: int) -> ChildPhoto:
 def family_today(*, signup: Signup | None, day: dt.date) -> list[ChildRow]:
     """The children of a family registration with their attendance of `day`, for the
     guardian's check-in page (empty for a registration without children)."""
-    if signup is None:
+    if signup is None or signup.seats <= 1:  # no child on it: no query
         return []
     links = list(
         SignupChild.objects.filter(signup_id=signup.pk)

@@ -307,3 +307,40 @@ def test_the_childrens_check_in_does_not_flag_the_guardians_position(activity, f
         activity_ids=[activity.pk], date_from=activity.start_date, date_to=activity.start_date
     )
     assert evidence[(activity.pk, mum.pk, activity.start_date)].flags == ()
+
+
+def test_staff_correct_a_childs_day_into_the_childs_ledger(org, activity, family, mum, kids):
+    correction = services.attendance_correct(
+        signup=family,
+        day=activity.start_date,
+        checkin_at=dt.time(13),
+        checkout_at=dt.time(14),
+        staff=org.applicant,
+        reason="孩子忘记签到",
+        today=activity.start_date,
+        person_id=kids[1].pk,
+    )
+    assert correction.volunteer_id == kids[1].pk and correction.status == "applied"
+    assert correction.attendance.volunteer_id == kids[1].pk
+    assert hours_totals(volunteer=kids[1]).total == Decimal("1.0")
+    assert hours_totals(volunteer=mum).total == Decimal("0.0")
+    assert not Attendance.objects.filter(volunteer=mum).exists()
+    assert ledger_verify() == []
+
+
+def test_a_correction_for_someone_not_in_the_family_is_refused(org, activity, family, mum):
+    dad = guardian("13900000012", name="李爸爸")
+    other = child_of(dad, name="李小宝")
+    with pytest.raises(DomainError) as caught:
+        services.attendance_correct(
+            signup=family,
+            day=activity.start_date,
+            checkin_at=dt.time(13),
+            checkout_at=dt.time(14),
+            staff=org.applicant,
+            reason="补签",
+            today=activity.start_date,
+            person_id=other.pk,
+        )
+    assert caught.value.code == "invalid_input" and "person" in caught.value.fields
+    assert not Attendance.objects.exists() and not LedgerEntry.objects.exists()

@@ -308,3 +308,28 @@ def test_api_non_image_photo_is_refused(api, activity, family, mum, kids):
         )
     assert response.status_code == 400 and response.json()["code"] == "invalid_image"
     assert jpeg_bytes()
+
+
+def test_the_board_corrects_a_childs_day(org, activity, family, kids):
+    url = reverse("console:attendance-correct", kwargs={"org_id": org.pk, "signup_id": family.pk})
+    client = _logged_in(org.applicant)
+    with time_machine.travel(_at(activity, 15), tick=False):
+        page = client.get(
+            reverse(
+                "console:attendance-board", kwargs={"org_id": org.pk, "activity_id": activity.pk}
+            )
+        ).content.decode()
+        assert f'name="person" value="{kids[0].pk}"' in page
+        response = client.post(
+            url,
+            {
+                "day": activity.start_date.isoformat(),
+                "checkin_at": "13:00",
+                "checkout_at": "13:30",
+                "reason": "孩子的手机没电",
+                "person": str(kids[0].pk),
+            },
+        )
+    assert response.status_code == 302
+    assert Attendance.objects.get(volunteer=kids[0]).hours == Decimal("0.5")
+    assert hours_totals(volunteer=kids[0]).total == Decimal("0.5")
