@@ -200,7 +200,9 @@ def _checkout_write(activity, guardian, children, signup, day, now, proof, log):
                     hours=format_hours(attendance.hours),
                 )
             hours = _close(attendance, activity, day, now, log)
-            attendance.save(update_fields=["checked_out_at", "checkout_method", "hours"])
+            attendance.save(
+                update_fields=["checked_out_at", "checkout_method", "hours", "updated_at"]
+            )
             if hours > 0:
                 hours_services.ledger_append(
                     volunteer=child,
