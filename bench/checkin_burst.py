@@ -1483,10 +1483,11 @@ def families_main(args: argparse.Namespace) -> int:
     photos = ChildPhoto.objects.filter(activity=activity)
     storage = ChildPhoto._meta.get_field("image").storage
     files = sum(1 for p in photos if storage.exists(p.image.name))
+    # The families' refused attempts (the warm-up's stranger is refused on purpose).
+    people = [f["guardian"] for f in families] + [c for f in families for c in f["children"]]
     refused = (
-        Attempt.objects.filter(activity=activity)
+        Attempt.objects.filter(activity=activity, volunteer_id__in=people)
         .exclude(result="ok")
-        .exclude(result__in=("bad_code", "not_found"))
         .count()
     )
     problems = []
