@@ -122,6 +122,8 @@ def test_the_page_checks_children_in_and_out(activity, family, mum, kids):
         page = client.get(_page(activity)).content.decode()
     assert hours_totals(volunteer=kids[0]).total == Decimal("1.0")
     assert 'data-state="done"' in page and 'data-state="in"' in page
+    photo = ChildPhoto.objects.get()
+    assert reverse("attendance:child-photo", args=[photo.pk]) in page
 
 
 def test_the_page_shows_a_refusal_and_writes_nothing(activity, family, mum, kids):
