@@ -65,6 +65,17 @@ must have what this script imports from the project (attendance.codes, attendanc
 core.timeutil, core.geo, the services it calls); a commit without one of them fails at that
 import. The header and the summary name the checkout and its commit.
 
+--families N: the family check-in of issue #14 instead: N guardians, each with 2 children
+(guarded accounts under a current guardianship) on one confirmed family registration of 3
+places, at a parent-child activity. Each family, one client at a time (--connections clients
+at once, Python threads here, not wrk), does what a guardian's phone does: the guardian's own
+check-in (API, JSON, the proof above and a position), then each child's check-in (API,
+multipart: the proof, the position and one JPEG photo generated with Pillow, the same photo
+for both children, as one picture shows the whole family). Printed: families/s (families
+over the wall time of the burst), each family's latency (p50/p90/p99/max, its three requests
+end to end) and each request kind's; verified: 3 attendance rows per family, one ChildPhoto
+per child check-in with its file in the private storage, no attempt refused.
+
 CPU: wrk's own share (wait4 rusage over wall time × cores), and per request the CPU seconds of
 the server's processes and of PostgreSQL (/proc/<pid>/stat), which bound the rate the 2 cores
 allow whatever else runs; with --py-spy, the workers' GIL-holding samples by package and frame.
@@ -967,6 +978,13 @@ def main() -> int:
         "this script runs again in that checkout's environment (uv run --directory PATH), "
         "which migrates, loads, counts queries, serves and verifies with that code",
     )
+    parser.add_argument(
+        "--families",
+        type=int,
+        default=0,
+        help="run the family check-in instead (issue #14): N guardians + 2 children each, the "
+        "guardian's check-in then each child's with a generated JPEG photo (API, multipart)",
+    )
     parser.add_argument("--keep-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--py-spy",
@@ -983,6 +1001,8 @@ def main() -> int:
         log(f"Running again from {checkout}: {' '.join(command)}")
         os.execvpe("uv", command, {**os.environ, "THREEHOURS_BENCH_CHECKOUT": str(checkout)})
 
+    if args.families:
+        return families_main(args)
     log(
         f"Check-in burst: {ROOT} (git {git_head()}), via {args.via}, proof {args.proof} "
         f"({PROOF_NAMES[args.proof]}), {args.volunteers:,} volunteers, {args.connections} "
@@ -1227,6 +1247,288 @@ def main() -> int:
     )
     failed = missed or check["problems"] or ledger_rc != 0 or not ok_statuses
     return 1 if failed else 0
+
+
+# --- families (issue #14) ------------------------------------------------------------------------
+
+
+def create_families(activity, families: int) -> list[dict]:
+    """N guardians with a token, 2 children each under a current guardianship, and one
+    confirmed family registration of 3 places per family (bulk-created)."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from threehours.accounts.models import User
+    from threehours.accounts.services import token_issue
+    from threehours.activities.models import Activity
+    from threehours.family.models import Guardianship
+    from threehours.signups.models import Signup, SignupChild
+
+    now = timezone.now()
+    unusable = make_password(None)
+    with transaction.atomic():
+        Activity.objects.filter(pk=activity.pk).update(
+            family=True, places=3 * families + 10, places_taken=0
+        )
+        Signup.objects.filter(activity=activity).delete()
+        parents = User.objects.bulk_create(
+            User(
+                phone=f"136{i:08d}",
+                phone_bound_at=now,
+                nickname=f"家长{i}",
+                real_name=f"家长{i}",
+                password=unusable,
+            )
+            for i in range(families)
+        )
+        kids = User.objects.bulk_create(
+            User(guarded=True, real_name=f"小宝{i}-{k}", password=unusable)
+            for i in range(families)
+            for k in range(2)
+        )
+        Guardianship.objects.bulk_create(
+            Guardianship(
+                child=kids[2 * i + k],
+                guardian=parent,
+                added_by=parent,
+                consent_version="bench",
+                consented_at=now,
+            )
+            for i, parent in enumerate(parents)
+            for k in range(2)
+        )
+        signups = Signup.objects.bulk_create(
+            Signup(activity=activity, volunteer=p, status=Signup.Status.CONFIRMED, seats=3)
+            for p in parents
+        )
+        SignupChild.objects.bulk_create(
+            SignupChild(signup=signup, child=kids[2 * i + k])
+            for i, signup in enumerate(signups)
+            for k in range(2)
+        )
+        Activity.objects.filter(pk=activity.pk).update(places_taken=3 * families)
+    return [
+        {
+            "token": token_issue(user=parent, name="bench"),
+            "guardian": parent.pk,
+            "children": [kids[2 * i].pk, kids[2 * i + 1].pk],
+        }
+        for i, parent in enumerate(parents)
+    ]
+
+
+def family_photo() -> bytes:
+    """A 1280×960 JPEG (a phone photo re-encoded smaller), with some detail so it is not tiny."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1280, 960), (236, 112, 40))
+    draw = ImageDraw.Draw(image)
+    for i in range(0, 1280, 40):
+        draw.rectangle((i, 300, i + 20, 660), fill=(255, (i * 7) % 255, 80))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def multipart(fields: dict[str, str], photo: bytes) -> tuple[bytes, str]:
+    boundary = secrets.token_hex(16)
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="family.jpg"'
+        "\r\nContent-Type: image/jpeg\r\n\r\n".encode()
+        + photo
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run_families(port: int, activity_id: int, families: list[dict], proof: dict, clients: int):
+    """Each family's three requests in order, `clients` families at once. Returns the
+    families' latencies, each kind's latencies, the statuses and the wall time."""
+    photo = family_photo()
+    base = f"http://127.0.0.1:{port}/api/v1/activities/{activity_id}"
+
+    def post(url: str, data: bytes, headers: dict) -> tuple[int, float, str]:
+        started = time.perf_counter()
+        request = urllib.request.Request(url, data=data, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, text = response.status, ""
+        except urllib.error.HTTPError as exc:
+            status, text = exc.code, exc.read().decode(errors="replace")[:200]
+        return status, time.perf_counter() - started, text
+
+    def family(index: int) -> dict:
+        f = families[index]
+        lat, lng = SITE
+        position = {"lat": str(lat), "lng": str(lng), "coord": "gcj02", "accuracy": "15"}
+        auth = {"Authorization": f"Bearer {f['token']}"}
+        started = time.perf_counter()
+        timings, statuses, errors = [], [], []
+        status, took, text = post(
+            f"{base}/checkin",
+            json.dumps(
+                {**proof, **{k: (float(v) if k != "coord" else v) for k, v in position.items()}}
+            ).encode(),
+            {**auth, "Content-Type": "application/json"},
+        )
+        timings.append(("guardian", took))
+        statuses.append(status)
+        if text:
+            errors.append(text)
+        for child in f["children"]:
+            body, content_type = multipart({**proof, **position}, photo)
+            status, took, text = post(
+                f"{base}/children/{child}/checkin", body, {**auth, "Content-Type": content_type}
+            )
+            timings.append(("child", took))
+            statuses.append(status)
+            if text:
+                errors.append(text)
+        return {
+            "total": time.perf_counter() - started,
+            "timings": timings,
+            "statuses": statuses,
+            "errors": errors,
+        }
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(family, range(len(families))))
+    wall = time.perf_counter() - started
+    return results, wall
+
+
+def families_main(args: argparse.Namespace) -> int:
+    """The --families run: data, server, the burst, verification, summary."""
+    log(
+        f"Family check-in burst: {ROOT} (git {git_head()}), {args.families:,} families "
+        f"(guardian + 2 children), {args.connections} clients, {args.workers} workers, "
+        f"proof {args.proof}"
+    )
+    from zoneinfo import ZoneInfo
+
+    now = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
+    window = activity_window(now)
+    if window is None:
+        log("Too close to midnight in Asia/Shanghai; run it again after 00:00.")
+        return 2
+    wait_until_quiet(args.max_wait)
+    var_dir = Path(tempfile.mkdtemp(prefix="threehours-families-"))
+    env = server_env(args, var_dir)
+    recreate_database(args.database_url)
+    django_setup(env)
+    from django.core.management import call_command
+    from django.db import connections
+
+    from threehours.attendance.codes import day_code, qr_token_make
+
+    call_command("migrate", interactive=False, verbosity=0)
+    data = create_data(volunteers=0, window=window)
+    activity = data["activity"]
+    started = time.perf_counter()
+    families = create_families(activity, args.families)
+    took = time.perf_counter() - started
+    log(f"Activity {activity.pk}; {len(families):,} families in {took:.1f} s")
+    if args.proof == "code":
+        proof = {"code": day_code(activity.pk, data["today"])}
+    else:
+        proof = {"qr_token": qr_token_make(activity.pk, data["today"])[0]}
+    connections.close_all()
+    port = free_port()
+    wait_until_quiet(args.max_test_wait, 15, tests=True)
+    log(f"Starting `threehours serve --workers {args.workers}` on 127.0.0.1:{port} …")
+    server = start_server(env, port, args.workers)
+    load = os.getloadavg()
+    try:
+        # Warm-up: every module of both paths in both workers, by the extra user of
+        # create_data, registered for nothing (refused: not registered, no such child).
+        stranger = [{"token": data["tokens"][0][1], "children": [1]}] * 8
+        warm, _wall = run_families(port, activity.pk, stranger, proof, 4)
+        log(f"Warm-up statuses: {sorted({s for r in warm for s in r['statuses']})}")
+        cpu0 = process_cpu(server.pid)
+        results, wall = run_families(port, activity.pk, families, proof, args.connections)
+        cpu1 = process_cpu(server.pid)
+    finally:
+        stop_server(server, timeout_s=30)
+
+    from threehours.attendance.models import Attempt, Attendance, ChildPhoto
+
+    statuses: dict[int, int] = {}
+    for r in results:
+        for status in r["statuses"]:
+            statuses[status] = statuses.get(status, 0) + 1
+    totals = [r["total"] for r in results]
+    kinds = {
+        kind: [took for r in results for k, took in r["timings"] if k == kind]
+        for kind in ("guardian", "child")
+    }
+    rows = Attendance.objects.filter(activity=activity).count()
+    photos = ChildPhoto.objects.filter(activity=activity)
+    storage = ChildPhoto._meta.get_field("image").storage
+    files = sum(1 for p in photos if storage.exists(p.image.name))
+    # The families' refused attempts (the warm-up's stranger is refused on purpose).
+    people = [f["guardian"] for f in families] + [c for f in families for c in f["children"]]
+    refused = (
+        Attempt.objects.filter(activity=activity, volunteer_id__in=people)
+        .exclude(result="ok")
+        .count()
+    )
+    problems = []
+    if rows != 3 * len(families):
+        problems.append(f"{rows} attendance rows, expected {3 * len(families)}")
+    if photos.count() != 2 * len(families) or files != photos.count():
+        problems.append(f"{photos.count()} photos, {files} files, expected {2 * len(families)}")
+    if set(statuses) != {200}:
+        problems.append(f"statuses {statuses}")
+    if refused:
+        problems.append(f"{refused} refused attempts")
+    cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+    log("\n== Summary (families) ==")
+    log(f"Load average before the burst {load[0]:.2f}; {os.cpu_count()} cores")
+    log(
+        f"{len(families):,} families in {wall:.2f} s = {len(families) / wall:.1f} families/s "
+        f"({3 * len(families) / wall:.0f} check-ins/s, {2 * len(families) / wall:.0f} photos/s)"
+    )
+    log(f"{'':<12}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}{'max ms':>8}")
+    for name, values in (("family", totals), *kinds.items()):
+        log(
+            f"{name:<12}{percentile(values, 0.5) * 1000:>8.1f}"
+            f"{percentile(values, 0.9) * 1000:>8.1f}"
+            f"{percentile(values, 0.99) * 1000:>8.1f}{max(values) * 1000:>8.1f}"
+        )
+    log(f"Statuses: {statuses}")
+    log(
+        f"CPU per family: server {cpu['server'] * 1000 / len(families):.1f} ms, PostgreSQL "
+        f"{cpu['postgres'] * 1000 / len(families):.1f} ms"
+    )
+    for r in results:
+        if r["errors"]:
+            log(f"first error: {r['errors'][0]}")
+            break
+    log(f"Database: {rows} attendance rows, {photos.count()} photos with {files} files")
+    ledger_rc, ledger_out = verify_ledger(env)
+    log(f"verify_ledger (exit {ledger_rc}): {ledger_out}")
+    shutil.rmtree(var_dir, ignore_errors=True)
+    for problem in problems:
+        log(f"PROBLEM: {problem}")
+    return 1 if problems or ledger_rc else 0
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Status
-from pydantic import ConfigDict
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import ConfigDict, Field
 
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
@@ -24,7 +25,7 @@ from threehours.orgs.selectors import access_org_for_operator, access_org_for_st
 from threehours.signups.selectors import access_signup_for_org
 
 from .auth import token_auth
-from .schemas import Hours, Id, LaxDate, Limit, Out, StrictIn, errors
+from .schemas import Hours, Id, Latitude, LaxDate, Limit, Longitude, Out, StrictIn, errors
 
 router = Router(tags=["attendance"])
 
@@ -86,6 +87,8 @@ class CorrectionIn(StrictIn):
     checkin_at: str
     checkout_at: str
     reason: str = ""
+    # On a family registration, a child's day instead of the registrant's.
+    person_id: Id | None = None
 
 
 class AttendanceOut(Out):
@@ -258,6 +261,7 @@ def attendance_correct(request: HttpRequest, org_id: Id, reg_id: Id, payload: Co
         checkout_at=services.moment_parse(payload.checkout_at, field="checkout_at"),
         staff=request.user,
         reason=payload.reason,
+        person_id=payload.person_id,
     )
     if correction.status == correction.Status.PENDING:
         return Status(202, _correction_out(correction))
@@ -329,3 +333,103 @@ def correction_reject(request: HttpRequest, org_id: Id, correction_id: Id, paylo
         reason=payload.reason,
     )
     return _correction_out(correction)
+
+
+# -- children (issue #14 §3, API.md "Family") ------------------------------------------------
+
+Accuracy = Annotated[float, Field(ge=0, le=services.ACCURACY_MAX_M, allow_inf_nan=False)]
+
+
+class ChildCheckIn(Schema):
+    """The form fields of a child's check-in (multipart, with the `photo` file): a QR token or
+    the day's code, and the position as for adults. Form values arrive as text, so the numbers
+    are read laxly but bounded, and NaN / ±Infinity are refused here."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    qr_token: str | None = None
+    code: str | None = None
+    lat: Latitude | None = None
+    lng: Longitude | None = None
+    coord: Literal["wgs84", "gcj02"] = "wgs84"
+    accuracy: Accuracy | None = None
+
+
+class ChildAttendanceOut(Out):
+    child_id: int
+    day: dt.date
+    checked_in_at: dt.datetime
+    checked_out_at: dt.datetime | None
+    hours: Hours | None
+    photo_id: int | None
+
+
+def _child_out(attendance) -> dict:
+    return {
+        "child_id": attendance.volunteer_id,
+        "day": attendance.day,
+        "checked_in_at": attendance.checked_in_at,
+        "checked_out_at": attendance.checked_out_at,
+        "hours": attendance.hours,
+        "photo_id": attendance.photo_id,
+    }
+
+
+def _visible_activity(activity_id: int):
+    activity = selectors.activity_for_attendance(activity_id=activity_id)
+    if activity is None:
+        raise ActivityNotFound()
+    return activity
+
+
+@router.post(
+    "/activities/{activity_id}/children/{child_id}/checkin",
+    response={200: ChildAttendanceOut, **errors(400, 401, 404, 409, 429)},
+    auth=token_auth,
+)
+def child_checkin(
+    request: HttpRequest,
+    activity_id: Id,
+    child_id: Id,
+    payload: Form[ChildCheckIn],
+    photo: File[UploadedFile] = None,  # type: ignore[assignment]
+):
+    """The guardian checks a child in after checking in themselves (multipart: `photo`, the
+    on-site photo of guardian, child and banner, required). 409 `guardian_not_checked_in`,
+    `guardian_checked_out`, `child_not_registered`, `already_checked_in`; 400 `photo_required`,
+    `invalid_image`, `image_too_large`; 404 for a child not the caller's."""
+    proof = Proof(
+        qr_token=payload.qr_token or "",
+        code=payload.code or "",
+        lat=None if payload.lat is None else Decimal(str(payload.lat)),
+        lng=None if payload.lng is None else Decimal(str(payload.lng)),
+        coord=payload.coord,
+        accuracy=None if payload.accuracy is None else Decimal(str(payload.accuracy)),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    [attendance] = services.children_checkin(
+        activity=_visible_activity(activity_id),
+        guardian=request.user,
+        child_ids=[child_id],
+        photo=photo,
+        proof=proof,
+    )
+    return _child_out(attendance)
+
+
+@router.post(
+    "/activities/{activity_id}/children/{child_id}/checkout",
+    response={200: ChildAttendanceOut, **errors(400, 401, 404, 409, 429)},
+    auth=token_auth,
+)
+def child_checkout(request: HttpRequest, activity_id: Id, child_id: Id, payload: CheckIn):
+    """The guardian checks a child out with the code or QR token and the position; the child's
+    hours are credited to the child's own record. 409 `guardian_not_checked_in`,
+    `not_checked_in`, `already_checked_out`; 404 for a child not the caller's."""
+    [attendance] = services.children_checkout(
+        activity=_visible_activity(activity_id),
+        guardian=request.user,
+        child_ids=[child_id],
+        proof=_proof(request, payload),
+    )
+    return _child_out(attendance)

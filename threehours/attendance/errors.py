@@ -141,3 +141,58 @@ class CorrectionClosed(AttendanceError):
     code = "correction_closed"
     status = 409
     default_message = _("This correction has already been decided.")
+
+
+# -- children's check-in and check-out (PRODUCT.md §6) ----------------------------------------
+
+
+class GuardianNotCheckedIn(AttendanceError):
+    code = "guardian_not_checked_in"
+    status = 409
+    default_message = _("Check yourself in first; then check your children in.")
+
+
+class GuardianCheckedOut(AttendanceError):
+    code = "guardian_checked_out"
+    status = 409
+    default_message = _(
+        "You have already checked out today, so your children cannot be checked in any more."
+    )
+
+
+class ChildNotRegistered(AttendanceError):
+    code = "child_not_registered"
+    status = 409
+    default_message = _("%(name)s is not registered for this activity with you.")
+
+
+class ChildCheckedIn(AlreadyCheckedIn):
+    default_message = _("%(name)s already checked in today at %(time)s.")
+
+
+class ChildNotCheckedIn(NotCheckedIn):
+    default_message = _("%(name)s has not checked in today, so cannot check out. Ask the staff.")
+
+
+class ChildCheckedOut(AlreadyCheckedOut):
+    default_message = _("%(name)s already checked out today at %(time)s (%(hours)s h).")
+
+
+class PhotoRequired(AttendanceError):
+    code = "photo_required"
+    status = 400
+    default_message = _(
+        "Take a photo of you, your children and the activity's banner or flag to check them in."
+    )
+
+
+class NoChildChosen(AttendanceError):
+    code = "no_child_chosen"
+    status = 400
+    default_message = _("Choose at least one child.")
+
+
+class OnlineNoChildren(AttendanceError):
+    code = "online_activity"
+    status = 409
+    default_message = _("Children are not checked in at an online activity.")

@@ -145,3 +145,26 @@ def position_flags(
             found.append(TOO_PRECISE)
         flags[key] = found
     return flags
+
+
+def children_checkin_open(
+    *, activity, now: dt.datetime, guardian_in: bool, guardian_out: bool
+) -> bool:
+    """Children are checked in (PRODUCT.md §6) while their guardian is checked in and not yet
+    out, within the day's check-in time, at an offline activity."""
+    return (
+        not activity.online
+        and guardian_in
+        and not guardian_out
+        and checkin_state(activity=activity, now=now) == CHECKIN
+    )
+
+
+def children_checkout_open(*, activity, now: dt.datetime, guardian_in: bool) -> bool:
+    """Children are checked out once their guardian has checked in that day, while check-out
+    is open (the guardian first, then the children, as the guide has it)."""
+    return (
+        not activity.online
+        and guardian_in
+        and checkin_state(activity=activity, now=now, checked_in=True) == CHECKOUT
+    )

@@ -5,18 +5,18 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from threehours.activities.models import Activity
 from threehours.core.db import Columns, hot_cursor, id_in_range
 from threehours.core.errors import NotFound
 from threehours.orgs.models import Organisation
-from threehours.signups.models import Signup
+from threehours.signups.models import Signup, SignupChild
 
 from . import rules
 from .errors import BadCode
-from .models import Attempt, Attendance, Correction, DayCode, NoShow
+from .models import Attempt, Attendance, ChildPhoto, Correction, DayCode, NoShow
 
 
 def activity_for_attendance(*, activity_id: int) -> Activity | None:
@@ -41,7 +41,8 @@ CHECKIN_ACTIVITY_FIELDS = (
     "address",  # the check-in page shows it
 )
 # Only what checking in and out reads; any other field loads on first use.
-_SIGNUP_COLUMNS = Columns(Signup, "s", ("id", "activity", "volunteer", "status"))
+# `seats`: more than one is a family registration, whose page also lists the children.
+_SIGNUP_COLUMNS = Columns(Signup, "s", ("id", "activity", "volunteer", "status", "seats"))
 _ACTIVITY_COLUMNS = Columns(Activity, "a", CHECKIN_ACTIVITY_FIELDS)
 # What checking out reads of the day's attendance; the rest loads on first use.
 CHECKOUT_ATTENDANCE_COLUMNS = Columns(
@@ -80,7 +81,8 @@ def _signup_query(connection, *, with_attendance: bool, with_code: bool) -> str:
         also_select += f", {CHECKOUT_ATTENDANCE_COLUMNS.sql(connection)}"
         also_join += (
             f"LEFT JOIN {CHECKOUT_ATTENDANCE_COLUMNS.table(connection)} "
-            "ON att.signup_id = s.id AND att.day = %s "
+            # The registrant's own row (a family registration also holds its children's).
+            "ON att.signup_id = s.id AND att.volunteer_id = s.volunteer_id AND att.day = %s "
         )
     if with_code:
         # The day's code generation and the volunteer's wrong codes ride along, so that a
@@ -188,6 +190,19 @@ def attendance_today(*, activity: Activity, volunteer, day: dt.date) -> Attendan
     return Attendance.objects.filter(activity=activity, volunteer=volunteer, day=day).first()
 
 
+@dataclass(frozen=True)
+class ChildRow:
+    """A child of a family registration on the board: their attendance of the day (None
+    before check-in) and, through it, the check-in photo (gone after retention)."""
+
+    child: object
+    attendance: Attendance | None
+
+    @property
+    def photo(self) -> ChildPhoto | None:
+        return self.attendance.photo if self.attendance is not None else None
+
+
 def attendance_board(*, activity: Activity, day: dt.date) -> dict:
     """The day's board for staff: every confirmed registrant with their attendance, grouped
     into registered (not yet in), checked in, checked out and absent (marked no-show). Each
@@ -197,7 +212,22 @@ def attendance_board(*, activity: Activity, day: dt.date) -> dict:
         .select_related("volunteer")
         .order_by("created_at", "pk")
     )
-    by_signup = {a.signup_id: a for a in Attendance.objects.filter(activity=activity, day=day)}
+    # A family registration holds its children's rows too (one per person and day): the
+    # registrant's row is theirs, each child's is listed under them.
+    by_person = {
+        (a.signup_id, a.volunteer_id): a
+        for a in Attendance.objects.filter(activity=activity, day=day).select_related("photo")
+    }
+    children: dict[int, list[ChildRow]] = {}
+    for link in (
+        SignupChild.objects.filter(signup__in=[s.pk for s in signups])
+        .select_related("child")
+        .order_by("child__birth_date", "child_id")
+    ):
+        attendance = by_person.get((link.signup_id, link.child_id))
+        children.setdefault(link.signup_id, []).append(
+            ChildRow(child=link.child, attendance=attendance)
+        )
     absent = set(
         NoShow.objects.filter(signup__activity=activity, day=day).values_list(
             "signup_id", flat=True
@@ -206,7 +236,8 @@ def attendance_board(*, activity: Activity, day: dt.date) -> dict:
     evidence = position_evidence(activity_ids=[activity.pk], date_from=day, date_to=day)
     groups: dict[str, list] = {"registered": [], "checked_in": [], "checked_out": [], "absent": []}
     for signup in signups:
-        signup.attendance = by_signup.get(signup.pk)
+        signup.attendance = by_person.get((signup.pk, signup.volunteer_id))
+        signup.children_rows = children.get(signup.pk, [])
         signup.evidence = evidence.get((activity.pk, signup.volunteer_id, day))
         if signup.attendance is None:
             groups["absent" if signup.pk in absent else "registered"].append(signup)
@@ -279,6 +310,9 @@ def position_evidence(
             action=Attempt.Action.CHECKIN,
             result="ok",
         )
+        # Not a guardian's check-in of their children: it carries the guardian's own
+        # position, which is not a second phone at the same spot.
+        .filter(Q(actor__isnull=True) | ~Q(method__in=rules.ON_SITE_METHODS))
         .order_by("pk")
         .values_list(
             "activity_id", "volunteer_id", "day", "lat", "lng", "accuracy_m", "method", "distance_m"
@@ -301,3 +335,54 @@ def position_evidence(
                 flags=tuple(flags[volunteer_id]),
             )
     return found
+
+
+def access_child_photo(*, user, photo_id: int) -> ChildPhoto:
+    """A child's check-in photo, for the guardian who took it, a current guardian of a child
+    in it, or staff of the activity's organisation; anyone else (and a photo deleted after
+    retention) NotFound, so ids reveal nothing."""
+    from threehours.family.models import Guardianship
+    from threehours.orgs.models import Membership
+
+    photo = None
+    if id_in_range(photo_id) and user.is_authenticated:
+        photo = (
+            ChildPhoto.objects.filter(pk=photo_id, deleted_at__isnull=True)
+            .select_related("activity")
+            .first()
+        )
+    if photo is None:
+        raise NotFound()
+    if photo.guardian_id == user.pk:
+        return photo
+    children = Attendance.objects.filter(photo=photo).values("volunteer_id")
+    if Guardianship.objects.current().filter(guardian=user, child_id__in=children).exists():
+        return photo
+    if Membership.objects.filter(
+        user=user,
+        organisation_id=photo.activity.organisation_id,
+        organisation__suspended_at__isnull=True,
+    ).exists():
+        return photo
+    raise NotFound()
+
+
+def family_today(*, signup: Signup | None, day: dt.date) -> list[ChildRow]:
+    """The children of a family registration with their attendance of `day`, for the
+    guardian's check-in page (empty for a registration without children)."""
+    if signup is None or signup.seats <= 1:  # no child on it: no query
+        return []
+    links = list(
+        SignupChild.objects.filter(signup_id=signup.pk)
+        .select_related("child")
+        .order_by("child__birth_date", "child_id")
+    )
+    if not links:
+        return []
+    found = {
+        a.volunteer_id: a
+        for a in Attendance.objects.filter(
+            signup_id=signup.pk, day=day, volunteer_id__in=[link.child_id for link in links]
+        )
+    }
+    return [ChildRow(child=link.child, attendance=found.get(link.child_id)) for link in links]

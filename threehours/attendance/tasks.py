@@ -12,3 +12,10 @@ from . import services
 def pending_credits_task() -> None:
     services.pending_credits_create_due()
     services.pending_credits_expire()
+
+
+# Every night at 03:30: children's check-in photos past CHILD_PHOTO_RETENTION_DAYS are deleted
+# (issue #14 §3); the rows stay with `deleted_at`.
+@db_periodic_task(crontab(hour="3", minute="30"))
+def child_photos_expire_task() -> None:
+    services.child_photos_expire()

@@ -10,10 +10,11 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from threehours.activities.models import Activity
-from threehours.core.errors import DomainError
+from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.forms import domain_error_text
 from threehours.core.timeutil import local_now, local_tz
 from threehours.signups import selectors as signup_selectors
@@ -64,6 +65,33 @@ def _shortfall(activity: Activity, attendance) -> str:
     )
 
 
+def _child_ids(request: HttpRequest) -> list[int]:
+    try:
+        return [int(raw) for raw in request.POST.getlist("child")[:20]]
+    except ValueError:
+        raise InvalidInput(fields={"child": [_("Choose your children from the list.")]}) from None
+
+
+def _children_action(request: HttpRequest, activity: Activity, action: str) -> None:
+    """为孩子签到 / 为孩子签退: the guardian checks the chosen children in (with the on-site
+    photo) or out."""
+    if action == "children_checkin":
+        services.children_checkin(
+            activity=activity,
+            guardian=request.user,
+            child_ids=_child_ids(request),
+            photo=request.FILES.get("photo"),
+            proof=_proof(request),
+        )
+    else:
+        services.children_checkout(
+            activity=activity,
+            guardian=request.user,
+            child_ids=_child_ids(request),
+            proof=_proof(request),
+        )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
@@ -85,10 +113,15 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
             "checkin": services.attendance_check_in,
             "checkout": services.attendance_check_out,
         }.get(action or "")
-        if service is None:
+        if service is None and action not in ("children_checkin", "children_checkout"):
             return HttpResponse(status=400)
         try:
-            service(activity=activity, volunteer=request.user, proof=_proof(request), signup=signup)
+            if service is not None:
+                service(
+                    activity=activity, volunteer=request.user, proof=_proof(request), signup=signup
+                )
+            else:
+                _children_action(request, activity, action or "")
         except DomainError as exc:
             error, status = domain_error_text(exc), exc.status
         else:
@@ -111,7 +144,24 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
             checked_out=attendance is not None and attendance.checked_out_at is not None,
         )
     )
+    children = selectors.family_today(
+        signup=signup if state != "not_registered" else None, day=now.date()
+    )
+    guardian_in = attendance is not None
+    guardian_out = guardian_in and attendance.checked_out_at is not None
     context = {
+        "children": children,
+        "children_to_check_in": [c for c in children if c.attendance is None],
+        "children_to_check_out": [
+            c for c in children if c.attendance is not None and c.attendance.checked_out_at is None
+        ],
+        "children_checkin_open": bool(children)
+        and rules.children_checkin_open(
+            activity=activity, now=now, guardian_in=guardian_in, guardian_out=guardian_out
+        ),
+        "children_checkout_open": bool(children)
+        and rules.children_checkout_open(activity=activity, now=now, guardian_in=guardian_in),
+        "posted_action": request.POST.get("action", "") if error else "",
         "activity": activity,
         "signup": signup,
         "attendance": attendance,
@@ -123,3 +173,17 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
         "today": now.date(),
     }
     return render(request, "attendance/checkin.html", context, status=status)
+
+
+@login_required
+@require_GET
+def child_photo_view(request: HttpRequest, photo_id: int) -> HttpResponse:
+    """A child's check-in photo, for the family and the activity's staff only (404 for anyone
+    else, and after the retention job deleted it)."""
+    from threehours.core.storage import private_file_response
+
+    try:
+        photo = selectors.access_child_photo(user=request.user, photo_id=photo_id)
+    except DomainError:
+        raise Http404 from None
+    return private_file_response(photo.image)

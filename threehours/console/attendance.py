@@ -129,6 +129,18 @@ def _posted_day(request: HttpRequest) -> dt.date:
         raise InvalidInput(fields={"day": [_("Choose a day of the activity.")]}) from None
 
 
+def _posted_person(request: HttpRequest) -> int | None:
+    """Whose day a correction is for: empty for the registrant, or a child's id on a family
+    registration (the service checks that the child is registered with them)."""
+    raw = request.POST.get("person", "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(fields={"person": [_("Choose whose attendance to correct.")]}) from None
+
+
 def _board_redirect(request: HttpRequest, org: Organisation, signup: Signup) -> HttpResponse:
     raw = request.POST.get("day", "")
     today = local_today()
@@ -171,6 +183,7 @@ def attendance_correct_view(
             ),
             staff=request.user,
             reason=request.POST.get("reason", "")[:500],
+            person_id=_posted_person(request),
         )
     except DomainError as exc:
         messages.error(request, domain_error_text(exc))

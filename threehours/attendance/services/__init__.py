@@ -18,6 +18,11 @@ from .checkin import (
     attendance_check_out,
     attendance_staff_check,
 )
+from .children import (
+    child_photos_expire,
+    children_checkin,
+    children_checkout,
+)
 from .corrections import (
     attendance_correct,
     attended_day_check,
@@ -45,6 +50,9 @@ from .proof import (
 )
 
 __all__ = [
+    "child_photos_expire",
+    "children_checkin",
+    "children_checkout",
     "DoorCode",
     "door_code_build",
     "GUESS_WINDOW",

@@ -68,7 +68,10 @@ def _checkout_closed(activity: Activity, signup: Signup, day: dt.date) -> Outsid
     if (
         rules.is_activity_day(activity, yesterday)
         and Attendance.objects.filter(
-            signup=signup, day=yesterday, checked_out_at__isnull=True
+            signup=signup,
+            volunteer_id=signup.volunteer_id,
+            day=yesterday,
+            checked_out_at__isnull=True,
         ).exists()
     ):
         return OutsideWindow(
@@ -187,7 +190,9 @@ def _online_complete(signup: Signup, attendance: Attendance) -> None:
     """Online activities: 0.1 h participation credit, once per registration (not per day)."""
     attendance.checked_out_at = attendance.checked_in_at
     attendance.checkout_method = attendance.checkin_method
-    if LedgerEntry.objects.filter(attendance__signup=signup, entry_type="credit").exists():
+    if LedgerEntry.objects.filter(
+        attendance__signup=signup, volunteer_id=signup.volunteer_id, entry_type="credit"
+    ).exists():
         attendance.hours = Decimal("0.0")
     else:
         attendance.hours = signup.activity.max_hours_per_day
@@ -258,7 +263,9 @@ def _check_out_locked(activity, volunteer, signup, day, now, proof, log, staff) 
     """Check out in a transaction holding the day's attendance row lock, so a check-out sent
     from several clients at once credits once. Raises NotCheckedIn, AlreadyCheckedOut."""
     with transaction.atomic(durable=True):
-        attendance = _CHECKOUT_COLUMNS.get(lock=True, signup_id=signup.pk, day=day)
+        attendance = _CHECKOUT_COLUMNS.get(
+            lock=True, signup_id=signup.pk, volunteer_id=volunteer.pk, day=day
+        )
         if attendance is None:
             raise NotCheckedIn()
         if attendance.checked_out_at is not None:
@@ -301,7 +308,11 @@ def _check_out_in_one_statement(activity, volunteer, signup, day, now, proof, lo
     when it wrote nothing: no open attendance was read, or it changed since (a parallel
     check-out won, a coordinator corrected it); the locked path then answers."""
     known = getattr(signup, "attendance_by_day", {})
-    attendance = known[day] if day in known else _CHECKOUT_COLUMNS.get(signup_id=signup.pk, day=day)
+    attendance = (
+        known[day]
+        if day in known
+        else _CHECKOUT_COLUMNS.get(signup_id=signup.pk, volunteer_id=volunteer.pk, day=day)
+    )
     if attendance is None or attendance.checked_out_at is not None:
         return None
     checked_in_at = attendance.checked_in_at

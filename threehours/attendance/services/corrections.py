@@ -22,7 +22,7 @@ from threehours.core.timeutil import local_tz
 from threehours.hours import services as hours_services
 from threehours.hours.models import LedgerEntry, PendingCredit
 from threehours.notifications.services import message_later
-from threehours.signups.models import Signup
+from threehours.signups.models import Signup, SignupChild
 
 from .. import rules
 from ..errors import (
@@ -102,13 +102,15 @@ def attendance_correct(
     staff: User,
     reason: str,
     today: dt.date | None = None,
+    person_id: int | None = None,
 ) -> Correction:
     """A coordinator sets a day's times (phone died, forgot to check out). Applied at once,
     or — when it raises the day's credit more than CORRECTION_APPROVAL_HOURS over what was
     measured, or is for a day more than CORRECTION_APPROVAL_DAYS back — kept pending until a
     second staff member approves it (correction_approve). Applying adds the difference to what
     the ledger holds for that day as a correction entry with the reason; nothing is deleted.
-    The volunteer is told either way. Locks the day's attendance.
+    The volunteer is told either way. Locks the day's attendance. `person_id`: whose day, on
+    a family registration the registrant's (the default) or one of its children's.
     Raises InvalidInput, OwnHours (the staff member is the registrant), NotAnAttendedDay."""
     activity = signup.activity
     reason = (reason or "").strip()
@@ -129,6 +131,11 @@ def attendance_correct(
         errors["checkout_at"] = [_("Check-out must be after check-in, on the same day.")]
     if signup.status != Signup.Status.CONFIRMED:
         errors["registration"] = [_("Only confirmed registrants have attendance.")]
+    person = signup.volunteer_id if person_id is None else person_id
+    if person != signup.volunteer_id and not (
+        SignupChild.objects.filter(signup=signup, child_id=person).exists()
+    ):
+        errors["person"] = [_("Choose the registrant or one of the children registered with them.")]
     if errors:
         raise InvalidInput(fields=errors)
     if signup.volunteer_id == staff.pk:
@@ -136,7 +143,12 @@ def attendance_correct(
     attended_day_check(signup=signup, day=day, today=today)
     new_hours = rules.credited_hours(start, end, _window(activity, day), activity.max_hours_per_day)
     with transaction.atomic(durable=True):
-        attendance = Attendance.objects.select_for_update().filter(signup=signup, day=day).first()
+        # The registrant's own row: a family registration also holds its children's.
+        attendance = (
+            Attendance.objects.select_for_update()
+            .filter(signup=signup, volunteer_id=person, day=day)
+            .first()
+        )
         measured = _measured(attendance)
         held = hours_services.hours_credited_for(attendance) if attendance else Decimal("0.0")
         why = Correction.Why.NONE
@@ -148,7 +160,7 @@ def attendance_correct(
             signup=signup,
             activity=activity,
             organisation_id=activity.organisation_id,
-            volunteer_id=signup.volunteer_id,
+            volunteer_id=person,
             day=day,
             checkin_at=start,
             checkout_at=end,
@@ -211,7 +223,9 @@ def _correction_apply(correction: Correction, attendance: Attendance | None) -> 
                     checkin_method=Method.STAFF,
                 )
         except IntegrityError:
-            attendance = Attendance.objects.select_for_update().get(signup=signup, day=day)
+            attendance = Attendance.objects.select_for_update().get(
+                signup=signup, volunteer_id=correction.volunteer_id, day=day
+            )
     held = hours_services.hours_credited_for(attendance)
     attendance.checked_in_at, attendance.checked_out_at = (
         correction.checkin_at,
@@ -225,7 +239,7 @@ def _correction_apply(correction: Correction, attendance: Attendance | None) -> 
     delta = correction.hours - held
     if delta:
         hours_services.ledger_append(
-            volunteer=signup.volunteer,
+            volunteer=correction.volunteer,
             activity=activity,
             day=day,
             hours=delta,
@@ -270,7 +284,12 @@ def correction_approve(*, correction: Correction, staff: User) -> Correction:
     correction with permission. Locks the correction, then the day's attendance.
     Raises CorrectionClosed, OwnCorrection (its author or the volunteer it credits),
     NotAnAttendedDay (the activity was cancelled since)."""
-    if staff.pk in (correction.requested_by_id, correction.volunteer_id):
+    # Nor the guardian of a child it credits (the registrant of the family).
+    if staff.pk in (
+        correction.requested_by_id,
+        correction.volunteer_id,
+        correction.signup.volunteer_id,
+    ):
         raise _refuse_own(
             staff=staff,
             verb="attendance.correction_approve",
@@ -282,7 +301,9 @@ def correction_approve(*, correction: Correction, staff: User) -> Correction:
         attended_day_check(signup=correction.signup, day=correction.day, today=_local(None).date())
         attendance = (
             Attendance.objects.select_for_update()
-            .filter(signup=correction.signup, day=correction.day)
+            .filter(
+                signup=correction.signup, volunteer_id=correction.volunteer_id, day=correction.day
+            )
             .first()
         )
         correction.status = Correction.Status.APPROVED
@@ -355,7 +376,7 @@ def no_show_mark(
         raise InvalidInput(
             fields={"registration": [_("Only confirmed registrants can be absent.")]}
         )
-    if Attendance.objects.filter(signup=signup, day=day).exists():
+    if Attendance.objects.filter(signup=signup, volunteer_id=signup.volunteer_id, day=day).exists():
         raise InvalidInput(fields={"day": [_("This volunteer checked in that day.")]})
     with transaction.atomic(durable=True):
         no_show, _created = NoShow.objects.get_or_create(

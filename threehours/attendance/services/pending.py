@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,7 +37,12 @@ def pending_credits_create_due(*, now: dt.datetime | None = None) -> int:
     created = 0
     due = (
         Attendance.objects.filter(
-            checked_out_at__isnull=True, day__lt=now.date(), pending_credit__isnull=True
+            checked_out_at__isnull=True,
+            day__lt=now.date(),
+            pending_credit__isnull=True,
+            # A child cannot confirm a proposal (nobody logs in as a child): a child's
+            # forgotten check-out is for staff to correct.
+            volunteer_id=F("signup__volunteer_id"),
         )
         .select_related("activity", "volunteer")
         .order_by("pk")
