@@ -149,10 +149,12 @@ def _children_add(signup: Signup, kids: list[User]) -> None:
         return
     try:
         with transaction.atomic():
+            # In id order: two families naming the same children in another order wait for
+            # each other instead of deadlocking on the unique index.
             SignupChild.objects.bulk_create(
                 [
                     SignupChild(signup=signup, child=child, activity_id=signup.activity_id)
-                    for child in kids
+                    for child in sorted(kids, key=lambda kid: kid.pk)
                 ]
             )
     except IntegrityError as exc:

@@ -344,3 +344,41 @@ def test_twin_without_the_constraint_the_child_is_registered_twice(org):
         SignupChild.objects.update(live=False)  # the duplicate would keep the index out
         with connection.schema_editor() as editor:
             editor.add_constraint(SignupChild, constraint)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_guardians_naming_the_same_children_in_opposite_orders_do_not_deadlock(org, round_):
+    from django.utils import timezone
+
+    from threehours.family.models import Guardianship
+    from threehours.family.tests.factories import child_of
+    from threehours.signups.models import SignupChild
+
+    activity = published_activity(org, type="parent_child", places=50, questions=[])
+    parents, first = _shared_child(50 + round_)
+    second = child_of(parents[0], age=6, name="共同二宝")
+    Guardianship.objects.create(
+        child=second,
+        guardian=parents[1],
+        added_by=parents[0],
+        consent_version="test",
+        consented_at=timezone.now(),
+    )
+    orders = [[first.pk, second.pk], [second.pk, first.pk]]
+
+    def attempt(i: int) -> str:
+        try:
+            return services.signup_create(
+                activity=activity,
+                volunteer=parents[i],
+                children=orders[i],
+                commitment_accepted=True,
+            ).status
+        except errors.SignupError as exc:
+            return exc.code
+
+    results = _race(2, attempt)
+    assert sorted(results) == ["child_already_registered", "confirmed"]
+    assert SignupChild.objects.filter(activity=activity, live=True).count() == 2
+    activity.refresh_from_db()
+    assert activity.places_taken == 3
