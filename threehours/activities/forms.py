@@ -19,7 +19,15 @@ def _choices(options) -> list[tuple[str, str]]:
 
 class ActivityForm(forms.Form):
     # Shown across the whole width of the form.
-    wide_fields = ("title", "description_html", "regions", "beneficiaries", "skills", "incentives")
+    wide_fields = (
+        "title",
+        "description_html",
+        "regions",
+        "beneficiaries",
+        "skills",
+        "incentives",
+        "commitment",
+    )
 
     title = forms.CharField(label=_("Title"), max_length=60, required=False)
     description_html = forms.CharField(
@@ -73,6 +81,33 @@ class ActivityForm(forms.Form):
         required=False,
         initial=True,
         help_text=_("When a place becomes free, the first on the list gets it and is told."),
+    )
+    # 和孩子一起报名 (PRODUCT.md §6); the service turns it on for the parent-child type.
+    family = forms.BooleanField(
+        label=_("Parent-child activity: volunteers may register with their children"),
+        required=False,
+        help_text=_("Each child takes a place. Always on for the parent-child activity type."),
+    )
+    child_age_min = forms.CharField(
+        label=_("Children from age"),
+        required=False,
+        help_text=_("Full years on the first day, 0 to 17; empty: no limit."),
+        widget=forms.NumberInput(attrs={"min": 0, "max": 17}),
+    )
+    child_age_max = forms.CharField(
+        label=_("Children up to age"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 17}),
+    )
+    commitment = forms.CharField(
+        label=_("Registration commitment"),
+        required=False,
+        max_length=1000,
+        help_text=_(
+            "What parents accept when they register children. Empty: the platform's default "
+            "commitment."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     fee_yuan = forms.CharField(
         label=_("Fee (yuan per person, 0 = free)"),

@@ -13,6 +13,11 @@ MAX_WINDOW = dt.timedelta(hours=8)
 ONLINE_HOURS = Decimal("0.1")
 MAX_REQUIREMENT_CHARS = 20
 MAX_QUESTIONS = 5
+# Parent-child activities (PRODUCT.md §6): children are 0 to 17 (family.rules.CHILD_MAX_AGE);
+# the organiser's registration commitment (报名承诺) is at most this long.
+CHILD_AGE_LIMIT = 17
+MAX_COMMITMENT_CHARS = 1000
+PARENT_CHILD_TYPE = "parent_child"
 DEFAULT_PLACES_LIMIT = 100
 RADIUS_DEFAULT_M, RADIUS_MIN_M, RADIUS_MAX_M = 500, 50, 5000
 

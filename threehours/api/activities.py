@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from threehours.activities import selectors, services
 from threehours.activities.errors import ActivityNotFound
@@ -17,6 +18,7 @@ from threehours.activities.models import Activity
 from threehours.activities.selectors import attribute_lists
 from threehours.core.timeutil import local_today
 from threehours.orgs.selectors import access_org_for_staff
+from threehours.signups import rules as signup_rules
 
 from .auth import token_auth
 from .schemas import (
@@ -57,6 +59,12 @@ class AttributesOut(Out):
     incentives: list[OptionOut]
 
 
+# A child's age in full years on the first day (PRODUCT.md §6: children are 0 to 17).
+ChildAge = Annotated[int, Field(ge=0, le=17)]
+# The organiser's registration commitment (报名承诺); the service counts the characters.
+Commitment = Annotated[str, Field(max_length=1000)]
+
+
 class QuestionIn(StrictIn):
     text: str
     kind: str
@@ -95,6 +103,11 @@ class ActivityIn(StrictIn):
     screening: Literal["auto", "review"] = "auto"
     waitlist_enabled: bool | None = None
     checkin_qr_only: bool = False
+    # Parent-child (和孩子一起报名): the parent-child type always takes families.
+    family: bool = False
+    child_age_min: ChildAge | None = None
+    child_age_max: ChildAge | None = None
+    commitment: Commitment = ""
 
 
 class ActivityPatch(StrictIn):
@@ -128,6 +141,10 @@ class ActivityPatch(StrictIn):
     screening: Literal["auto", "review"] | None = None
     waitlist_enabled: bool | None = None
     checkin_qr_only: bool | None = None
+    family: bool | None = None
+    child_age_min: ChildAge | None = None
+    child_age_max: ChildAge | None = None
+    commitment: Commitment | None = None
 
 
 class ReasonIn(StrictIn):
@@ -190,6 +207,12 @@ class ActivityOut(ActivitySummaryOut):
     screening: str
     waitlist_enabled: bool
     checkin_qr_only: bool
+    family: bool
+    child_age_min: int | None
+    child_age_max: int | None
+    commitment: str
+    # What a guardian accepts when registering children: the organiser's text or the default.
+    commitment_text: str
 
 
 class ActivityListOut(Out):
@@ -273,6 +296,11 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "screening": activity.screening,
         "waitlist_enabled": activity.waitlist_enabled,
         "checkin_qr_only": activity.checkin_qr_only,
+        "family": activity.family,
+        "child_age_min": activity.child_age_min,
+        "child_age_max": activity.child_age_max,
+        "commitment": activity.commitment,
+        "commitment_text": signup_rules.commitment_text(activity),
     }
 
 

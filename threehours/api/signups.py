@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Status
+from pydantic import Field
 
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
@@ -30,13 +31,23 @@ router = Router(tags=["registration"])
 
 class RegistrationIn(StrictIn):
     answers: dict[str, str] = {}
-    children: list[Id] = []
+    # 和孩子一起报名: ids of my children (GET /me/children); the guardian always comes too.
+    children: list[Id] = Field(default=[], max_length=20)
+    commitment_accepted: bool = False
+    include_me: bool = True
     join_waitlist: bool = False
+
+
+class ChildRef(Out):
+    id: int
+    name: str
 
 
 class RegistrationOut(Out):
     id: int
     status: str
+    seats: int
+    children: list[ChildRef]
 
 
 class ReasonIn(StrictIn):
@@ -63,6 +74,8 @@ class MyActivityRef(Out):
 class MyRegistrationOut(Out):
     id: int
     status: str
+    seats: int
+    children: list[ChildRef]
     reason: str
     can_cancel: bool
     hours_to_earn: Hours
@@ -99,10 +112,17 @@ class HistoryOut(Out):
     past_activities: int
 
 
+class RegistrantChildOut(Out):
+    id: int
+    name: str
+    age: int | None
+
+
 class RegistrantOut(Out):
     id: int
     status: str
     seats: int
+    children: list[RegistrantChildOut]
     reason: str
     created_at: dt.datetime
     volunteer: VolunteerOut
@@ -128,6 +148,8 @@ def my_registration_out(
     return {
         "id": signup.pk,
         "status": signup.status,
+        "seats": signup.seats,
+        "children": _children_out(signup),
         "reason": signup.reason,
         "can_cancel": signup_rules.can_cancel(
             signup=signup, activity=activity, today=today, attended=signup.attended
@@ -154,13 +176,40 @@ def my_registration_out(
     }
 
 
-def registrant_out(signup: Signup, questions: dict[str, str]) -> dict[str, Any]:
+def _children_out(signup: Signup) -> list[dict[str, Any]]:
+    """The registration's children; reads them only for a family (seats > 1), from the
+    prefetch when there is one."""
+    if signup.seats <= 1:
+        return []
+    return [{"id": c.pk, "name": c.real_name} for c in signup.children.all()]
+
+
+def registration_out(signup: Signup) -> dict[str, Any]:
+    return {
+        "id": signup.pk,
+        "status": signup.status,
+        "seats": signup.seats,
+        "children": _children_out(signup),
+    }
+
+
+def registrant_out(signup: Signup, questions: dict[str, str], activity) -> dict[str, Any]:
     volunteer = signup.volunteer
     history = signup.history
     return {
         "id": signup.pk,
         "status": signup.status,
         "seats": signup.seats,
+        "children": [
+            {
+                "id": c.pk,
+                "name": c.real_name,
+                "age": signup_rules.child_age_on_first_day(born=c.birth_date, activity=activity)
+                if c.birth_date
+                else None,
+            }
+            for c in (signup.children.all() if signup.seats > 1 else [])
+        ],
         "reason": signup.reason,
         "created_at": signup.created_at,
         "volunteer": {
@@ -198,9 +247,11 @@ def registration_create(request: HttpRequest, activity_id: Id, payload: Registra
         volunteer=request.user,
         answers=payload.answers,
         children=payload.children,
+        commitment_accepted=payload.commitment_accepted,
+        include_me=payload.include_me,
         join_waitlist=payload.join_waitlist,
     )
-    return Status(201, {"id": signup.pk, "status": signup.status})
+    return Status(201, registration_out(signup))
 
 
 @router.delete(
@@ -220,6 +271,7 @@ def registration_cancel(request: HttpRequest, activity_id: Id):
 def my_registrations(request: HttpRequest):
     today = local_today()
     tabs = report_selectors.signups_of_volunteer(volunteer=request.user, today=today)
+    selectors.signups_children_load([s for rows in tabs.values() for s in rows])
     earned = report_selectors.hours_earned_by_signup(volunteer=request.user)
     return {
         tab: [my_registration_out(s, today, earned) for s in rows] for tab, rows in tabs.items()
@@ -237,7 +289,7 @@ def registrant_list(request: HttpRequest, org_id: Id, activity_id: Id):
     questions = {str(q.pk): q.text for q in activity.questions.all()}
     rows = report_selectors.registrants_with_history(activity=activity, today=local_today())
     return {
-        "items": [registrant_out(s, questions) for s in rows],
+        "items": [registrant_out(s, questions, activity) for s in rows],
         "places": activity.places,
         "places_taken": activity.places_taken,
     }
@@ -256,7 +308,7 @@ def _org_signup(request: HttpRequest, org_id: int, reg_id: int) -> Signup:
 )
 def registration_accept(request: HttpRequest, org_id: Id, reg_id: Id):
     signup = services.signup_accept(signup=_org_signup(request, org_id, reg_id), staff=request.user)
-    return {"id": signup.pk, "status": signup.status}
+    return registration_out(signup)
 
 
 @router.post(
@@ -268,7 +320,7 @@ def registration_reject(request: HttpRequest, org_id: Id, reg_id: Id, payload: R
     signup = services.signup_reject(
         signup=_org_signup(request, org_id, reg_id), staff=request.user, reason=payload.reason
     )
-    return {"id": signup.pk, "status": signup.status}
+    return registration_out(signup)
 
 
 @router.post(
@@ -280,7 +332,7 @@ def registration_remove(request: HttpRequest, org_id: Id, reg_id: Id, payload: R
     signup = services.signup_remove(
         signup=_org_signup(request, org_id, reg_id), staff=request.user, reason=payload.reason
     )
-    return {"id": signup.pk, "status": signup.status}
+    return registration_out(signup)
 
 
 class ExportQueuedOut(Out):

@@ -13,6 +13,7 @@ from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.timeutil import local_today
 from threehours.orgs.models import Organisation
 from threehours.reporting import selectors as report_selectors
+from threehours.signups import rules as signup_rules
 from threehours.signups import selectors, services
 from threehours.signups.forms import ReasonForm
 from threehours.signups.models import Signup
@@ -27,6 +28,17 @@ def registrant_list_view(request: HttpRequest, org: Organisation, activity_id: i
     rows = report_selectors.registrants_with_history(activity=activity, today=local_today())
     for row in rows:
         row.answer_list = [row.answers.get(str(q.pk), "") for q in questions]
+        # A family is one registration: the guardian's row with the children under it, each
+        # with the age on the first day (the activity's age range is measured then).
+        row.family = [
+            {
+                "child": child,
+                "age": signup_rules.child_age_on_first_day(born=child.birth_date, activity=activity)
+                if child.birth_date
+                else None,
+            }
+            for child in (row.children.all() if row.seats > 1 else [])
+        ]
     counts = {status: 0 for status in Signup.Status.values}
     for row in rows:
         counts[row.status] += 1

@@ -23,12 +23,14 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from threehours.accounts.identity import age_on
+from threehours.accounts.models import User
 from threehours.activities.models import Activity
 from threehours.core.audit import audit_record
 from threehours.core.errors import InvalidInput
@@ -112,21 +114,46 @@ def _person_values(signup: Signup) -> list[Any]:
 
 
 def _registrant_sheet(activity: Activity, signups: list[Signup], title: str) -> Sheet:
+    """One row per registration; on a parent-child activity one row per person (PRODUCT.md
+    §6): the guardian's row, then a row per child marked 小宝 with the age on the first day,
+    both naming the family by its guardian. The family's places stay on the guardian's row, so
+    the column adds up to the places taken."""
     questions = [(str(q.pk), q.text) for q in activity.questions.all()]
+    family = activity.family
     columns = [
         *_person_columns(),
+        *(
+            [Column(_("Family (guardian)"), 14), Column(pgettext("export", "Child"), 10)]
+            if family
+            else []
+        ),
         *(Column(text, 20) for _qid, text in questions),
         Column(_("Reason"), 24),
     ]
-    rows = (
-        [
-            *_person_values(s),
-            *(s.answers.get(qid, "") for qid, _text in questions),
-            s.reason,
-        ]
-        for s in signups_grouped(signups)
-    )
-    return Sheet(title=title, columns=columns, rows=rows)
+
+    def rows():
+        for s in signups_grouped(signups):
+            values = [*_person_values(s)]
+            children = list(s.children.all()) if family and s.seats > 1 else []
+            guardian = (s.volunteer.real_name or s.volunteer.display_name) if children else ""
+            if family:
+                values += [guardian, ""]
+            yield [*values, *(s.answers.get(qid, "") for qid, _text in questions), s.reason]
+            for child in children:
+                age = age_on(child.birth_date, activity.start_date) if child.birth_date else ""
+                yield [
+                    child.real_name,
+                    "",
+                    s.get_status_display(),
+                    "",
+                    s.created_at,
+                    guardian,
+                    _("Child, %(age)s") % {"age": age},
+                    *("" for _q in questions),
+                    s.reason,
+                ]
+
+    return Sheet(title=title, columns=columns, rows=rows())
 
 
 def _file_stem(text: str) -> str:
@@ -137,7 +164,11 @@ def _file_stem(text: str) -> str:
 
 
 def registrants_count(*, activity: Activity) -> int:
-    return Signup.objects.filter(activity=activity).count()
+    """The rows of the registrants export: registrations, or persons on a family activity."""
+    rows = Signup.objects.filter(activity=activity)
+    if activity.family:
+        return rows.aggregate(n=Sum("seats"))["n"] or 0
+    return rows.count()
 
 
 def registrants_export(*, activity: Activity, fmt: str) -> tuple[str, str, bytes]:
@@ -146,7 +177,12 @@ def registrants_export(*, activity: Activity, fmt: str) -> tuple[str, str, bytes
     name, full phone, status, places, registration time, one column per question, reason.
     Raises InvalidInput (format)."""
     fmt = _fmt_clean(fmt)
-    signups = list(_signups_of([activity.pk]))
+    signups = _signups_of([activity.pk])
+    if activity.family:
+        signups = signups.prefetch_related(
+            Prefetch("children", queryset=User.objects.order_by("birth_date", "pk"))
+        )
+    signups = list(signups)
     sheet = _registrant_sheet(activity, signups, exports.sheet_titles([activity.title])[0])
     stem = f"registrants-{activity.pk}-{_file_stem(activity.title)}"
     if fmt == "xlsx":

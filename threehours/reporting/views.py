@@ -22,6 +22,7 @@ from threehours.family.selectors import family_has_records
 from threehours.hours import selectors as hours_selectors
 from threehours.hours.services import hours_totals
 from threehours.signups import rules as signup_rules
+from threehours.signups import selectors as signup_selectors
 
 from . import selectors
 
@@ -49,6 +50,7 @@ def my_activities_view(request: HttpRequest) -> HttpResponse:
     if tab not in tabs:
         tab = "upcoming"
     credited = hours_selectors.hours_by_activity(volunteer=request.user)
+    signup_selectors.signups_children_load(tabs[tab])
     for signup in tabs[tab]:
         signup.credited_hours = credited.get(signup.activity_id)
         signup.can_cancel = signup_rules.can_cancel(

@@ -60,3 +60,26 @@ class Attended(SignupError):
         "This registration has attendance on record, so it cannot be cancelled or removed. "
         "Staff can correct the hours instead."
     )
+
+
+class ChildAgeOutOfRange(SignupError):
+    code = "child_age_out_of_range"
+    status = 400
+    default_message = _(
+        "%(name)s will be %(age)s on the first day of the activity; it welcomes children aged "
+        "%(range)s."
+    )
+
+
+class CommitmentRequired(SignupError):
+    code = "commitment_required"
+    status = 400
+    default_message = _("Please read the registration commitment and confirm that you agree to it.")
+
+
+class ChildAlreadyRegistered(SignupError):
+    code = "child_already_registered"
+    status = 409
+    default_message = _(
+        "%(name)s is already registered for this activity (perhaps by the other guardian)."
+    )

@@ -12,8 +12,14 @@ class AnswersForm(forms.Form):
 
     join_waitlist = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
+    # 和孩子一起报名: the children ticked (`children`, ids) and the commitment box
+    # (`commitment_accepted`) are read by the view as they come; signups.services decides whose
+    # children they are. Their problems are shown in the family box.
+    FAMILY_FIELDS = ("children", "commitment_accepted", "include_me")
+
     def __init__(self, *args, activity: Activity, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.family_errors: list[str] = []
         self.question_fields: list[str] = []
         for question in activity.questions.all():
             name = f"answers.{question.pk}"
@@ -42,7 +48,16 @@ class AnswersForm(forms.Form):
     def add_service_errors(self, fields: dict[str, list[str]]) -> None:
         for name, problems in fields.items():
             for problem in problems:
-                self.add_error(name if name in self.fields else None, problem)
+                if name in self.FAMILY_FIELDS:
+                    self.family_errors.append(problem)
+                else:
+                    self.add_error(name if name in self.fields else None, problem)
+
+    def children_chosen(self) -> list[str]:
+        return self.data.getlist("children") if self.is_bound else []
+
+    def commitment_accepted(self) -> bool:
+        return self.is_bound and self.data.get("commitment_accepted") in ("1", "on", "true")
 
 
 class ReasonForm(forms.Form):

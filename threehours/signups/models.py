@@ -92,14 +92,26 @@ class Signup(models.Model):
 
 class SignupChild(models.Model):
     """One child in a family registration. PROTECTs the child: a child who was ever registered
-    keeps their account (family.services refuses to remove them)."""
+    keeps their account (family.services refuses to remove them).
+
+    `activity` and `live` repeat the signup's activity and whether its status is live, so the
+    database itself refuses a child in two live registrations of one activity (the two parents
+    registering the same child at the same moment): `signupchild_one_live_per_activity`.
+    signups.services keep `live` in step with the signup's status, in the same transaction."""
 
     signup = models.ForeignKey(Signup, on_delete=models.CASCADE, related_name="signup_children")
     child = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey("activities.Activity", on_delete=models.CASCADE, related_name="+")
+    live = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["signup", "child"], name="signupchild_once"),
+            models.UniqueConstraint(
+                fields=["activity", "child"],
+                condition=models.Q(live=True),
+                name="signupchild_one_live_per_activity",
+            ),
         ]
         indexes = [models.Index(fields=["child", "signup"], name="signupchild_child_idx")]
 

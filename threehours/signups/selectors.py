@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet, Subquery
+from django.db.models import Prefetch, QuerySet, Subquery, prefetch_related_objects
 
 from threehours.accounts.models import User
 from threehours.activities.models import Activity, Question
@@ -20,12 +20,29 @@ def signup_live_for(*, activity: Activity, volunteer: User) -> Signup | None:
 
 
 def signups_for_activity(*, activity: Activity) -> QuerySet[Signup]:
-    """Registrants of one activity for its staff, oldest first."""
-    return (
+    """Registrants of one activity for its staff, oldest first; on a parent-child activity
+    with each family's children (`signup.children.all()`, oldest first) read in one more
+    query."""
+    rows = (
         Signup.objects.filter(activity=activity)
         .select_related("volunteer", "decided_by")
         .order_by("created_at", "pk")
     )
+    if activity.family:
+        rows = rows.prefetch_related(
+            Prefetch("children", queryset=User.objects.order_by("birth_date", "pk"))
+        )
+    return rows
+
+
+def signups_children_load(signups) -> None:
+    """Read the children of the family registrations among `signups` (seats > 1) in one query,
+    none when there is no family, so `signup.children.all()` costs nothing after it."""
+    families = [signup for signup in signups if signup.seats > 1]
+    if families:
+        prefetch_related_objects(
+            families, Prefetch("children", queryset=User.objects.order_by("birth_date", "pk"))
+        )
 
 
 def volunteer_city(*, volunteer) -> Region | None:
@@ -125,6 +142,9 @@ REGISTRATION_FIELDS = (
     "places_taken",
     "screening",
     "waitlist_enabled",
+    "family",
+    "child_age_min",
+    "child_age_max",
     "online",
     "title",
     "start_date",

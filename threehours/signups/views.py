@@ -90,6 +90,9 @@ def register_box(request: HttpRequest, activity: Activity, form: AnswersForm | N
     )
     if form is None and state in ("open", "waitlist"):
         form = AnswersForm(activity=activity, initial={"join_waitlist": state == "waitlist"})
+    family = None
+    if activity.family and state in ("open", "waitlist"):
+        family = _family_box(activity=activity, guardian=user, form=form)
     can_check_in = (
         signup is not None
         and signup.status == Signup.Status.CONFIRMED
@@ -102,7 +105,40 @@ def register_box(request: HttpRequest, activity: Activity, form: AnswersForm | N
             "form": form,
             "can_cancel": can_cancel,
             "can_check_in": can_check_in,
+            "family": family,
+            "children_names": (
+                [child.real_name for child in signup.children.all()]
+                if signup is not None and signup.seats > 1
+                else []
+            ),
         }
+    }
+
+
+def _family_box(*, activity: Activity, guardian, form: AnswersForm | None) -> dict:
+    """和孩子一起报名 on a parent-child activity: my children with their age on the first day,
+    those outside the activity's age range not selectable (with the reason), and the
+    commitment to accept (PRODUCT.md §6)."""
+    from threehours.family.selectors import children_of
+
+    chosen = set(form.children_chosen()) if form is not None else set()
+    children = []
+    for child in children_of(guardian=guardian):
+        age = rules.child_age_on_first_day(born=child.birth_date, activity=activity)
+        children.append(
+            {
+                "child": child,
+                "age": age,
+                "ok": rules.child_age_fits(age=age, activity=activity),
+                "checked": str(child.pk) in chosen,
+            }
+        )
+    return {
+        "children": children,
+        "range": rules.child_age_range_text(activity),
+        "commitment": rules.commitment_text(activity),
+        "accepted": form.commitment_accepted() if form is not None else False,
+        "errors": form.family_errors if form is not None else [],
     }
 
 
@@ -124,6 +160,8 @@ def signup_create_view(request: HttpRequest, activity_id: int) -> HttpResponse:
                 activity=activity,
                 volunteer=request.user,
                 answers=form.answers(),
+                children=form.children_chosen(),
+                commitment_accepted=form.commitment_accepted(),
                 join_waitlist=form.cleaned_data["join_waitlist"],
             )
         except InvalidInput as exc:
@@ -131,7 +169,10 @@ def signup_create_view(request: HttpRequest, activity_id: int) -> HttpResponse:
         except PhoneNotBound:
             return redirect("activities:detail", activity_id=activity.pk)
         except SignupError as exc:
-            form.add_error(None, exc.message)
+            if exc.fields:
+                form.add_service_errors(exc.fields)
+            else:
+                form.add_error(None, exc.message)
         else:
             messages.success(request, _success_message(signup))
             return redirect("activities:detail", activity_id=activity.pk)
@@ -166,13 +207,20 @@ def _success_message(signup: Signup) -> str:
             "You are registered. The activity is under way: come along and check in on site "
             "by scanning the QR code shown by the staff."
         )
-    return {
+    message = {
         Signup.Status.CONFIRMED: confirmed,
         Signup.Status.PENDING: _("Registration sent. The organiser reviews it; we will tell you."),
         Signup.Status.WAITING: _(
             "You are on the waiting list. If a place becomes free it is yours, and we tell you."
         ),
     }[signup.status]
+    if signup.seats > 1:
+        names = "、".join(child.real_name for child in signup.children.all())
+        message += " " + _("Registered with you: %(names)s (%(places)s places).") % {
+            "names": names,
+            "places": signup.seats,
+        }
+    return message
 
 
 def activity_detail_context(request: HttpRequest, activity: Activity) -> dict:

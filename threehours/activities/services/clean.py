@@ -306,6 +306,7 @@ def activity_clean(
     clean["waitlist_enabled"] = (
         not clean.get("online") if waitlist in (None, "") else waitlist in (True, "true", "on", "1")
     )
+    _family_clean(check, data, clean)
     if current is not None and selectors.activity_has_attendance(current):
         for name in rules.FROZEN_AFTER_CHECKIN:
             if name not in check.errors and _value_of(clean, name) != _value_of(current, name):
@@ -313,6 +314,50 @@ def activity_clean(
     if check.errors:
         raise InvalidInput(fields=check.errors)
     return clean
+
+
+def _flag(value: Any) -> bool:
+    return value in (True, "true", "on", "1")
+
+
+def _family_clean(check: _Checker, data: dict[str, Any], clean: dict[str, Any]) -> None:
+    """Parent-child settings (PRODUCT.md §6): an activity of the parent-child type always takes
+    families; another type may too when the organiser says so. Children's ages (full years on
+    the first day) are 0 to 17 and the range only applies to family activities (else it is
+    cleared). The commitment is organiser text: same limits as the other texts."""
+    option = clean.get("type")
+    family = _flag(data.get("family")) or bool(
+        option is not None and option.code == rules.PARENT_CHILD_TYPE
+    )
+    clean["family"] = family
+    ages: dict[str, int | None] = {}
+    for name in ("child_age_min", "child_age_max"):
+        raw = data.get(name)
+        ages[name] = None
+        if raw in (None, ""):
+            continue
+        try:
+            value = int(str(raw).strip())
+        except (TypeError, ValueError):
+            value = -1
+        if not 0 <= value <= rules.CHILD_AGE_LIMIT or isinstance(raw, float | bool):
+            check.add(
+                name,
+                _("Enter an age from 0 to %(max)s (full years on the first day).")
+                % {"max": rules.CHILD_AGE_LIMIT},
+            )
+            continue
+        ages[name] = value
+    low, high = ages["child_age_min"], ages["child_age_max"]
+    if low is not None and high is not None and low > high:
+        check.add("child_age_max", _("The highest age cannot be below the lowest."))
+    clean["child_age_min"] = low if family else None
+    clean["child_age_max"] = high if family else None
+    commitment = str(data.get("commitment") or "").strip()
+    if len(commitment) > rules.MAX_COMMITMENT_CHARS:
+        check.add("commitment", _("At most %(n)s characters.") % {"n": rules.MAX_COMMITMENT_CHARS})
+    _refuse_payment_links(check, "commitment", commitment)
+    clean["commitment"] = commitment
 
 
 def _value_of(source: dict[str, Any] | Activity, name: str) -> Any:
@@ -360,4 +405,8 @@ def activity_as_data(activity: Activity) -> dict[str, Any]:
         "screening": activity.screening,
         "waitlist_enabled": activity.waitlist_enabled,
         "checkin_qr_only": activity.checkin_qr_only,
+        "family": activity.family,
+        "child_age_min": activity.child_age_min,
+        "child_age_max": activity.child_age_max,
+        "commitment": activity.commitment,
     }

@@ -18,7 +18,7 @@ from ..errors import (
 )
 from ..models import Signup
 from .notify import _notify
-from .registration import _activity_lock, _free_places_and_promote
+from .registration import _activity_lock, _free_places_and_promote, children_release
 
 
 def _decide(
@@ -37,6 +37,8 @@ def _decide(
         signup.decided_by = staff
         signup.decided_at = timezone.now()
         signup.save(update_fields=["status", "reason", "decided_by", "decided_at", "updated_at"])
+        if not signup.is_live:
+            children_release(signup)
         if held and not signup.holds_place:
             _free_places_and_promote(activity=activity, seats=signup.seats)
         audit_record(

@@ -20,11 +20,14 @@ from .. import rules
 from ..errors import (
     ActivityFull,
     AlreadyRegistered,
+    ChildAgeOutOfRange,
+    ChildAlreadyRegistered,
+    CommitmentRequired,
     PhoneNotBound,
     RegistrationClosed,
     SignupNotFound,
 )
-from ..models import Signup
+from ..models import Signup, SignupChild
 from ..selectors import signup_live_exists
 from .notify import _notify
 
@@ -64,11 +67,113 @@ def answers_clean(*, activity: Activity, answers: dict[Any, Any] | None) -> dict
     return clean
 
 
-def _children_clean(*, volunteer: User, children: list[Any] | None) -> list[int]:
-    # Family members arrive with the family issue; until then no child can be named.
-    if children:
-        raise InvalidInput(fields={"children": [_("No such family member.")]})
-    return []
+def _children_clean(
+    *, activity: Activity, volunteer: User, children: list[Any] | None
+) -> list[User]:
+    """The volunteer's children named for a family registration (PRODUCT.md §6), in the
+    order given, a repeated id counted once. Raises InvalidInput (`children`: not a
+    parent-child activity, not a child of this family), ChildAgeOutOfRange."""
+    from threehours.family.selectors import children_of
+
+    if not activity.family:
+        raise InvalidInput(
+            fields={
+                "children": [
+                    _("This is not a parent-child activity: children cannot be registered.")
+                ]
+            }
+        )
+    ids: list[int] = []
+    for raw in children or []:
+        try:
+            child_id = int(raw)
+        except (TypeError, ValueError):
+            child_id = 0
+        if child_id <= 0:
+            raise InvalidInput(fields={"children": [_("No such child in your family.")]})
+        if child_id not in ids:
+            ids.append(child_id)
+    found = {child.pk: child for child in children_of(guardian=volunteer).filter(pk__in=ids)}
+    if len(found) != len(ids):  # another family's child is an unknown id
+        raise InvalidInput(fields={"children": [_("No such child in your family.")]})
+    kids = [found[child_id] for child_id in ids]
+    for child in kids:
+        age = rules.child_age_on_first_day(born=child.birth_date, activity=activity)
+        if not rules.child_age_fits(age=age, activity=activity):
+            message = ChildAgeOutOfRange.default_message % {
+                "name": child.real_name,
+                "age": age,
+                "range": rules.child_age_range_text(activity),
+            }
+            raise ChildAgeOutOfRange(message, fields={"children": [message]})
+    return kids
+
+
+def _family_clean(
+    *,
+    activity: Activity,
+    volunteer: User,
+    children: list[Any] | None,
+    commitment_accepted: bool,
+    include_me: bool,
+) -> list[User]:
+    """The children coming with the volunteer, checked; [] without a query when none come."""
+    if include_me is not True:
+        # The guardian always comes with the children and takes a place of their own (the
+        # guide: parents take their children; a child never comes alone).
+        raise InvalidInput(
+            fields={
+                "include_me": [
+                    _(
+                        "You come along with your children and take a place yourself; "
+                        "children cannot be registered on their own."
+                    )
+                ]
+            }
+        )
+    if not children:
+        return []
+    kids = _children_clean(activity=activity, volunteer=volunteer, children=children)
+    if commitment_accepted is not True:
+        raise CommitmentRequired(
+            fields={"commitment_accepted": [str(CommitmentRequired.default_message)]}
+        )
+    return kids
+
+
+def _children_add(signup: Signup, kids: list[User]) -> None:
+    """Write the family's SignupChild rows in the signup's transaction. Raises
+    ChildAlreadyRegistered when a child is already in a live registration of the activity
+    (`signupchild_one_live_per_activity`; the caller's transaction then rolls back whole)."""
+    if not kids:
+        return
+    try:
+        with transaction.atomic():
+            # In id order: two families naming the same children in another order wait for
+            # each other instead of deadlocking on the unique index.
+            SignupChild.objects.bulk_create(
+                [
+                    SignupChild(signup=signup, child=child, activity_id=signup.activity_id)
+                    for child in sorted(kids, key=lambda kid: kid.pk)
+                ]
+            )
+    except IntegrityError as exc:
+        taken = set(
+            SignupChild.objects.filter(
+                activity_id=signup.activity_id, live=True, child__in=kids
+            ).values_list("child_id", flat=True)
+        )
+        names = [child.real_name for child in kids if child.pk in taken] or [
+            child.real_name for child in kids
+        ]
+        raise ChildAlreadyRegistered(name="、".join(names)) from exc
+
+
+def children_release(signup: Signup) -> None:
+    """The registration stopped being live (cancelled, rejected, removed): its children may be
+    registered again. Call in the transaction that changes the status."""
+    if signup.seats > 1:
+        SignupChild.objects.filter(signup=signup).update(live=False)
 
 
 def registration_check(*, activity: Activity, volunteer: User, today: dt.date) -> None:
@@ -105,17 +210,35 @@ def signup_create(
     volunteer: User,
     answers: dict[Any, Any] | None = None,
     children: list[Any] | None = None,
+    commitment_accepted: bool = False,
+    include_me: bool = True,
     join_waitlist: bool = False,
 ) -> Signup:
     """Register `volunteer` (and children, one place each). Status `confirmed`, or `pending`
     when the activity's staff review registrations, or `waiting` when it is full and the
     volunteer asked to join the waiting list.
 
-    Raises PhoneNotBound, RegistrationClosed, InvalidInput (answers), AlreadyRegistered,
-    ActivityFull. Nothing is written when it raises. Takes the place with a conditional
-    UPDATE of the activity row (no read-then-write)."""
+    和孩子一起报名 (PRODUCT.md §6): `children` are ids of the volunteer's own children, on a
+    parent-child activity (`activity.family`), each within the activity's age range on its
+    first day; the guardian must accept the registration commitment (`commitment_accepted`,
+    its time is kept) and always comes too: `include_me` must stay true (a child never comes
+    alone, and the guardian takes a place). The family is one registration holding
+    1 + children places, all taken in one transaction or none: it is confirmed, waits or is
+    cancelled as one entry. A repeated child id counts once.
+
+    Raises PhoneNotBound, RegistrationClosed, InvalidInput (answers, children, include_me),
+    ChildAgeOutOfRange, CommitmentRequired, AlreadyRegistered, ChildAlreadyRegistered,
+    ActivityFull. Nothing is written when it raises. Takes the places with a conditional
+    UPDATE of the activity row (no read-then-write); without children it reads nothing more
+    than a single registration."""
     registration_check(activity=activity, volunteer=volunteer, today=local_today())
-    kids = _children_clean(volunteer=volunteer, children=children)
+    kids = _family_clean(
+        activity=activity,
+        volunteer=volunteer,
+        children=children,
+        commitment_accepted=commitment_accepted,
+        include_me=include_me,
+    )
     seats = 1 + len(kids)
     # Fast refusal (issue 5's rush: most attempts meet a full activity). When the row the caller
     # read has no place left and the volunteer did not ask for the waiting list, answer with one
@@ -133,11 +256,14 @@ def signup_create(
         if activity.screening == Activity.Screening.REVIEW
         else Signup.Status.CONFIRMED
     )
-    fields = {"activity": activity, "volunteer": volunteer, "seats": seats}
+    fields: dict[str, Any] = {"activity": activity, "volunteer": volunteer, "seats": seats}
+    if kids:
+        fields["commitment_accepted_at"] = timezone.now()
     try:
         with transaction.atomic(durable=True):
             # Insert first: the unique constraint answers "already registered" even when full.
             signup = Signup.objects.create(status=status, answers=clean_answers, **fields)
+            _children_add(signup, kids)
             # The notice before the places: the UPDATE locks the activity row until COMMIT, and
             # a rush's registrations queue on that lock, so nothing else happens while it is
             # held (bench/registration_rush.py: the p99).
@@ -160,6 +286,7 @@ def signup_create(
             signup = Signup.objects.create(
                 status=Signup.Status.WAITING, answers=clean_answers, **fields
             )
+            _children_add(signup, kids)
             _notify(signup, signup.status)
     except IntegrityError as exc:
         raise AlreadyRegistered() from exc
@@ -227,6 +354,7 @@ def signup_cancel(*, activity: Activity, volunteer: User) -> Signup:
         signup.status = Signup.Status.CANCELLED
         signup.cancelled_at = timezone.now()
         signup.save(update_fields=["status", "cancelled_at", "updated_at"])
+        children_release(signup)
         if held:
             _free_places_and_promote(activity=activity, seats=signup.seats)
     return signup

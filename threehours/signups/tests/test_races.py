@@ -183,3 +183,202 @@ def test_twin_without_the_activity_lock_one_person_is_promoted_twice(org, monkey
         if holding < activity.places_taken:
             break
     assert any(holding < taken and twice == 2 for holding, taken, twice in raced), raced
+
+
+# --- families (issue #14 §2): each person takes a place, the whole family or nobody ----------
+
+
+def _families(count: int, *, start: int):
+    """`count` guardians, the i-th with i % 3 children (families of 1 to 3 persons)."""
+    from threehours.family.tests.factories import child_of, guardian
+
+    def spelled(n: int) -> str:  # names take no digits
+        return "".join("零一二三四五六七八九"[int(d)] for d in str(n))
+
+    parents = []
+    for i in range(count):
+        parent = guardian(f"136{start + i:08d}", name=f"家长{spelled(i)}")
+        parent.kids = [
+            child_of(parent, age=6 + k, name=f"小宝{spelled(i)}{'甲乙'[k]}") for k in range(i % 3)
+        ]
+        parents.append(parent)
+    return parents
+
+
+def _register_family(activity, parents):
+    def attempt(i: int) -> str:
+        parent = parents[i]
+        try:
+            signup = services.signup_create(
+                activity=activity,
+                volunteer=parent,
+                children=[k.pk for k in parent.kids],
+                commitment_accepted=True,
+            )
+        except errors.SignupError as exc:
+            return exc.code
+        return signup.status
+
+    return attempt
+
+
+def _family_books(activity):
+    """places_taken, the seats of the holding registrations, and whether every registration's
+    seats are 1 + its children."""
+    from django.db.models import Count, Sum
+
+    from threehours.signups.models import SignupChild
+
+    activity.refresh_from_db()
+    rows = Signup.objects.filter(activity=activity).annotate(kids=Count("signup_children"))
+    consistent = all(row.seats == 1 + row.kids for row in rows)
+    held = rows.filter(status__in=("confirmed", "pending")).aggregate(s=Sum("seats"))["s"] or 0
+    children = SignupChild.objects.filter(activity=activity, live=True)
+    twice = children.values("child").annotate(n=Count("pk")).filter(n__gt=1).count()
+    return activity.places_taken, held, consistent, twice
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_two_hundred_families_race_for_fifty_places(org, round_):
+    activity = published_activity(org, type="parent_child", places=50, questions=[])
+    parents = _families(200, start=round_ * 1000)
+    results = _race(200, _register_family(activity, parents))
+    taken, held, consistent, twice = _family_books(activity)
+    assert taken == held <= 50
+    assert taken >= 48  # refused only when fewer places were left than the family needs
+    assert consistent and twice == 0
+    seats = {p.pk: 1 + len(p.kids) for p in parents}
+    confirmed = Signup.objects.filter(activity=activity, status="confirmed")
+    assert sum(seats[s.volunteer_id] for s in confirmed) == taken
+    assert results.count("confirmed") == confirmed.count()
+    assert results.count("activity_full") == 200 - confirmed.count()
+    # No partial family: a refused family left no row, child or notice behind.
+    assert Signup.objects.filter(activity=activity).count() == confirmed.count()
+    assert Message.objects.filter(recipient__in=parents).count() == confirmed.count()
+
+
+def test_twin_families_overbook_when_places_are_taken_by_read_then_write(org, monkeypatch):
+    """The family race's twin: places taken by read-then-write lose updates under the same
+    load, so the books no longer add up (or the test above proves nothing)."""
+
+    def read_then_write(activity_id: int, seats: int) -> bool:
+        current = Activity.objects.get(pk=activity_id)
+        if current.places_taken + seats > current.places:
+            return False
+        Activity.objects.filter(pk=activity_id).update(places_taken=current.places_taken + seats)
+        return True
+
+    monkeypatch.setattr(registration, "_places_take", read_then_write)
+    activity = published_activity(org, type="parent_child", places=50, questions=[])
+    parents = _families(200, start=5000)
+    _race(200, _register_family(activity, parents))
+    taken, held, _, _ = _family_books(activity)
+    assert held > 50 and taken != held
+
+
+def _shared_child(round_: int):
+    """A child with two current guardians (the other parent confirmed by invitation)."""
+    from django.utils import timezone
+
+    from threehours.family.models import Guardianship
+    from threehours.family.tests.factories import child_of, guardian
+
+    mother = guardian(f"135{round_:04d}0001", name="母亲")
+    father = guardian(f"135{round_:04d}0002", name="父亲")
+    child = child_of(mother, name="共同小宝")
+    Guardianship.objects.create(
+        child=child,
+        guardian=father,
+        added_by=mother,
+        consent_version="test",
+        consented_at=timezone.now(),
+    )
+    return [mother, father], child
+
+
+def _both_register(activity, parents, child):
+    def attempt(i: int) -> str:
+        try:
+            return services.signup_create(
+                activity=activity,
+                volunteer=parents[i],
+                children=[child.pk],
+                commitment_accepted=True,
+            ).status
+        except errors.SignupError as exc:
+            return exc.code
+
+    return attempt
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_two_guardians_registering_the_same_child_at_once_one_wins(org, round_):
+    from threehours.signups.models import SignupChild
+
+    activity = published_activity(org, type="parent_child", places=50, questions=[])
+    parents, child = _shared_child(round_)
+    results = _race(2, _both_register(activity, parents, child))
+    assert sorted(results) == ["child_already_registered", "confirmed"]
+    assert SignupChild.objects.filter(child=child, live=True).count() == 1
+    activity.refresh_from_db()
+    assert activity.places_taken == 2 == Signup.objects.get(activity=activity).seats
+
+
+def test_twin_without_the_constraint_the_child_is_registered_twice(org):
+    """The twin: without `signupchild_one_live_per_activity` nothing else stops the second
+    guardian, so the constraint is what makes the test above pass."""
+    from threehours.signups.models import SignupChild
+
+    [constraint] = [
+        c for c in SignupChild._meta.constraints if c.name == "signupchild_one_live_per_activity"
+    ]
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(SignupChild, constraint)
+    try:
+        activity = published_activity(org, type="parent_child", places=50, questions=[])
+        parents, child = _shared_child(99)
+        results = _race(2, _both_register(activity, parents, child))
+        assert results == ["confirmed", "confirmed"]
+        assert SignupChild.objects.filter(child=child, live=True).count() == 2
+    finally:
+        SignupChild.objects.update(live=False)  # the duplicate would keep the index out
+        with connection.schema_editor() as editor:
+            editor.add_constraint(SignupChild, constraint)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_guardians_naming_the_same_children_in_opposite_orders_do_not_deadlock(org, round_):
+    from django.utils import timezone
+
+    from threehours.family.models import Guardianship
+    from threehours.family.tests.factories import child_of
+    from threehours.signups.models import SignupChild
+
+    activity = published_activity(org, type="parent_child", places=50, questions=[])
+    parents, first = _shared_child(50 + round_)
+    second = child_of(parents[0], age=6, name="共同二宝")
+    Guardianship.objects.create(
+        child=second,
+        guardian=parents[1],
+        added_by=parents[0],
+        consent_version="test",
+        consented_at=timezone.now(),
+    )
+    orders = [[first.pk, second.pk], [second.pk, first.pk]]
+
+    def attempt(i: int) -> str:
+        try:
+            return services.signup_create(
+                activity=activity,
+                volunteer=parents[i],
+                children=orders[i],
+                commitment_accepted=True,
+            ).status
+        except errors.SignupError as exc:
+            return exc.code
+
+    results = _race(2, attempt)
+    assert sorted(results) == ["child_already_registered", "confirmed"]
+    assert SignupChild.objects.filter(activity=activity, live=True).count() == 2
+    activity.refresh_from_db()
+    assert activity.places_taken == 3

@@ -132,12 +132,6 @@ def test_the_waiting_list_is_off_by_default_for_online_activities(org):
     assert waiting.status == "waiting"
 
 
-def test_children_cannot_be_named_until_family_members_exist(org, volunteer):
-    activity = published_activity(org, questions=[])
-    error = _refused("invalid_input", activity, volunteer, children=[1])
-    assert "children" in error.fields
-
-
 def test_staff_review_registrations_hold_a_place_while_pending(org):
     activity = published_activity(org, places=1, questions=[])
     Activity.objects.filter(pk=activity.pk).update(screening="review")
