@@ -25,7 +25,7 @@ def family_signup(activity: Activity, guardian, children) -> Signup:
         activity=activity, volunteer=guardian, status="confirmed", seats=1 + len(children)
     )
     for child in children:
-        SignupChild.objects.create(signup=signup, child=child)
+        SignupChild.objects.create(signup=signup, child=child, activity=activity)
     Activity.objects.filter(pk=activity.pk).update(places_taken=F("places_taken") + signup.seats)
     return signup
 

@@ -201,7 +201,7 @@ def test_a_child_with_records_is_kept_and_the_page_says_why(client, mother, acti
     signup = Signup.objects.create(
         activity=activity, volunteer=mother, status=Signup.Status.CONFIRMED, seats=2
     )
-    SignupChild.objects.create(signup=signup, child=kid)
+    SignupChild.objects.create(signup=signup, child=kid, activity=activity)
     response = _as(client, mother).post(reverse("family:child-remove", args=[kid.pk]))
     assert response.status_code == 409
     assert "不能删除该小宝" in response.content.decode()
