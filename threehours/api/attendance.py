@@ -162,9 +162,8 @@ def checkout(request: HttpRequest, activity_id: Id, payload: CheckIn):
     }
 
 
-@router.get("/me/hours", response={200: HoursOut, **errors(401)}, auth=token_auth)
-def my_hours(request: HttpRequest):
-    totals = hours_totals(volunteer=request.user)
+def hours_out(totals, entries) -> dict:
+    """A volunteer's (or a child's) totals and ledger entries in the shape of /me/hours."""
     return {
         "total_hours": totals.total,
         "service_hours": totals.service_hours,
@@ -180,9 +179,14 @@ def my_hours(request: HttpRequest):
                 "reason": e.reason,
                 "created_at": e.created_at,
             }
-            for e in ledger_of(volunteer=request.user)
+            for e in entries
         ],
     }
+
+
+@router.get("/me/hours", response={200: HoursOut, **errors(401)}, auth=token_auth)
+def my_hours(request: HttpRequest):
+    return hours_out(hours_totals(volunteer=request.user), ledger_of(volunteer=request.user))
 
 
 @router.get(

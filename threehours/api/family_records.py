@@ -13,7 +13,7 @@ from threehours.family.services.claim import CLAIM_RATE, CLAIM_RATE_GROUP, recor
 from threehours.reporting.family_selectors import child_ledger, child_totals, family_hours
 
 from .accounts import LoginOut, me_out
-from .attendance import HoursOut
+from .attendance import HoursOut, hours_out
 from .auth import token_auth
 from .schemas import Hours, Id, Out, StrictIn, errors
 
@@ -41,25 +41,7 @@ def child_hours(request: HttpRequest, child_id: Id):
     """The child's hours in the shape of /me/hours, for the child's guardians (404 for anyone
     else). After the hand-over at 18 a former guardian reads only what came before it."""
     access = access_child_record_for_guardian(guardian=request.user, child_id=child_id)
-    totals = child_totals(access=access)
-    return {
-        "total_hours": totals.total,
-        "service_hours": totals.service_hours,
-        "online_hours": totals.online_hours,
-        "entries": [
-            {
-                "activity_id": e.activity_id,
-                "activity_title": e.activity.title,
-                "day": e.day,
-                "hours": e.hours,
-                "kind": e.kind,
-                "entry_type": e.entry_type,
-                "reason": e.reason,
-                "created_at": e.created_at,
-            }
-            for e in child_ledger(access=access)
-        ],
-    }
+    return hours_out(child_totals(access=access), child_ledger(access=access))
 
 
 @router.get("/me/family/hours", response={200: FamilyHoursOut, **errors(401)})
