@@ -248,6 +248,23 @@ def attendance_board(*, activity: Activity, day: dt.date) -> dict:
     return groups
 
 
+def attendance_board_counts(groups: dict[str, list]) -> dict[str, int]:
+    """The board's counters in people, not registrations: a family's registrant counts in
+    their group and each child in the child's own state (in, out, not yet; absent with the
+    family when it was marked absent)."""
+    counts = {name: len(rows) for name, rows in groups.items()}
+    for name, rows in groups.items():
+        for signup in rows:
+            for row in signup.children_rows:
+                if row.attendance is None:
+                    counts["absent" if name == "absent" else "registered"] += 1
+                elif row.attendance.checked_out_at is None:
+                    counts["checked_in"] += 1
+                else:
+                    counts["checked_out"] += 1
+    return counts
+
+
 def corrections_for_org(*, org: Organisation, status: str = "") -> QuerySet[Correction]:
     """The organisation's attendance corrections (all, or of one status), with what a list shows."""
     rows = Correction.objects.filter(organisation=org).select_related(

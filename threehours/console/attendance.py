@@ -99,6 +99,7 @@ def attendance_board_view(
     today = local_today()
     day = _board_day(activity, request.GET.get("day"), today)
     groups = selectors.attendance_board(activity=activity, day=day)
+    counts = selectors.attendance_board_counts(groups)
     one_day = dt.timedelta(days=1)
     context = org_context(
         request,
@@ -107,11 +108,11 @@ def attendance_board_view(
         day=day,
         today=today,
         groups=groups,
-        counts={name: len(rows) for name, rows in groups.items()},
+        counts=counts,
         flagged=sum(
             1 for rows in groups.values() for row in rows if row.evidence and row.evidence.flags
         ),
-        total=sum(len(rows) for rows in groups.values()),
+        total=sum(counts.values()),
         previous_day=day - one_day if day > activity.start_date else None,
         next_day=day + one_day if day < activity.end_date else None,
         pending_count=hours_selectors.pending_for_org(org=org).count(),

@@ -230,6 +230,28 @@ def test_the_board_lists_children_under_their_guardian(photo, org, activity, kid
     assert "child-photo" in page and reverse("attendance:child-photo", args=[photo.pk]) not in page
 
 
+def test_the_board_counts_people_each_child_in_their_own_state(org, activity, family, mum, kids):
+    from threehours.attendance import selectors
+
+    _mum_in(activity, mum)
+    services.children_checkin(
+        activity=activity,
+        guardian=mum,
+        child_ids=[kids[0].pk],
+        photo=photo_upload(),
+        proof=_proof(activity),
+        now=_at(activity, 12, 55),
+    )
+    groups = selectors.attendance_board(activity=activity, day=activity.start_date)
+    counts = selectors.attendance_board_counts(groups)
+    # The guardian and one child are in, the other child not yet: three people, one family.
+    assert counts == {"registered": 1, "checked_in": 2, "checked_out": 0, "absent": 0}
+    url = reverse("console:attendance-board", kwargs={"org_id": org.pk, "activity_id": activity.pk})
+    with time_machine.travel(_at(activity, 13), tick=False):
+        page = _logged_in(org.applicant).get(url).content.decode()
+    assert 'data-testid="count-checked-in">2<' in page
+
+
 # -- the API --------------------------------------------------------------------------------------
 
 
