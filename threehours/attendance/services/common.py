@@ -47,9 +47,18 @@ def _refuse_own(*, staff: User, verb: str, target, exc: DomainError) -> DomainEr
     return exc
 
 
-def _notify_volunteer(user: User, title: str, body: str) -> None:
+def _notify_volunteer(
+    user: User, title: str, body: str, *, person: User | None = None, person_title: str = ""
+) -> None:
+    """Tell `user` about their hours; when they concern `person`, a child of the family whose
+    registration it is (issue #14), the guardian reads `person_title` (with `%(name)s`, the
+    child's name) and is sent to the child's hours."""
     from django.urls import reverse
 
-    from threehours.notifications.services import notify
+    from threehours.notifications.services import message_later, notify
 
-    notify(user=user, title=title, body=body, link=reverse("reporting:my-hours"), sms=False)
+    link = reverse("reporting:my-hours")
+    if person is not None and person.pk != user.pk:
+        title = message_later(person_title, {"name": person.real_name})
+        link = reverse("reporting:child-hours", args=[person.pk])
+    notify(user=user, title=title, body=body, link=link, sms=False)

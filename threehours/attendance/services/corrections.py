@@ -190,6 +190,8 @@ def attendance_correct(
                     ),
                     _correction_text(correction),
                 ),
+                person=correction.volunteer,
+                person_title=gettext_lazy("A correction of %(name)s's hours awaits approval"),
             )
         else:
             _correction_apply(correction, attendance)
@@ -274,6 +276,8 @@ def _correction_apply(correction: Correction, attendance: Attendance | None) -> 
             ),
             _correction_text(correction),
         ),
+        person=correction.volunteer,
+        person_title=gettext_lazy("%(name)s's hours were corrected"),
     )
     return attendance
 
@@ -348,6 +352,8 @@ def correction_reject(*, correction: Correction, staff: User, reason: str) -> Co
                 ),
                 {**_correction_text(correction), "reason": reason},
             ),
+            person=correction.volunteer,
+            person_title=gettext_lazy("A correction of %(name)s's hours was not approved"),
         )
     return correction
 

@@ -357,3 +357,10 @@ def test_the_board_corrects_a_childs_day(org, activity, family, kids):
     assert response.status_code == 302
     assert Attendance.objects.get(volunteer=kids[0]).hours == Decimal("0.5")
     assert hours_totals(volunteer=kids[0]).total == Decimal("0.5")
+    # The guardian is told, by the child's name, with a link to the child's hours.
+    from threehours.notifications.models import Message
+
+    told = Message.objects.filter(recipient=family.volunteer).latest("pk")
+    assert told.title == f"{kids[0].real_name}的公益时已更正"
+    assert told.link == reverse("reporting:child-hours", args=[kids[0].pk])
+    assert not Message.objects.filter(recipient=kids[0]).exists()
