@@ -259,6 +259,7 @@ def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date
             "volunteer__nickname",
             "volunteer__phone",
             "volunteer__email",
+            "volunteer__guarded",
         )
     }
     credited: dict[Key, Any] = {
@@ -297,7 +298,7 @@ def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date
         row = [
             activity.title,
             day,
-            person.real_name or person.display_name,
+            _person_name(person),
             person.phone or "",
             record.checked_in_at if record else None,
             record.checked_out_at if record else None,
@@ -311,6 +312,12 @@ def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date
     return {
         pk: [row for _order, row in sorted(items, key=lambda i: i[0])] for pk, items in rows.items()
     }
+
+
+def _person_name(person) -> str:
+    """The name in the hours export; a child of a family registration is marked 小宝."""
+    name = person.real_name or person.display_name
+    return pgettext("export", "%(name)s (child)") % {"name": name} if person.guarded else name
 
 
 def _evidence_cells(record, evidence) -> list[Any]:

@@ -364,3 +364,36 @@ def test_the_board_corrects_a_childs_day(org, activity, family, kids):
     assert told.title == f"{kids[0].real_name}的公益时已更正"
     assert told.link == reverse("reporting:child-hours", args=[kids[0].pk])
     assert not Message.objects.filter(recipient=kids[0]).exists()
+
+
+def test_the_hours_export_names_each_child_as_a_child(org, activity, family, mum, kids):
+    import csv
+    import io
+
+    from threehours.reporting import export_services
+
+    _mum_in(activity, mum)
+    child_ids = [k.pk for k in kids]
+    services.children_checkin(
+        activity=activity,
+        guardian=mum,
+        child_ids=child_ids,
+        photo=photo_upload(),
+        proof=_proof(activity),
+        now=_at(activity, 12, 55),
+    )
+    services.children_checkout(
+        activity=activity,
+        guardian=mum,
+        child_ids=child_ids,
+        proof=_proof(activity),
+        now=_at(activity, 14, 5),
+    )
+    _name, _type, content = export_services.range_export(
+        org=org, date_from=activity.start_date, date_to=activity.start_date, fmt="csv"
+    )
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    names = {row[2]: row for row in rows[1:]}
+    for kid in kids:
+        assert names[f"{kid.real_name}（小宝）"][6] == "1.0"
+    assert mum.real_name in names  # the guardian checked in, not yet out: no credit
