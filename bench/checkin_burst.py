@@ -1303,7 +1303,7 @@ def create_families(activity, families: int) -> list[dict]:
             for p in parents
         )
         SignupChild.objects.bulk_create(
-            SignupChild(signup=signup, child=kids[2 * i + k])
+            SignupChild(signup=signup, child=kids[2 * i + k], activity=activity)
             for i, signup in enumerate(signups)
             for k in range(2)
         )

@@ -53,7 +53,8 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/threehours_bench"
 TARGET_P95_MS = 50.0
 # Required activity columns added after the loader was written: (name, value every row gets).
-LATER_COLUMNS = [("checkin_qr_only", False)]  # issue #12
+# Issues #12 and #14.
+LATER_COLUMNS = [("checkin_qr_only", False), ("family", False), ("commitment", "")]
 
 SHAPES = ("city_dates", "keyword", "near_me", "type")
 
