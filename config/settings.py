@@ -177,6 +177,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "threehours.api.middleware.ApiErrorMiddleware",  # JSON 404/405 under /api/
+    "threehours.core.middleware.NullCharacterMiddleware",  # a NUL in a query or a form: 400
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

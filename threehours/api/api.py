@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from threehours.core.errors import DomainError
+from threehours.core.middleware import nul_in_request
 
 from . import accounts, activities, attendance, family, family_records, notifications, orgs, signups
 
@@ -153,6 +154,21 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     }
     return error_response(
         request, exc.status_code, codes.get(exc.status_code, "error"), str(exc.message)
+    )
+
+
+def null_character_response(request: HttpRequest) -> HttpResponse | None:
+    """400 `invalid_input` for a request whose query, form fields or JSON body hold a NUL
+    character (core.middleware.nul_in_request); None when there is none."""
+    where = nul_in_request(request)
+    if not where:
+        return None
+    return error_response(
+        request,
+        400,
+        "invalid_input",
+        _("Some fields are not valid."),
+        {where: [_("Null characters are not allowed.")]},
     )
 
 

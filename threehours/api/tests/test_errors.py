@@ -106,3 +106,42 @@ def test_an_operations_own_404_is_unchanged(api):
 
     assert response.status_code == 404
     assert _error(response)["code"] == "not_found"
+
+
+def test_a_nul_character_anywhere_is_refused_before_any_operation_runs(api, volunteer):
+    """PostgreSQL cannot store U+0000 and no field means one: found by the schema fuzz
+    (an e-mail log-in with a NUL answered 500 on PostgreSQL)."""
+    from threehours.accounts.models import User
+
+    users = User.objects.count()
+    answers = [
+        api.client.post(
+            "/api/v1/auth/email/login",
+            data='{"email": "a\\u0000@example.cn", "password": "x"}',
+            content_type="application/json",
+        ),
+        api.client.post(
+            "/api/v1/auth/sms/send",
+            data=b'{"phone": "1380000\x000001"}',
+            content_type="application/json",
+        ),
+        api.client.get("/api/v1/activities?q=%E5%85%AC%00%E7%9B%8A"),
+        api.client.post("/api/v1/auth/sms/send", data={"phone": "138\x0000000001"}),
+    ]
+    for response in answers:
+        assert response.status_code == 400, response.content
+        body = response.json()
+        assert body["code"] == "invalid_input"
+        assert body["fields"] in (
+            {"body": ["不允许使用空字符。"]},
+            {"query": ["不允许使用空字符。"]},
+        )
+    assert User.objects.count() == users
+    # An escaped backslash before "u0000" is text, not a NUL, and a JPEG's NUL bytes in a file
+    # part are not looked at: the operation answers as usual.
+    ok = api.client.post(
+        "/api/v1/auth/email/login",
+        data='{"email": "a\\\\u0000@example.cn", "password": "x"}',
+        content_type="application/json",
+    )
+    assert ok.status_code == 401
