@@ -165,6 +165,8 @@ INSTALLED_APPS = [
     "threehours.signups",
     "threehours.attendance",
     "threehours.hours",
+    "threehours.ratings",
+    "threehours.rewards",
     "threehours.reporting",
     "threehours.api",
     "threehours.platform_admin",

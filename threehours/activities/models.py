@@ -187,6 +187,11 @@ class Activity(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Volunteers' ratings (issue #15 §1), kept by ratings.services with F() in the same
+    # transaction as each rating, so the page shows the average without reading the ratings.
+    # Hidden ratings are not counted.
+    rating_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    rating_sum = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     objects = ActivityQuerySet.as_manager()
 
@@ -254,6 +259,11 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def rating_average(self) -> float | None:
+        """The average of the counted ratings (1.0–5.0), None without any."""
+        return self.rating_sum / self.rating_count if self.rating_count else None
 
     @property
     def max_hours_per_day(self):

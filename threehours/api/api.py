@@ -16,7 +16,19 @@ from ninja.parser import Parser
 from threehours.core.errors import DomainError
 from threehours.core.middleware import nul_in_request
 
-from . import accounts, activities, attendance, family, family_records, notifications, orgs, signups
+from . import (
+    accounts,
+    activities,
+    attendance,
+    certificates,
+    family,
+    family_records,
+    notifications,
+    orgs,
+    ratings,
+    rewards,
+    signups,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +75,9 @@ api.add_router("/", signups.router)
 api.add_router("/", attendance.router)
 api.add_router("/", family.router)
 api.add_router("/", family_records.router)
+api.add_router("/", ratings.router)
+api.add_router("/", certificates.router)
+api.add_router("/", rewards.router)
 
 
 def error_response(

@@ -3,11 +3,24 @@ public (bookmarks, links in messages and e-mails): keep them as they are."""
 
 from django.urls import path
 
-from . import activities, attendance, exports, organisation, registrants
+from . import (
+    activities,
+    attendance,
+    evaluations,
+    exports,
+    organisation,
+    ratings,
+    registrants,
+    rewards,
+)
 
 app_name = "console"
 
 urlpatterns = [
+    # Issue #15's pages (each module lists its own), before the activity catch-all.
+    *ratings.urlpatterns,
+    *evaluations.urlpatterns,
+    *rewards.urlpatterns,
     # Registration and attendance pages first: the activity catch-all "<action>/" below would
     # swallow them.
     # -- registrants

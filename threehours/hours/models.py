@@ -151,3 +151,121 @@ class PendingCredit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attendance_id}: {self.hours} ({self.state})"
+
+
+class ServiceEvaluation(models.Model):
+    """服务评价: the organisation's short evaluation of one volunteer (or child) for one activity,
+    recorded by staff after the hours are credited (issue #15 §2). Part of the service record; a
+    certificate carries it when its holder chooses. One per person and activity; staff may
+    change it (updated_at, audited)."""
+
+    class Grade(models.TextChoices):
+        EXCELLENT = "excellent", _("Excellent")
+        GOOD = "good", _("Good")
+        SATISFACTORY = "satisfactory", _("Satisfactory")
+
+    TEXT_MAX = 200
+
+    volunteer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey("activities.Activity", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    signup = models.ForeignKey("signups.Signup", on_delete=models.PROTECT, related_name="+")
+    grade = models.CharField(_("grade"), max_length=12, choices=Grade.choices)
+    text = models.CharField(_("evaluation"), max_length=TEXT_MAX, blank=True)
+    author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("service evaluation")
+        verbose_name_plural = _("service evaluations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "activity"], name="serviceevaluation_one_per_activity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} @ {self.activity_id}: {self.grade}"
+
+
+def certificate_upload_to(instance: Certificate, filename: str) -> str:
+    return f"certificates/{instance.issued_at:%Y/%m}/{instance.serial}.pdf"
+
+
+def private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class Certificate(models.Model):
+    """公益证书 (issue #15 §3–4): a service-record proof of `holder`'s service hours in a period
+    (optionally at one organisation), rendered once to a PDF that is stored privately and fixed
+    by its SHA-256. The serial is random (not guessable) and opens the public verification page.
+    A child's certificate has the child as holder and the guardian who asked as `issued_to`.
+    Revoked (never deleted) when a later ledger entry changes the hours it certified, or when
+    the holder's account is closed (issue #16)."""
+
+    class State(models.TextChoices):
+        VALID = "valid", _("Valid")
+        REVOKED = "revoked", _("Revoked")
+
+    class RevokedReason(models.TextChoices):
+        CORRECTION = "correction", _("The hours it certified were corrected after it was issued.")
+        ACCOUNT_CLOSED = "account_closed", _("The holder's account was closed.")
+        HOLDER = "holder", _("Withdrawn by its holder.")
+
+    class Language(models.TextChoices):
+        ZH = "zh-hans", "中文"
+        EN = "en", "English"
+
+    serial = models.CharField(_("serial number"), max_length=32, unique=True)
+    holder = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    issued_to = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "orgs.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Always set: "all time" is stored as the first entry's day to the day of issue.
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    all_time = models.BooleanField(default=False)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ZH)
+    include_evaluations = models.BooleanField(default=False)
+    # What the verification page shows, fixed at issue (a later change of name does not alter
+    # a certificate already handed to an employer).
+    holder_masked = models.CharField(max_length=40)
+    total_hours = models.DecimalField(max_digits=8, decimal_places=1)
+    activity_count = models.PositiveIntegerField(default=0)
+    pdf = models.FileField(upload_to=certificate_upload_to, storage=private_storage, blank=True)
+    sha256 = models.CharField(max_length=64)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.VALID)
+    revoked_reason = models.CharField(
+        max_length=16, choices=RevokedReason.choices, blank=True, default=""
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        indexes = [
+            models.Index(fields=["holder", "state", "date_to"], name="certificate_holder_idx"),
+            models.Index(fields=["issued_to", "-issued_at"], name="certificate_issued_to_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_from__lte=models.F("date_to")),
+                name="certificate_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="valid", revoked_at__isnull=True)
+                | models.Q(state="revoked", revoked_at__isnull=False),
+                name="certificate_revoked_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial

@@ -13,7 +13,9 @@ from django.db.models import Sum
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
 from threehours.core.db import Insert, increment, insert_one
+from threehours.core.timeutil import local_today
 
+from .certificates import certificates_revoke_covering
 from .models import HoursSummary, Kind, LedgerEntry
 
 
@@ -43,6 +45,13 @@ def ledger_append(
     entry = insert_one(
         _entry(volunteer, activity, day, hours, entry_type, attendance, actor, reason)
     )
+    if entry_type != LedgerEntry.EntryType.CREDIT or day < local_today():
+        # A correction, a reversal or a late credit (a confirmed proposal, a staff check-out
+        # of an earlier day) changes hours a certificate may already certify. A check-out's
+        # credit for today does not: a certificate certifies what was credited when issued.
+        certificates_revoke_covering(
+            volunteer_id=volunteer.pk, organisation_id=activity.organisation_id, day=day
+        )
     field = _summary_field(entry.kind)
     if not increment(HoursSummary, volunteer.pk, field, hours):
         try:

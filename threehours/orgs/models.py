@@ -98,6 +98,9 @@ class Organisation(models.Model):
     places_limit = models.PositiveIntegerField(_("places limit per activity"), default=100)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The ratings of all its activities (issue #15 §1), kept like Activity.rating_count.
+    rating_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    rating_sum = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("organisation")
@@ -127,6 +130,10 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def rating_average(self) -> float | None:
+        return self.rating_sum / self.rating_count if self.rating_count else None
 
     @property
     def needs_certificate(self) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import ratings, rewards, views
 
 app_name = "platform_admin"
 
@@ -22,3 +22,6 @@ urlpatterns = [
         name="renewal-decide",
     ),
 ]
+
+# Issue #15: hiding ratings, the incentive catalogue.
+urlpatterns += ratings.urlpatterns + rewards.urlpatterns

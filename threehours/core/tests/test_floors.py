@@ -26,6 +26,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("signups",),
     ("hours",),
     ("attendance",),
+    ("ratings", "rewards"),
     ("reporting",),
     ("console", "api", "platform_admin"),
 ]

@@ -1,0 +1,7 @@
+"""Certificates (我的公益时 → 公益证书) and their public verification (mounted at the site root)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "hours"
+
+urlpatterns: list = []
