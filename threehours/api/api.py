@@ -21,6 +21,7 @@ from . import (
     activities,
     attendance,
     certificates,
+    evaluations,
     family,
     family_records,
     notifications,
@@ -28,6 +29,7 @@ from . import (
     ratings,
     rewards,
     signups,
+    verification,
 )
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,8 @@ api.add_router("/", family_records.router)
 api.add_router("/", ratings.router)
 api.add_router("/", certificates.router)
 api.add_router("/", rewards.router)
+api.add_router("/", evaluations.router)
+api.add_router("/", verification.router)
 
 
 def error_response(

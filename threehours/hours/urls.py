@@ -2,6 +2,10 @@
 
 from django.urls import path  # noqa: F401
 
+from . import verify_views
+
 app_name = "hours"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    *verify_views.urlpatterns,
+]
