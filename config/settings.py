@@ -365,6 +365,9 @@ RATELIMIT_VIEW = "threehours.core.views.rate_limited_view"
 RATELIMIT_IP_META_KEY = env_str("THREEHOURS_CLIENT_IP_HEADER") or None
 if RATELIMIT_IP_META_KEY is None:
     del RATELIMIT_IP_META_KEY
+# Public certificate verification (/verify/<serial> and its API), per IP. Raised only by the
+# verification benchmark (bench/verification.py), whose 100 clients share one address.
+VERIFY_RATE = env_str("THREEHOURS_VERIFY_RATE") or "60/m"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"] if not REDIS_URL else []
 
 # --- Notifications ---------------------------------------------------------------------------
