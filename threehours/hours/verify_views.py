@@ -61,13 +61,11 @@ def certificate_verify_view(request: HttpRequest, serial: str) -> HttpResponse:
     if certificate["serial"] != serial:  # typed by hand: show the one address of the page
         return redirect("hours:verify", serial=certificate["serial"], permanent=True)
     changed = certificate["revoked_at"] or certificate["issued_at"]
-    etag = (
-        '"%s"'
-        % hashlib.sha256(
-            f"{certificate['serial']}|{certificate['state']}|{changed.isoformat()}|"
-            f"{get_language()}".encode()
-        ).hexdigest()[:32]
-    )
+    digest = hashlib.sha256(
+        f"{certificate['serial']}|{certificate['state']}|{changed.isoformat()}|"
+        f"{get_language()}".encode()
+    ).hexdigest()
+    etag = f'"{digest[:32]}"'
     last_modified = int(changed.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
