@@ -3,7 +3,14 @@ and `GET /api/v1/certificates/{serial}` show the same few fields, read by one in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
+
+from django.db import connection
+
+from threehours.core.db import hot_cursor, quote_table
+from threehours.orgs.models import Organisation
 
 from .certificates import _ALPHABET, SERIAL_GROUPS
 from .models import Certificate
@@ -49,4 +56,26 @@ def certificate_public(*, serial: str) -> dict | None:
     normal = serial_normalise(serial)
     if normal is None:
         return None
-    return Certificate.objects.filter(serial=normal).values(*PUBLIC_FIELDS).first()
+    # Hand-written (docs/decisions/0007): the page is read by anyone who scans a QR code, the
+    # ORM's compiling cost more than the query, and on PostgreSQL the statement is prepared
+    # once per connection (core.db.hot_cursor).
+    sql = (
+        "SELECT c.serial, c.state, c.revoked_reason, c.revoked_at, c.holder_masked, o.name, "  # noqa: S608
+        "c.date_from, c.date_to, c.all_time, c.total_hours, c.sha256, c.issued_at "
+        f"FROM {quote_table(Certificate, connection)} c "
+        f"LEFT JOIN {quote_table(Organisation, connection)} o ON o.id = c.organisation_id "
+        "WHERE c.serial = %s"
+    )
+    with hot_cursor(connection) as cursor:
+        cursor.execute(sql, [normal])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = dict(zip(PUBLIC_FIELDS, row, strict=True))
+    # SQLite answers naive UTC datetimes and floats through a raw cursor; PostgreSQL the types.
+    for name in ("revoked_at", "issued_at"):
+        if values[name] is not None and values[name].tzinfo is None:
+            values[name] = values[name].replace(tzinfo=dt.UTC)
+    values["total_hours"] = Decimal(str(values["total_hours"])).quantize(Decimal("0.1"))
+    values["all_time"] = bool(values["all_time"])
+    return values

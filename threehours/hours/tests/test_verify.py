@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from threehours.hours.models import Certificate
-from threehours.hours.verification import serial_normalise
+from threehours.hours.verification import certificate_public, serial_normalise
 
 from .certificate_factory import PDF_BYTES, certificate
 
@@ -242,3 +242,16 @@ def test_api_is_rate_limited(api, valid, settings):
     refused = api.get(f"certificates/{valid.serial}")
     assert refused.status_code == 429
     assert refused.json()["code"] == "rate_limited"
+
+
+def test_the_public_read_answers_the_stored_types(valid, org):
+    row = certificate_public(serial=valid.serial)
+    assert row["issued_at"] == valid.issued_at
+    assert row["total_hours"] == valid.total_hours
+    assert (row["date_from"], row["date_to"], row["all_time"]) == (
+        dt.date(2026, 3, 1),
+        dt.date(2026, 9, 30),
+        False,
+    )
+    assert row["organisation__name"] == org.name
+    assert certificate_public(serial="3H-0000-0000-0000-0000") is None
