@@ -19,7 +19,7 @@ from django.urls import path
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from threehours.core.errors import RateLimited
 from threehours.core.ratelimit import ratelimit_check
@@ -48,7 +48,7 @@ def _public(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def certificate_verify_view(request: HttpRequest, serial: str) -> HttpResponse:
     try:
         ratelimit_check(request, group="web.verify", rate=settings.VERIFY_RATE)
@@ -75,7 +75,7 @@ def certificate_verify_view(request: HttpRequest, serial: str) -> HttpResponse:
     return _public(request, response)
 
 
-@require_GET
+@require_safe
 def certificate_verify_form_view(request: HttpRequest) -> HttpResponse:
     """`/verify/?serial=…`: type the serial printed on a certificate."""
     typed = request.GET.get("serial", "").strip()

@@ -255,3 +255,9 @@ def test_the_public_read_answers_the_stored_types(valid, org):
     )
     assert row["organisation__name"] == org.name
     assert certificate_public(serial="3H-0000-0000-0000-0000") is None
+
+
+def test_head_is_answered_and_post_is_not(client, valid):
+    url = reverse("hours:verify", args=[valid.serial])
+    assert client.head(url).status_code == 200
+    assert client.post(url).status_code == 405
