@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.urls import reverse
 
+from threehours.core.timeutil import local_tz
 from threehours.hours.models import ServiceEvaluation
 from threehours.orgs.tests.factories import applicant, approved_org
 from threehours.signups import services as signup_services
@@ -104,3 +108,20 @@ def test_the_volunteer_sees_the_evaluation_in_my_hours(client, org, activity, si
     html = client.get(reverse("reporting:my-hours")).content.decode()
     assert 'data-testid="evaluation"' in html
     assert "非常细心" in html
+
+
+def test_the_finished_card_of_my_activities_shows_the_evaluation(
+    client, org, activity, signup, volunteer
+):
+    from threehours.hours.evaluations import evaluation_record
+
+    evaluation_record(
+        staff=org.applicant, signup=signup, volunteer=volunteer, grade="good", text="认真负责"
+    )
+    client.force_login(volunteer)
+    after = dt.datetime.combine(
+        activity.start_date + dt.timedelta(days=2), dt.time(10), tzinfo=local_tz()
+    )
+    with time_machine.travel(after, tick=False):
+        html = client.get(reverse("reporting:my-activities"), {"tab": "finished"}).content.decode()
+    assert 'data-testid="my-activity-evaluation"' in html and "认真负责" in html
