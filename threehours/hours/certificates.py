@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from threehours.accounts.identity import mask_name
 from threehours.activities.models import Activity
 from threehours.core.audit import audit_record
-from threehours.core.errors import InvalidInput
+from threehours.core.errors import InvalidInput, NotFound
 from threehours.core.timeutil import local_today
 from threehours.family.selectors import is_guardian_of
 from threehours.notifications.services import message_later, notify
+from threehours.orgs.models import Organisation
 
 from .certificate_pdf import ActivityRow, CertificateContent, EvaluationRow, certificate_pdf
 from .errors import BadPeriod, GuardedHolder, HoursChanging, NoHours, NotGuardian
@@ -381,3 +382,38 @@ def _certificate_save(
         certificate.pdf.storage.delete(stored)
         raise
     return certificate
+
+
+# --- Reads for the pages and the API ---------------------------------------------------------
+
+
+def certificates_of(*, user) -> QuerySet[Certificate]:
+    """The certificates `user` asked for (their own and their children's) and those whose
+    holder they are (a record taken over at 18 keeps the guardian's certificates of it),
+    newest first."""
+    mine = Q(issued_to=user)
+    if not user.guarded:
+        mine |= Q(holder=user)
+    return (
+        Certificate.objects.filter(mine)
+        .select_related("holder", "organisation")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def access_certificate(*, user, serial: str) -> Certificate:
+    """One of certificates_of(user); any other serial raises NotFound, like an unknown one."""
+    certificate = certificates_of(user=user).filter(serial=serial.upper()).first()
+    if certificate is None:
+        raise NotFound()
+    return certificate
+
+
+def certificate_organisations(*, holders) -> list[Organisation]:
+    """The organisations where any of `holders` has volunteer service entries, by name."""
+    ids = (
+        LedgerEntry.objects.filter(volunteer__in=holders, kind=Kind.SERVICE)
+        .values("organisation_id")
+        .distinct()
+    )
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name", "pk"))
