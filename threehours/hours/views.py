@@ -59,7 +59,10 @@ class CertificateForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     organisation = forms.TypedChoiceField(
-        label=pgettext_lazy("certificate", "Organisation"), required=False, coerce=int, empty_value=None
+        label=pgettext_lazy("certificate", "Organisation"),
+        required=False,
+        coerce=int,
+        empty_value=None,
     )
     language = forms.ChoiceField(
         label=pgettext_lazy("certificate", "Language"),
