@@ -357,3 +357,30 @@ def test_a_serial_collision_draws_another(org, monkeypatch):
         "3H-AAAA-AAAA-AAAA-AAAA",
         "3H-BBBB-BBBB-BBBB-BBBB",
     )
+
+
+def test_the_evaluations_appear_only_when_chosen(org, tmp_path):
+    from threehours.hours.models import ServiceEvaluation
+    from threehours.signups.tests.factories import attended
+
+    holder = adult()
+    activity = offline(org, title="社区助老探访", questions=[])
+    signup = attended(org, activity, holder)  # 1.0 h credited by the real check-out
+    with later(20):
+        # The evaluation service is another module's (hours.evaluations); the row is what it
+        # writes.
+        ServiceEvaluation.objects.create(
+            volunteer=holder,
+            activity=activity,
+            organisation=org,
+            signup=signup,
+            grade=ServiceEvaluation.Grade.EXCELLENT,
+            text="耐心细致，老人们很喜欢",
+            author=org.applicant,
+        )
+        with_them = certificate_issue(requester=holder, holder=holder, include_evaluations=True)
+        without = certificate_issue(requester=holder, holder=holder)
+    text = pdf_text(with_them.pdf.read(), tmp_path)
+    assert "耐心细致" in text and "优秀" in text
+    assert with_them.include_evaluations
+    assert "耐心细致" not in pdf_text(without.pdf.read(), tmp_path)
