@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -168,9 +169,18 @@ def _days(days: list[dt.date], language: str) -> str:
     return ", ".join(parts)
 
 
+# reportlab is not thread-safe: an embedded TrueType font keeps the glyph subset of the
+# document being built on the shared font object, so two certificates rendered at once in one
+# process (a threaded server worker) corrupt each other's subset (KeyError in makeSubset,
+# seen under bench/certificates.py). Rendering is CPU-bound and holds the GIL anyway: one at
+# a time per process costs nothing.
+_RENDER_LOCK = threading.Lock()
+
+
 def certificate_pdf(content: CertificateContent) -> bytes:
-    """The certificate's PDF bytes, in `content.language` (zh-hans or en)."""
-    with translation.override(content.language):
+    """The certificate's PDF bytes, in `content.language` (zh-hans or en). One rendering at a
+    time per process (_RENDER_LOCK)."""
+    with _RENDER_LOCK, translation.override(content.language):
         return _render(content)
 
 
