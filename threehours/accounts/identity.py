@@ -103,3 +103,14 @@ def age_on(born: dt.date, day: dt.date) -> int:
 def mask_id_number(id_number: str) -> str:
     """`3101**********1234`: first four and last four characters."""
     return f"{id_number[:4]}{'*' * 10}{id_number[-4:]}" if len(id_number) == 18 else "****"
+
+
+def mask_name(name: str) -> str:
+    """A real name with its middle hidden, as Chinese service records print it: `张*`, `张*三`,
+    `欧**锋`; a Latin name keeps its first and last letters (`J********h`)."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

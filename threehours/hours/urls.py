@@ -2,10 +2,11 @@
 
 from django.urls import path  # noqa: F401
 
-from . import verify_views
+from . import verify_views, views
 
 app_name = "hours"
 
 urlpatterns: list = [
     *verify_views.urlpatterns,
+    *views.urlpatterns,
 ]
