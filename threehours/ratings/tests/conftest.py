@@ -1,5 +1,10 @@
 import pytest
 
+# The ledger's delete trigger stands in the way of the flush after transactional tests.
+from threehours.hours.tests.ledger_guard import (  # noqa: F401
+    _ledger_flushable,
+    pytest_runtest_teardown,
+)
 from threehours.orgs.tests.factories import approved_org
 
 
