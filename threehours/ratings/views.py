@@ -37,8 +37,11 @@ def _errors_to_form(form, exc: DomainError) -> None:
 @require_http_methods(["GET", "POST"])
 def rating_create_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = Activity.objects.select_related("organisation").filter(pk=activity_id).first()
-    if activity is None:
-        raise Http404
+    if activity is None or (
+        activity.state != Activity.State.PUBLISHED
+        and not selectors.credited_hours(volunteer=request.user, activity=activity)
+    ):
+        raise Http404  # a draft's title is nobody's business but its organisation's
     existing = selectors.rating_of(volunteer=request.user, activity_id=activity.pk)
     if existing is not None:
         return redirect("ratings:edit", existing.pk)
