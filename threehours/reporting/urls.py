@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import family_views, views
+from . import family_views, org_page, views
 
 app_name = "reporting"
 
@@ -18,4 +18,5 @@ urlpatterns = [
         name="child-hours",
     ),
     path("me/family/hours/", family_views.family_hours_view, name="family-hours"),
+    path("orgs/<int:org_id>/", org_page.org_public_view, name="org-public"),
 ]

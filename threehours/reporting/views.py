@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +22,8 @@ from threehours.core.timeutil import local_today
 from threehours.family.selectors import family_has_records
 from threehours.hours import selectors as hours_selectors
 from threehours.hours.services import hours_totals
+from threehours.ratings import rules as rating_rules
+from threehours.ratings import selectors as rating_selectors
 from threehours.signups import rules as signup_rules
 from threehours.signups import selectors as signup_selectors
 
@@ -51,8 +54,19 @@ def my_activities_view(request: HttpRequest) -> HttpResponse:
         tab = "upcoming"
     credited = hours_selectors.hours_by_activity(volunteer=request.user)
     signup_selectors.signups_children_load(tabs[tab])
+    rated = rating_selectors.rated_activity_ids(
+        volunteer=request.user, activity_ids=[s.activity_id for s in tabs[tab]]
+    )
+    now = timezone.now()
     for signup in tabs[tab]:
         signup.credited_hours = credited.get(signup.activity_id)
+        # 评价分享 (issue #15 §1): credited, then rated within the window; the share card after.
+        signup.rating_id = rated.get(signup.activity_id)
+        signup.can_rate = bool(
+            signup.credited_hours
+            and signup.credited_hours > 0
+            and rating_rules.rating_window_open(activity=signup.activity, now=now)
+        )
         signup.can_cancel = signup_rules.can_cancel(
             signup=signup, activity=signup.activity, today=today, attended=signup.attended
         )

@@ -186,6 +186,12 @@ def world(operator, regions, attributes, volunteer):
     invitation = family_services.guardian_invite(
         guardian=parent, child=child, phone=volunteer.phone
     )
+    from threehours.ratings.models import Rating
+
+    # Only its id is needed here (the rules are tested in ratings/tests).
+    rating = Rating.objects.create(
+        activity=activity, volunteer=volunteer, organisation=org, stars=4, text="好"
+    )
     return {
         "operator": operator,
         "staff": org.applicant,
@@ -201,6 +207,7 @@ def world(operator, regions, attributes, volunteer):
             "correction_id": correction.pk,
             "child_id": child.pk,
             "invitation_id": invitation.pk,
+            "rating_id": rating.pk,
         },
         "activity": activity,
         "signup": signup,
