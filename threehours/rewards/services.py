@@ -320,6 +320,7 @@ def reward_redeem(*, incentive: Incentive, volunteer: User) -> Redemption:
     code = _code_claim(incentive.pk)
     if code is None:  # stock_left and the free codes move together: never expected
         raise errors.OutOfStock()
+    code.used_at = now
     IncentiveCode.objects.filter(pk=code.pk).update(used_at=now)
     try:
         with transaction.atomic():  # a savepoint: the same volunteer's other request won
