@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,19 +28,37 @@ class CatalogueRow:
     open_now: bool  # the redemption window includes today
 
 
-def catalogue_for(*, volunteer) -> list[CatalogueRow]:
-    """What `volunteer` is offered: the platform's active incentives and the active ones of
-    organisations that credited them service hours, whose window has not ended; with the
-    hours each counts, whether they qualify and how many hours are missing. Three queries."""
-    today = local_today()
-    by_org = service_hours_by_org(volunteer=volunteer)
-    platform_hours = hours_totals(volunteer=volunteer).service_hours
-    incentives = list(
-        Incentive.objects.filter(state=Incentive.State.ACTIVE, valid_until__gte=today)
-        .filter(Q(organisation__isnull=True) | Q(organisation_id__in=list(by_org)))
-        .select_related("organisation")
-        .order_by("hours_required", "pk")
+@dataclass
+class Offer:
+    """What decides a volunteer's catalogue: their platform service hours and those credited by
+    each organisation (two queries)."""
+
+    platform_hours: Decimal
+    by_org: dict[int, Decimal]
+    today: dt.date
+
+
+def offer_for(*, volunteer) -> Offer:
+    return Offer(
+        platform_hours=hours_totals(volunteer=volunteer).service_hours,
+        by_org=service_hours_by_org(volunteer=volunteer),
+        today=local_today(),
     )
+
+
+def offered(*, offer: Offer) -> QuerySet[Incentive]:
+    """The platform's active incentives and the active ones of organisations that credited the
+    volunteer service hours, whose window has not ended."""
+    return (
+        Incentive.objects.filter(state=Incentive.State.ACTIVE, valid_until__gte=offer.today)
+        .filter(Q(organisation__isnull=True) | Q(organisation_id__in=list(offer.by_org)))
+        .select_related("organisation")
+    )
+
+
+def catalogue_rows(*, volunteer, offer: Offer, incentives: list[Incentive]) -> list[CatalogueRow]:
+    """`incentives` with the hours each counts, whether the volunteer qualifies, how many hours
+    are missing and whether they already redeemed it this period (one query)."""
     taken = set(
         Redemption.objects.filter(volunteer=volunteer, incentive__in=incentives).values_list(
             "incentive_id", "period_key"
@@ -47,20 +66,29 @@ def catalogue_for(*, volunteer) -> list[CatalogueRow]:
     )
     rows = []
     for inc in incentives:
-        have = platform_hours if inc.organisation_id is None else by_org[inc.organisation_id]
+        if inc.organisation_id is None:
+            have = offer.platform_hours
+        else:
+            have = offer.by_org.get(inc.organisation_id, Decimal("0.0"))
         missing = max(inc.hours_required - have, Decimal("0.0"))
-        redeemed = (inc.pk, period_key(inc.per_volunteer_limit, today)) in taken
         rows.append(
             CatalogueRow(
                 incentive=inc,
                 hours_have=have,
                 eligible=missing == 0 and not volunteer.guarded,
                 missing=missing,
-                redeemed=redeemed,
-                open_now=inc.valid_from <= today,
+                redeemed=(inc.pk, period_key(inc.per_volunteer_limit, offer.today)) in taken,
+                open_now=inc.valid_from <= offer.today,
             )
         )
     return rows
+
+
+def catalogue_for(*, volunteer) -> list[CatalogueRow]:
+    """The whole catalogue of `volunteer`, fewest hours first (four queries)."""
+    offer = offer_for(volunteer=volunteer)
+    incentives = list(offered(offer=offer).order_by("hours_required", "pk"))
+    return catalogue_rows(volunteer=volunteer, offer=offer, incentives=incentives)
 
 
 def redemptions_of_volunteer(*, volunteer) -> QuerySet[Redemption]:

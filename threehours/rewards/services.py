@@ -350,3 +350,28 @@ def reward_redeem(*, incentive: Incentive, volunteer: User) -> Redemption:
         link="/me/benefits/",
     )
     return redemption
+
+
+@transaction.atomic
+def incentive_create_with_codes(
+    *,
+    data: IncentiveData,
+    actor: User,
+    codes: list[str] | None,
+    generate: int,
+    activate: bool,
+    organisation=None,
+) -> Incentive:
+    """Create an incentive with its codes (`codes`, or `generate` random ones when `codes` is
+    None) and optionally activate it, all or nothing. Raises InvalidInput, CodesInvalid,
+    NoCodes."""
+    incentive = incentive_create(data=data, actor=actor, organisation=organisation)
+    if codes is not None:
+        if codes:
+            codes_add(incentive=incentive, codes=codes, actor=actor)
+    elif generate:
+        codes_generate(incentive=incentive, count=generate, actor=actor)
+    if activate:
+        incentive = incentive_activate(incentive=incentive, actor=actor)
+    incentive.refresh_from_db()
+    return incentive
