@@ -312,6 +312,10 @@ def reward_redeem(*, incentive: Incentive, volunteer: User) -> Redemption:
     limit_reached = errors.LimitReached(limit=incentive.get_per_volunteer_limit_display())
     if Redemption.objects.filter(incentive=incentive, volunteer=volunteer, period_key=key).exists():
         raise limit_reached
+    if incentive.stock_left == 0:
+        # Read before any lock: a refusal in a rush need not queue for the incentive's row.
+        # The conditional UPDATE below stays the gate for everyone else.
+        raise errors.OutOfStock()
     if not _stock_take(incentive.pk):
         state = Incentive.objects.values_list("state", flat=True).get(pk=incentive.pk)
         if state != Incentive.State.ACTIVE:
