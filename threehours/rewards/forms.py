@@ -14,10 +14,13 @@ class DateInput(forms.DateInput):
 
 
 class IncentiveForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=80)
+    title = forms.CharField(label=_("Benefit"), max_length=80)
     partner = forms.CharField(label=_("Partner"), max_length=80)
     description = forms.CharField(
-        label=_("Description"), required=False, max_length=5000, widget=forms.Textarea({"rows": 4})
+        label=_("What the volunteer gets"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea({"rows": 4}),
     )
     hours_required = forms.DecimalField(
         label=_("Service hours required"),
@@ -26,8 +29,8 @@ class IncentiveForm(forms.Form):
         max_digits=7,
         decimal_places=1,
     )
-    valid_from = forms.DateField(label=_("Redeemable from"), widget=DateInput)
-    valid_until = forms.DateField(label=_("Redeemable until"), widget=DateInput)
+    valid_from = forms.DateField(label=_("Redeemable from"), widget=DateInput(format="%Y-%m-%d"))
+    valid_until = forms.DateField(label=_("Redeemable until"), widget=DateInput(format="%Y-%m-%d"))
     code_valid_days = forms.IntegerField(
         label=_("A code is valid for (days)"),
         min_value=1,

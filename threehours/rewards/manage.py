@@ -99,6 +99,7 @@ def manage_detail(request: HttpRequest, place: Place, incentive: Incentive) -> H
         form=form,
         codes_form=CodesForm(),
         redemptions=redemptions,
+        redeemed_count=incentive.stock - incentive.stock_left,
         urls={
             name.replace("-", "_"): place.url(name, incentive.pk)
             for name in (
