@@ -255,7 +255,13 @@ def hours_counted(*, incentive: Incentive, volunteer: User) -> Decimal:
 def ensure_can_redeem(*, incentive: Incentive, volunteer: User, today: dt.date) -> None:
     """The checks before taking stock, in the order a volunteer can act on them. Raises
     IncentiveNotFound (an organisation's incentive for someone it never credited), AdultsOnly,
-    PhoneRequired, RealNameRequired, IncentiveClosed, NotEnoughHours."""
+    PhoneRequired, RealNameRequired, IncentiveClosed, NotEnoughHours.
+
+    Who may redeem (decided for issue #15 §5): an adult's own account only — a child's
+    (guarded) hours stay the child's record and are never turned into a benefit by a guardian;
+    always with a bound phone, which partners use to recognise the person holding a code (it is
+    masked on the staff pages, in full in their export); and with a recorded real name when the
+    incentive is issued to a person (`requires_real_name`, e.g. insurance)."""
     hours = hours_counted(incentive=incentive, volunteer=volunteer)
     if incentive.organisation_id is not None and hours <= 0:
         raise errors.IncentiveNotFound()
