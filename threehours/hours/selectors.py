@@ -65,3 +65,14 @@ def hours_by_activity(*, volunteer) -> dict[int, Decimal]:
         .order_by()
     )
     return {row["activity_id"]: row["total"] for row in rows if row["total"]}
+
+
+def service_hours_by_org(*, volunteer, org_id: int | None = None) -> dict[int, Decimal]:
+    """The service hours the ledger holds for the volunteer per crediting organisation (credits
+    plus corrections; only organisations with a positive total), optionally for one
+    organisation only: what an organisation's own incentives count (issue #15 §5)."""
+    entries = LedgerEntry.objects.filter(volunteer=volunteer, kind="service")
+    if org_id is not None:
+        entries = entries.filter(organisation_id=org_id)
+    rows = entries.values("organisation_id").annotate(total=Sum("hours")).order_by()
+    return {row["organisation_id"]: row["total"] for row in rows if row["total"] > 0}
