@@ -357,7 +357,11 @@ def _certificate_save(
     try:
         with transaction.atomic(durable=True):
             # The ledger may have moved since it was read (a correction while the PDF was
-            # rendered): the certificate would certify hours already out of date.
+            # rendered): the certificate would certify hours already out of date. A window
+            # remains on PostgreSQL: a correction whose transaction is still open at this check
+            # ran its certificates_revoke_covering before this row existed, so it commits
+            # without revoking it. Closing it needs a lock both sides take (the holder's
+            # HoursSummary row taken before the revocation query in ledger_append).
             stamp = (
                 _service_entries(holder=holder, organisation=organisation)
                 .filter(day__gte=content.date_from, day__lte=content.date_to)
