@@ -29,7 +29,7 @@ from threehours.orgs.models import Organisation
 
 from .certificate_pdf import ActivityRow, CertificateContent, EvaluationRow, certificate_pdf
 from .errors import BadPeriod, GuardedHolder, HoursChanging, NoHours, NotGuardian
-from .models import Certificate, Kind, LedgerEntry, ServiceEvaluation
+from .models import Certificate, HoursSummary, Kind, LedgerEntry, ServiceEvaluation
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -357,11 +357,12 @@ def _certificate_save(
     try:
         with transaction.atomic(durable=True):
             # The ledger may have moved since it was read (a correction while the PDF was
-            # rendered): the certificate would certify hours already out of date. A window
-            # remains on PostgreSQL: a correction whose transaction is still open at this check
-            # ran its certificates_revoke_covering before this row existed, so it commits
-            # without revoking it. Closing it needs a lock both sides take (the holder's
-            # HoursSummary row taken before the revocation query in ledger_append).
+            # rendered): the certificate would certify hours already out of date. Both sides
+            # take the holder's HoursSummary row first: ledger_append moves it before it looks
+            # for certificates to revoke, and this locks it before it compares. A correction
+            # still open now makes this wait and then see its entry (retry); one that comes
+            # after waits for this row to commit and then revokes it.
+            HoursSummary.objects.select_for_update().filter(volunteer=holder).first()
             stamp = (
                 _service_entries(holder=holder, organisation=organisation)
                 .filter(day__gte=content.date_from, day__lte=content.date_to)

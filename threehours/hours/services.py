@@ -45,13 +45,6 @@ def ledger_append(
     entry = insert_one(
         _entry(volunteer, activity, day, hours, entry_type, attendance, actor, reason)
     )
-    if entry_type != LedgerEntry.EntryType.CREDIT or day < local_today():
-        # A correction, a reversal or a late credit (a confirmed proposal, a staff check-out
-        # of an earlier day) changes hours a certificate may already certify. A check-out's
-        # credit for today does not: a certificate certifies what was credited when issued.
-        certificates_revoke_covering(
-            volunteer_id=volunteer.pk, organisation_id=activity.organisation_id, day=day
-        )
     field = _summary_field(entry.kind)
     if not increment(HoursSummary, volunteer.pk, field, hours):
         try:
@@ -59,6 +52,15 @@ def ledger_append(
                 HoursSummary.objects.create(volunteer=volunteer, **{field: hours})
         except IntegrityError:
             increment(HoursSummary, volunteer.pk, field, hours)
+    if entry_type != LedgerEntry.EntryType.CREDIT or day < local_today():
+        # A correction, a reversal or a late credit (a confirmed proposal, a staff check-out
+        # of an earlier day) changes hours a certificate may already certify. A check-out's
+        # credit for today does not: a certificate certifies what was credited when issued.
+        # After the summary moved: its row lock orders this against a certificate being
+        # saved (hours.certificates._certificate_save), so neither misses the other.
+        certificates_revoke_covering(
+            volunteer_id=volunteer.pk, organisation_id=activity.organisation_id, day=day
+        )
     return entry
 
 

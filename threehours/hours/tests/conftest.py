@@ -22,7 +22,3 @@ def org(operator):
 
 # The browser tests of verification and evaluations write ledger entries in transactional
 # tests: the flush after them must get past the ledger's delete trigger on SQLite.
-from threehours.hours.tests.ledger_guard import (  # noqa: E402, F401
-    _ledger_flushable,
-    pytest_runtest_teardown,
-)
