@@ -1,6 +1,7 @@
 import pytest
 
-# The ledger's delete trigger stands in the way of the flush after transactional tests.
+# The ledger's delete trigger stands in the way of the flush after transactional tests (the
+# browser tests of certificates, verification and evaluations write ledger entries).
 from threehours.hours.tests.ledger_guard import (  # noqa: F401
     _ledger_flushable,
     pytest_runtest_teardown,
@@ -18,7 +19,3 @@ def _lists_loaded(request):
 @pytest.fixture
 def org(operator):
     return approved_org(operator=operator)
-
-
-# The browser tests of verification and evaluations write ledger entries in transactional
-# tests: the flush after them must get past the ledger's delete trigger on SQLite.
