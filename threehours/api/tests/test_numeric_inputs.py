@@ -186,6 +186,9 @@ def world(operator, regions, attributes, volunteer):
     invitation = family_services.guardian_invite(
         guardian=parent, child=child, phone=volunteer.phone
     )
+    from threehours.rewards.tests.factories import active_incentive
+
+    incentive = active_incentive(actor=operator, codes=1)
     return {
         "operator": operator,
         "staff": org.applicant,
@@ -201,6 +204,7 @@ def world(operator, regions, attributes, volunteer):
             "correction_id": correction.pk,
             "child_id": child.pk,
             "invitation_id": invitation.pk,
+            "incentive_id": incentive.pk,
         },
         "activity": activity,
         "signup": signup,
