@@ -192,6 +192,9 @@ def world(operator, regions, attributes, volunteer):
     rating = Rating.objects.create(
         activity=activity, volunteer=volunteer, organisation=org, stars=4, text="好"
     )
+    from threehours.rewards.tests.factories import active_incentive
+
+    incentive = active_incentive(actor=operator, codes=1)
     return {
         "operator": operator,
         "staff": org.applicant,
@@ -208,6 +211,7 @@ def world(operator, regions, attributes, volunteer):
             "child_id": child.pk,
             "invitation_id": invitation.pk,
             "rating_id": rating.pk,
+            "incentive_id": incentive.pk,
         },
         "activity": activity,
         "signup": signup,

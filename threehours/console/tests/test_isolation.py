@@ -195,6 +195,31 @@ def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
         ("post", f"/org/{b}/invitations/{invitation_b.pk}/revoke/"),
         ("get", f"/org/{b}/certificate/"),
         ("post", f"/org/{b}/certificate/"),
+        *_incentive_urls(org_b),
+    ]
+
+
+def _incentive_urls(org_b):
+    """Issue #15 §5: org B's own incentive (made once) and its pages."""
+    from threehours.rewards.models import Incentive
+    from threehours.rewards.tests.factories import active_incentive
+
+    incentive = Incentive.objects.filter(organisation=org_b).first() or active_incentive(
+        actor=org_b.applicant, org=org_b, codes=1
+    )
+    base = f"/org/{org_b.pk}/incentives/"
+    one = f"{base}{incentive.pk}/"
+    return [
+        ("get", base),
+        ("get", f"{base}new/"),
+        ("post", f"{base}new/"),
+        ("get", one),
+        ("post", one),
+        ("post", f"{one}codes/"),
+        ("post", f"{one}activate/"),
+        ("post", f"{one}close/"),
+        ("get", f"{one}redemptions.csv"),
+        ("get", f"{one}redemptions.xlsx"),
     ]
 
 
