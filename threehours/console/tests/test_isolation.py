@@ -195,6 +195,8 @@ def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
         ("post", f"/org/{b}/invitations/{invitation_b.pk}/revoke/"),
         ("get", f"/org/{b}/certificate/"),
         ("post", f"/org/{b}/certificate/"),
+        ("get", f"/org/{b}/activities/{act}/evaluations/"),
+        ("post", f"/org/{b}/registrations/{reg}/evaluation/"),
         *_incentive_urls(org_b),
     ]
 
@@ -380,6 +382,10 @@ def _api_bodies() -> dict[tuple[str, str], dict]:
             "checkin_at": "09:00",
             "checkout_at": "10:00",
             "reason": "补录",
+        },
+        ("POST", "/api/v1/orgs/{org_id}/registrations/{reg_id}/evaluation"): {
+            "grade": "good",
+            "text": "好",
         },
     }
 
