@@ -169,7 +169,7 @@ def export_rows(*, incentive: Incentive) -> tuple[list[tuple[str, int]], list[li
         (_("Phone"), 14),
         (_("Code"), 20),
         (_("Code expires"), 18),
-        (_("Period"), 10),
+        (_("Limit period"), 10),
     ]
     rows = [
         [
