@@ -57,6 +57,21 @@ def activity_b(two_orgs, attributes):
     return activity_services.activity_publish(activity=draft, user=org_b.applicant)
 
 
+def _rating_of(activity):
+    """A volunteer's rating of organisation B's activity (written directly: only its id and
+    its unreplied state matter here; the rules are tested in ratings/tests)."""
+    from threehours.accounts.models import User
+    from threehours.ratings.models import Rating
+
+    volunteer, _ = User.objects.get_or_create(phone="13600000002")
+    rating, _ = Rating.objects.get_or_create(
+        activity=activity,
+        volunteer=volunteer,
+        defaults={"organisation_id": activity.organisation_id, "stars": 5},
+    )
+    return rating
+
+
 def _signup_of(activity):
     """A pending registration for organisation B's activity (written directly, as a state the
     registration service leaves under staff review, without its notifications)."""
@@ -197,6 +212,8 @@ def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
         ("post", f"/org/{b}/certificate/"),
         ("get", f"/org/{b}/activities/{act}/evaluations/"),
         ("post", f"/org/{b}/registrations/{reg}/evaluation/"),
+        ("get", f"/org/{b}/ratings/"),
+        ("post", f"/org/{b}/ratings/{_rating_of(activity_b).pk}/reply/"),
         *_incentive_urls(org_b),
     ]
 
@@ -367,6 +384,7 @@ def _api_bodies() -> dict[tuple[str, str], dict]:
             "email": "x@ngo.example.cn",
             "role": "admin",
         },
+        ("POST", "/api/v1/orgs/{org_id}/ratings/{rating_id}/reply"): {"text": "谢谢"},
         ("POST", "/api/v1/ops/orgs/{org_id}/reject"): reason,
         ("POST", "/api/v1/ops/orgs/{org_id}/suspend"): reason,
         ("POST", "/api/v1/ops/orgs/{org_id}/reinstate"): reason,
@@ -422,6 +440,7 @@ def test_every_api_operation_on_another_organisation_answers_404_and_writes_noth
         "file_id": file_b.pk,
         "membership_id": member_b.pk,
         "correction_id": _correction_of(activity_b).pk,
+        "rating_id": _rating_of(activity_b).pk,
     }
     _pending_of(activity_b)
     client = api.as_user(org_a.applicant)
@@ -485,6 +504,7 @@ def test_api_operations_on_another_organisations_objects_answer_404(
         "file_id": file_b.pk,
         "membership_id": member_b.pk,
         "correction_id": _correction_of(activity_b).pk,
+        "rating_id": _rating_of(activity_b).pk,
     }
     _pending_of(activity_b)
     client = api.as_user(org_a.applicant)

@@ -26,7 +26,7 @@ def _phone(browser, live_server):
 
 
 def test_volunteer_rates_with_a_photo_and_staff_reply(
-    browser, live_server, org, screenshot_dir, tmp_path
+    browser, live_server, org, operator, screenshot_dir, tmp_path
 ):
     activity, person = credited_volunteer(org)
     activity.title = "社区图书角整理"
@@ -80,3 +80,16 @@ def test_volunteer_rates_with_a_photo_and_staff_reply(
         page.goto(f"/activities/{activity.pk}/ratings/")
         expect(page.get_by_test_id("rating-reply")).to_be_visible()
         page.screenshot(path=screenshot_dir / "ratings-list.png", full_page=True)
+
+        page.goto(f"/orgs/{org.pk}/")
+        expect(page.get_by_test_id("rating-average")).to_have_text("4.0")
+        page.screenshot(path=screenshot_dir / "ratings-org-page.png", full_page=True)
+
+        ops = browser.new_context(
+            viewport={"width": 1280, "height": 800}, locale="zh-CN", base_url=live_server.url
+        )
+        ops.add_cookies([_session_cookie(operator, live_server)])
+        ops_page = ops.new_page()
+        ops_page.goto("/ops/ratings/")
+        expect(ops_page.get_by_test_id("hide-form")).to_be_visible()
+        ops_page.screenshot(path=screenshot_dir / "ratings-ops.png", full_page=True)
