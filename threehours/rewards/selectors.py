@@ -51,7 +51,14 @@ def offered(*, offer: Offer) -> QuerySet[Incentive]:
     volunteer service hours, whose window has not ended."""
     return (
         Incentive.objects.filter(state=Incentive.State.ACTIVE, valid_until__gte=offer.today)
-        .filter(Q(organisation__isnull=True) | Q(organisation_id__in=list(offer.by_org)))
+        .filter(
+            Q(organisation__isnull=True)
+            | Q(
+                organisation_id__in=list(offer.by_org),
+                organisation__state="approved",
+                organisation__suspended_at__isnull=True,
+            )
+        )
         .select_related("organisation")
     )
 

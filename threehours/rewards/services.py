@@ -30,6 +30,7 @@ from threehours.core.timeutil import local_today
 from threehours.hours.selectors import service_hours_by_org
 from threehours.hours.services import hours_totals
 from threehours.notifications.services import message_later, notify
+from threehours.orgs.models import Organisation
 
 from . import errors
 from .models import Incentive, IncentiveCode, Redemption
@@ -252,6 +253,13 @@ def hours_counted(*, incentive: Incentive, volunteer: User) -> Decimal:
     )
 
 
+def _offerer_in_good_standing(incentive: Incentive) -> bool:
+    """An organisation's offer stands only while the organisation is approved and not
+    suspended (an operator's suspension stops its incentives with its activities)."""
+    org = incentive.organisation
+    return org is None or (org.state == Organisation.State.APPROVED and org.suspended_at is None)
+
+
 def ensure_can_redeem(*, incentive: Incentive, volunteer: User, today: dt.date) -> None:
     """The checks before taking stock, in the order a volunteer can act on them. Raises
     IncentiveNotFound (an organisation's incentive for someone it never credited), AdultsOnly,
@@ -274,6 +282,7 @@ def ensure_can_redeem(*, incentive: Incentive, volunteer: User, today: dt.date) 
     if (
         incentive.state != Incentive.State.ACTIVE
         or not incentive.valid_from <= today <= incentive.valid_until
+        or not _offerer_in_good_standing(incentive)
     ):
         raise errors.IncentiveClosed()
     if hours < incentive.hours_required:
@@ -312,7 +321,7 @@ def reward_redeem(*, incentive: Incentive, volunteer: User) -> Redemption:
     OutOfStock; a refusal writes nothing."""
     now = timezone.now()
     today = local_today()
-    incentive = Incentive.objects.get(pk=incentive.pk)
+    incentive = Incentive.objects.select_related("organisation").get(pk=incentive.pk)
     ensure_can_redeem(incentive=incentive, volunteer=volunteer, today=today)
     key = period_key(incentive.per_volunteer_limit, today)
     limit_reached = errors.LimitReached(limit=incentive.get_per_volunteer_limit_display())

@@ -190,6 +190,23 @@ def test_an_organisation_incentive_counts_only_its_own_hours(org, operator, volu
     services.reward_redeem(incentive=incentive, volunteer=volunteer)
 
 
+def test_a_suspended_organisation_offers_nothing_until_reinstated(org, operator, volunteer):
+    from threehours.orgs.services.review import org_reinstate, org_suspend
+
+    give_hours(org, volunteer, "2.0")
+    incentive = active_incentive(actor=org.applicant, org=org, hours_required=Decimal("1.0"))
+    org_suspend(org=org, operator=operator, reason="资质存疑，暂停")
+    incentive.refresh_from_db()
+    assert incentive.pk not in [
+        r.incentive.pk for r in selectors.catalogue_for(volunteer=volunteer)
+    ]
+    assert _refused(incentive, volunteer) == "incentive_closed"
+    org.refresh_from_db()
+    org_reinstate(org=org, operator=operator, reason="已核实")
+    assert incentive.pk in [r.incentive.pk for r in selectors.catalogue_for(volunteer=volunteer)]
+    services.reward_redeem(incentive=incentive, volunteer=volunteer)
+
+
 def test_codes_are_trimmed_deduplicated_and_checked(operator):
     incentive = services.incentive_create(data=data(), actor=operator)
     codes = services.codes_parse(" AAAA-1111 \nBBBB-2222, AAAA-1111;\r\n\n CCCC_3333 ")
