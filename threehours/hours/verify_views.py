@@ -37,13 +37,9 @@ def _limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 
 
 def _public(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    # Served by PUBLIC_PAGE_MIDDLEWARE (core/handlers.py): no session, so no `Vary: Cookie`
+    # splitting the shared caches by every visitor's cookies.
     patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        # accounts.language's middleware asked `user.is_authenticated`, which marks the (empty)
-        # session read, and SessionMiddleware would then add `Vary: Cookie`: every visitor's
-        # cookies (analytics, language) would split the shared caches. Without a session
-        # cookie there was no session to read, and this page reads none.
-        request.session.accessed = False
     response["X-Robots-Tag"] = "noindex"
     return response
 
