@@ -15,7 +15,11 @@ from django.test import Client
 from django.test.client import ClientHandler
 from django.utils import timezone
 
-from threehours.core.handlers import ApiMiddlewareMixin
+from threehours.core.handlers import (
+    PUBLIC_PAGE_PREFIX,
+    ApiMiddlewareMixin,
+    PublicPageMiddlewareMixin,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -51,8 +55,11 @@ def _fresh_cache():
     from django.conf import settings
     from django.core.cache import cache
 
+    from threehours.hours.verify_cache import pages
+
     if settings.CACHES["default"]["BACKEND"].endswith(".LocMemCache"):
         cache.clear()
+    pages.clear()  # the verification pages' per-process cache
     yield
 
 
@@ -105,6 +112,41 @@ def outsider(db):
     from threehours.accounts.models import User
 
     return User.objects.create(phone="13900000099", phone_bound_at=timezone.now())
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+class PublicPageClientHandler(PublicPageMiddlewareMixin, ClientHandler):
+    """The test client's handler with the public pages' own stack (core/handlers.py)."""
+
+
+class SiteClientHandler(ClientHandler):
+    """As config.wsgi routes: /verify/… through PUBLIC_PAGE_MIDDLEWARE, pages through
+    MIDDLEWARE."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.public_pages = PublicPageClientHandler(*args, **kwargs)
+
+    def __call__(self, environ):
+        if environ["PATH_INFO"].startswith(PUBLIC_PAGE_PREFIX):
+            return self.public_pages(environ)
+        return super().__call__(environ)
+
+
+class SiteClient(Client):
+    """Django's test client serving each path through the stack config.wsgi serves it with."""
+
+    def __init__(self, enforce_csrf_checks=False, *args, **kwargs):
+        super().__init__(enforce_csrf_checks, *args, **kwargs)
+        self.handler = SiteClientHandler(enforce_csrf_checks)
+
+
+@pytest.fixture
+def client():
+    """pytest-django's `client`, with the public pages served by their own stack."""
+    return SiteClient()
 
 
 # --- API --------------------------------------------------------------------------------------

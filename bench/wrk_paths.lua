@@ -18,7 +18,9 @@ function init(args)
       paths[#paths + 1] = line
     end
   end
-  position = (id * 7919) % #paths
+  -- WRK_OFFSET (optional): how far apart the threads start, e.g. #paths / threads so that no
+  -- path is asked twice in a run (bench/verification.py: every request a cache miss).
+  position = (id * (tonumber(os.getenv("WRK_OFFSET") or "") or 7919)) % #paths
   non2xx = 0
 end
 

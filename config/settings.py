@@ -196,6 +196,17 @@ API_MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",  # Accept-Language: en gives English messages
     "threehours.api.middleware.ApiErrorMiddleware",  # JSON 404 and 405
 ]
+# The public verification pages /verify/… (anyone, logged out, no cookie set; core/handlers.py)
+# pass only these: every response header of the full stack but the session's and CSRF's.
+PUBLIC_PAGE_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, HSTS, nosniff, referrer
+    "threehours.hours.verify_cache.VerifyPageCacheMiddleware",  # rendered pages, ≤ 60 s
+    "django.middleware.locale.LocaleMiddleware",  # the language cookie or Accept-Language
+    "threehours.core.middleware.NullCharacterMiddleware",  # a NUL in the query: 400
+    "django.middleware.common.CommonMiddleware",  # Content-Length
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "threehours.core.middleware.PageCSPMiddleware",
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -9,9 +9,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 compile_messages_at_start()  # before Django loads the catalogues
 django_application = get_wsgi_application()
 
-from threehours.core.handlers import API_PREFIX, ApiWSGIHandler  # noqa: E402  (Django is set up)
+from threehours.core.handlers import (  # noqa: E402  (Django is set up)
+    API_PREFIX,
+    PUBLIC_PAGE_PREFIX,
+    ApiWSGIHandler,
+    PublicPageWSGIHandler,
+)
 
 api_application = ApiWSGIHandler()
+public_page_application = PublicPageWSGIHandler()
 
 # The request variables of CGI/WSGI that a server sets from the request itself (PEP 3333).
 _REQUEST_KEYS = frozenset(
@@ -47,10 +53,14 @@ def without_process_environment(environ: dict) -> dict:
 
 
 def application(environ, start_response):
-    """Pages through MIDDLEWARE, the JSON API through its shorter API_MIDDLEWARE."""
+    """Pages through MIDDLEWARE, the JSON API through its shorter API_MIDDLEWARE, the public
+    verification pages through PUBLIC_PAGE_MIDDLEWARE (core/handlers.py)."""
     without_process_environment(environ)
-    if environ.get("PATH_INFO", "").startswith(API_PREFIX):
+    path = environ.get("PATH_INFO", "")
+    if path.startswith(API_PREFIX):
         return api_application(environ, start_response)
+    if path.startswith(PUBLIC_PAGE_PREFIX):
+        return public_page_application(environ, start_response)
     return django_application(environ, start_response)
 
 

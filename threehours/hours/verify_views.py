@@ -5,8 +5,11 @@ it certifies — nothing more.
 Anyone may open it, logged out, on a phone: the page reads no session and sets no cookie (its
 template has no CSRF token, no messages, no user), so shared caches may keep it. It is cached
 for 60 s (`Cache-Control: public, max-age=60`) with an ETag and Last-Modified that change when
-the certificate is revoked: a revocation shows everywhere within a minute. Counted per IP
-(settings.VERIFY_RATE; 429 above it)."""
+the certificate is revoked: a revocation shows everywhere within a minute. Served through its
+own short middleware stack (settings.PUBLIC_PAGE_MIDDLEWARE) and a per-process cache of the
+rendered pages (verify_cache.py); the pages that are rendered are counted per IP
+(settings.VERIFY_RATE; 429 above it). Rendered without context processors: the templates use
+no request, user, messages or CSRF token."""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ import hashlib
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.template import loader
 from django.urls import path
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -29,6 +33,11 @@ from .verification import certificate_public, serial_normalise
 CACHE_SECONDS = 60
 
 
+def render(_request: HttpRequest, name: str, context: dict, status: int = 200) -> HttpResponse:
+    """The template alone: no context processor (user, messages, CSRF token, CSP nonce) runs."""
+    return HttpResponse(loader.render_to_string(name, context), status=status)
+
+
 def _limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = render(request, "hours/verify_limited.html", {"message": exc.message}, status=429)
     response["Retry-After"] = str(exc.retry_after or 60)
@@ -37,13 +46,9 @@ def _limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 
 
 def _public(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    # Served by PUBLIC_PAGE_MIDDLEWARE (core/handlers.py): no session, so no `Vary: Cookie`
+    # splitting the shared caches by every visitor's cookies.
     patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        # accounts.language's middleware asked `user.is_authenticated`, which marks the (empty)
-        # session read, and SessionMiddleware would then add `Vary: Cookie`: every visitor's
-        # cookies (analytics, language) would split the shared caches. Without a session
-        # cookie there was no session to read, and this page reads none.
-        request.session.accessed = False
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -69,7 +74,7 @@ def certificate_verify_view(request: HttpRequest, serial: str) -> HttpResponse:
     last_modified = int(changed.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        response = render(request, "hours/verify.html", {"certificate": certificate})
+        response = render(request, "hours/verify.html", {"c": certificate})
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
     return _public(request, response)
