@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "threehours.ratings",
     "threehours.rewards",
     "threehours.reporting",
+    "threehours.privacy",
     "threehours.api",
     "threehours.platform_admin",
     "threehours.console",

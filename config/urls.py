@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("threehours.hours.urls")),
     path("", include("threehours.ratings.urls")),
     path("", include("threehours.rewards.urls")),
+    path("", include("threehours.privacy.urls")),
     path("org/", include("threehours.console.urls")),
     path("ops/", include("threehours.platform_admin.urls")),
     path("ops/data/", admin.site.urls),

@@ -61,6 +61,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     guarded = models.BooleanField(_("child kept by guardians"), default=False)
 
     is_active = models.BooleanField(_("active"), default=True)
+    # Why an operator disabled the account (issue #16 §6); shown to the person at log-in.
+    disabled_reason = models.CharField(_("reason for disabling"), max_length=200, blank=True)
+    # Account closing (注销, issue #16 §3): `closing_at` is when a requested closure takes effect
+    # (cancellable until then; meanwhile the account cannot register, check in or log in);
+    # `closed_at` is when the account was anonymised. Both are on the row so that the hot paths
+    # (registration, check-in, log-in) see them without another query.
+    closing_at = models.DateTimeField(_("closing on"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     is_staff = models.BooleanField(_("platform operator"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     failed_login_count = models.PositiveIntegerField(default=0, editable=False)
@@ -84,7 +92,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
-                condition=Q(email__isnull=False) | Q(phone__isnull=False) | Q(guarded=True),
+                condition=Q(email__isnull=False)
+                | Q(phone__isnull=False)
+                | Q(guarded=True)
+                | Q(closed_at__isnull=False),
                 name="user_has_email_or_phone",
             ),
         ]
@@ -101,6 +112,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.phone:
             return mask_phone(self.phone)
         return self.email or f"#{self.pk}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def is_closing(self) -> bool:
+        return self.closing_at is not None and self.closed_at is None
 
     @property
     def phone_bound(self) -> bool:
@@ -176,3 +195,71 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token #{self.pk} of {self.user_id}"
+
+
+class PolicyDocument(models.Model):
+    """One version of the user agreement or the privacy policy (issue #16 §1), written by
+    operators in Markdown (rendered and sanitised on display). Versions are never edited once
+    published: a change is a new version, which every user is asked to accept at next log-in."""
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("User agreement")
+        PRIVACY = "privacy", _("Privacy policy")
+
+    kind = models.CharField(_("document"), max_length=8, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=100)
+    body_markdown = models.TextField(_("text (Markdown)"))
+    changes = models.CharField(_("what changed"), max_length=300, blank=True)
+    # Null: a draft an operator is still writing; set: in force from then on.
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("policy document")
+        verbose_name_plural = _("policy documents")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="policy_kind_version_unique"),
+        ]
+        indexes = [models.Index(fields=["kind", "-published_at"], name="policy_current_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+
+class Consent(models.Model):
+    """A person's consent to one version of one thing (issue #16 §1; PIPL Art. 14, 29, 23):
+    the two documents at log-in, and the separate consents asked right before the act that
+    needs them. `version` is the document's version for terms/privacy and the version of the
+    consent text (accounts.consent.CONSENT_VERSIONS) for the others. Withdrawing keeps the row."""
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("User agreement")
+        PRIVACY = "privacy", _("Privacy policy")
+        ID_NUMBER = "id_number", _("ID number")
+        LOCATION = "location", _("Location at check-in")
+        FACE = "face", _("Face / identity check")
+        CHILD = "child", _("A child's data")
+        SHARE_WITH_ORG = "share_with_org", _("Sharing registration data with the organiser")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("consent to"), max_length=16, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "version"], name="consent_user_kind_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} v{self.version}"

@@ -72,6 +72,9 @@ class Activity(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
         CANCELLED = "cancelled", _("Cancelled")
+        # An operator took a published activity down (issue #16 §6): hidden from everyone but
+        # its organisation, no registration or check-in; restoring makes it published again.
+        TAKEN_DOWN = "taken_down", _("Taken down")
 
     organisation = models.ForeignKey(
         "orgs.Organisation",
@@ -179,6 +182,8 @@ class Activity(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=20)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    taken_down_reason = models.CharField(_("reason for taking down"), max_length=200, blank=True)
+    taken_down_at = models.DateTimeField(_("taken down at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     # Lower-cased "title organisation-name" that keyword search matches (activities/search.py):
     # one column, so that PostgreSQL can index it; written by activities.services and refreshed

@@ -25,7 +25,10 @@ from . import (
     family,
     family_records,
     notifications,
+    ops_users,
     orgs,
+    policies,
+    privacy,
     ratings,
     rewards,
     signups,
@@ -82,6 +85,9 @@ api.add_router("/", certificates.router)
 api.add_router("/", rewards.router)
 api.add_router("/", evaluations.router)
 api.add_router("/", verification.router)
+api.add_router("/", policies.router)
+api.add_router("/", privacy.router)
+api.add_router("/", ops_users.router)
 
 
 def error_response(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import ratings, rewards, views
+from . import policies, ratings, rewards, stats, users, views
 
 app_name = "platform_admin"
 
@@ -25,3 +25,6 @@ urlpatterns = [
 
 # Issue #15: hiding ratings, the incentive catalogue.
 urlpatterns += ratings.urlpatterns + rewards.urlpatterns
+
+# Issue #16: users (find, disable, re-enable), activities taken down, statistics, policies.
+urlpatterns += users.urlpatterns + stats.urlpatterns + policies.urlpatterns

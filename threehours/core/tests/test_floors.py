@@ -28,6 +28,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("attendance",),
     ("ratings", "rewards"),
     ("reporting",),
+    ("privacy",),
     ("console", "api", "platform_admin"),
 ]
 # Packages under threehours/ that are not apps of the house: pytest's early settings.
