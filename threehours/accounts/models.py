@@ -105,6 +105,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
+        if self.closed_at is not None:
+            return str(_("Closed account"))
         if self.nickname:
             return self.nickname
         if self.guarded:

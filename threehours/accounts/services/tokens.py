@@ -141,3 +141,18 @@ def token_usage_flush() -> int:
 
 def token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def sign_out_everywhere(*, user: User) -> int:
+    """End every API token and page session of `user` (disabling, closing the account).
+    Tokens are revoked; sessions die because Django checks a session against a hash of the
+    password field: an account without a usable password gets a new unusable one. An account
+    with a password keeps it, and its sessions end only if the caller also makes it inactive or
+    changes the password. Returns the number of tokens revoked."""
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if not user.has_usable_password():
+        user.set_unusable_password()
+        User.objects.filter(pk=user.pk).update(password=user.password)
+    return revoked
