@@ -370,6 +370,12 @@ CORRECTION_APPROVAL_HOURS = env_int("THREEHOURS_CORRECTION_APPROVAL_HOURS", 2, m
 CHILD_PHOTO_RETENTION_DAYS = env_int("THREEHOURS_CHILD_PHOTO_RETENTION_DAYS", 90, minimum=1)
 CORRECTION_APPROVAL_DAYS = env_int("THREEHOURS_CORRECTION_APPROVAL_DAYS", 7, minimum=0)
 API_TOKEN_TTL_DAYS = env_int("THREEHOURS_API_TOKEN_TTL_DAYS", 30, minimum=1)
+# Issue #16: a person's data download (ZIP of JSON + PDF summary) is kept this many days, then
+# deleted by a job; at most this many may be asked for per person and day. A requested account
+# closure (注销) takes effect after this many days of cooling-off (cancellable until then).
+DATA_EXPORT_TTL_DAYS = env_int("THREEHOURS_DATA_EXPORT_TTL_DAYS", 7, minimum=1)
+DATA_EXPORT_DAILY_LIMIT = env_int("THREEHOURS_DATA_EXPORT_DAILY_LIMIT", 3, minimum=1)
+CLOSURE_COOLING_OFF_DAYS = env_int("THREEHOURS_CLOSURE_COOLING_OFF_DAYS", 7, minimum=0)
 
 # django-ratelimit: blocked requests become 429 through this view; counters live in the cache,
 # which must be Redis when several processes serve (README, "Production").

@@ -196,3 +196,14 @@ class OnlineNoChildren(AttendanceError):
     code = "online_activity"
     status = 409
     default_message = _("Children are not checked in at an online activity.")
+
+
+class AccountClosing(AttendanceError):
+    """The account asked to be closed (注销, issue #16 §3): no check-in or check-out."""
+
+    code = "account_closing"
+    status = 409
+    default_message = _(
+        "This account is being closed on %(day)s and cannot check in or out. To keep it, cancel "
+        "the closing under Me → Personal information and privacy."
+    )

@@ -83,3 +83,14 @@ class ChildAlreadyRegistered(SignupError):
     default_message = _(
         "%(name)s is already registered for this activity (perhaps by the other guardian)."
     )
+
+
+class AccountClosing(SignupError):
+    """The account asked to be closed (注销, issue #16 §3): it cannot register meanwhile."""
+
+    code = "account_closing"
+    status = 409
+    default_message = _(
+        "Your account is being closed on %(day)s, so you cannot register. To keep it, cancel the "
+        "closing under Me → Personal information and privacy."
+    )

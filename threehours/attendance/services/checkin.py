@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from threehours.accounts.models import User
@@ -28,6 +29,7 @@ from threehours.signups.models import Signup
 
 from .. import rules, selectors
 from ..errors import (
+    AccountClosing,
     AlreadyCheckedIn,
     AlreadyCheckedOut,
     BadCode,
@@ -117,6 +119,14 @@ def _refused(activity, volunteer, day, action, exc: DomainError, proof, log, act
         _guessing_check(activity, day)
 
 
+def _closing_check(volunteer: User) -> None:
+    """An account being closed (issue #16 §3) neither checks in nor out: one attribute of the
+    row already loaded, no query on the burst's path."""
+    if volunteer.closing_at is not None or volunteer.closed_at is not None:
+        when = volunteer.closed_at or volunteer.closing_at
+        raise AccountClosing(day=timezone.localdate(when).isoformat())
+
+
 def attendance_check_in(
     *,
     activity: Activity,
@@ -130,11 +140,12 @@ def attendance_check_in(
     no proof or position is needed. Online activities: checking in completes the participation
     and credits 0.1 h once per registration.
 
-    Raises NotRegistered, OutsideWindow, QrExpired, ProofRequired, BadCode, TooManyWrongCodes
+    Raises AccountClosing, NotRegistered, OutsideWindow, QrExpired, ProofRequired, BadCode, TooManyWrongCodes
     (429), IdentityFailed, PositionRequired, OutsideRadius, AlreadyCheckedIn."""
     now = _local(now)
     day, log = now.date(), _Log(method=Method.STAFF if staff else "")
     try:
+        _closing_check(volunteer)
         # The caller may have read the confirmed registration with its activity (one query).
         signup = signup or _confirmed_signup(activity, volunteer)
         if rules.checkin_state(activity=activity, now=now) != rules.CHECKIN:
@@ -226,11 +237,12 @@ def attendance_check_out(
     one statement updates it only while it is open instead), so a check-out sent from several
     clients at once credits once.
 
-    Raises NotRegistered, OutsideWindow, proof/identity/position errors as check-in,
+    Raises AccountClosing, NotRegistered, OutsideWindow, proof/identity/position errors as check-in,
     NotCheckedIn, AlreadyCheckedOut."""
     now = _local(now)
     day, log = now.date(), _Log(method=Method.STAFF if staff else "")
     try:
+        _closing_check(volunteer)
         # The caller may have read the confirmed registration with its activity (one query).
         signup = signup or _confirmed_signup(activity, volunteer)
         # Whether this registrant is checked in is answered below (NotCheckedIn): here, when

@@ -34,6 +34,7 @@ from .registration import (
     registration_check,
     signup_cancel,
     signup_create,
+    signups_cancel_for_closure,
 )
 from .reminders import (
     AFTERNOON_FROM,

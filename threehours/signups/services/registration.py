@@ -18,6 +18,7 @@ from threehours.core.timeutil import local_today
 
 from .. import rules
 from ..errors import (
+    AccountClosing,
     ActivityFull,
     AlreadyRegistered,
     ChildAgeOutOfRange,
@@ -177,7 +178,12 @@ def children_release(signup: Signup) -> None:
 
 
 def registration_check(*, activity: Activity, volunteer: User, today: dt.date) -> None:
-    """The refusals that need no write (PRODUCT.md §3). Raises PhoneNotBound, RegistrationClosed."""
+    """The refusals that need no write (PRODUCT.md §3). Raises AccountClosing, PhoneNotBound,
+    RegistrationClosed."""
+    # One attribute of the row already loaded (issue #16 §3): no query on the rush's path.
+    if volunteer.closing_at is not None or volunteer.closed_at is not None:
+        when = volunteer.closed_at or volunteer.closing_at
+        raise AccountClosing(day=timezone.localdate(when).isoformat())
     if not volunteer.phone:
         raise PhoneNotBound()
     if not activity.registration_open_on(today):
@@ -358,3 +364,39 @@ def signup_cancel(*, activity: Activity, volunteer: User) -> Signup:
         if held:
             _free_places_and_promote(activity=activity, seats=signup.seats)
     return signup
+
+
+def signups_cancel_for_closure(*, volunteer: User) -> int:
+    """The account of `volunteer` is being closed (issue #16 §3): cancel every live
+    registration for an activity that is not over yet and has no attendance on record, with
+    no deadline (the person is leaving), freeing the places and promoting the waiting lists.
+    Runs in the caller's transaction; locks each activity row, in id order, then the
+    registration. Returns how many registrations were cancelled."""
+    today = local_today()
+    with transaction.atomic():
+        activity_ids = sorted(
+            Signup.objects.filter(volunteer=volunteer, activity__end_date__gte=today)
+            .live()
+            .values_list("activity_id", flat=True)
+            .distinct()
+        )
+        cancelled = 0
+        for activity_id in activity_ids:
+            activity = _activity_lock(activity_id)
+            signup = (
+                Signup.objects.select_for_update()
+                .filter(activity=activity, volunteer=volunteer)
+                .live()
+                .first()
+            )
+            if signup is None or signup.attendances.exists():
+                continue
+            held = signup.holds_place
+            signup.status = Signup.Status.CANCELLED
+            signup.cancelled_at = timezone.now()
+            signup.save(update_fields=["status", "cancelled_at", "updated_at"])
+            children_release(signup)
+            if held:
+                _free_places_and_promote(activity=activity, seats=signup.seats)
+            cancelled += 1
+    return cancelled
