@@ -112,7 +112,8 @@ def _render(data: dict[str, Any]) -> bytes:
     story.append(Paragraph("公益时", h2))
     story.append(
         Paragraph(
-            f"志愿服务时长 {summary['service_hours']} 小时，线上参与 {summary['online_hours']} 小时；"
+            f"志愿服务时长 {summary['service_hours']} 小时，"
+            f"线上参与 {summary['online_hours']} 小时；"
             f"记录 {len(data['hours_ledger'])} 条。",
             body,
         )
@@ -168,7 +169,8 @@ def _render(data: dict[str, Any]) -> bytes:
         Paragraph(
             f"公益证书 {len(data['certificates'])} 份；评价 {len(data['ratings'])} 条；"
             f"兑换 {len(data['redemptions'])} 次；孩子 {len(data['children'])} 名；"
-            f"站内消息 {len(data['notifications'])} 条；数据下载 {len(data['data_downloads'])} 次。",
+            f"站内消息 {len(data['notifications'])} 条；"
+            f"数据下载 {len(data['data_downloads'])} 次。",
             body,
         )
     )

@@ -140,8 +140,8 @@ def attendance_check_in(
     no proof or position is needed. Online activities: checking in completes the participation
     and credits 0.1 h once per registration.
 
-    Raises AccountClosing, NotRegistered, OutsideWindow, QrExpired, ProofRequired, BadCode, TooManyWrongCodes
-    (429), IdentityFailed, PositionRequired, OutsideRadius, AlreadyCheckedIn."""
+    Raises AccountClosing, NotRegistered, OutsideWindow, QrExpired, ProofRequired, BadCode,
+    TooManyWrongCodes (429), IdentityFailed, PositionRequired, OutsideRadius, AlreadyCheckedIn."""
     now = _local(now)
     day, log = now.date(), _Log(method=Method.STAFF if staff else "")
     try:

@@ -51,6 +51,7 @@ __all__ = [
     "answers_clean",
     "registration_check",
     "signup_create",
+    "signups_cancel_for_closure",
     "signup_cancel",
     "signup_accept",
     "signup_reject",
