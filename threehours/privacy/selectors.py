@@ -28,7 +28,7 @@ from .models import AccountClosure, DataExport
 
 def _iso(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return timezone.localtime(value).isoformat()  # Asia/Shanghai, with its offset
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -148,18 +148,13 @@ def organisations_received(*, user: User) -> list[dict[str, Any]]:
             entry["activities"].append(signup.activity.title)
         activity_ids.add(signup.activity_id)
     if per_org:
-        days = dict(
-            LedgerEntry.objects.filter(volunteer=user)
+        spans = {
+            org_id: (first, last)
+            for org_id, first, last in LedgerEntry.objects.filter(volunteer=user)
             .values("organisation_id")
             .annotate(first=Min("day"), last=Max("day"))
-            .values_list("organisation_id", "first")
-        )
-        lasts = dict(
-            LedgerEntry.objects.filter(volunteer=user)
-            .values("organisation_id")
-            .annotate(last=Max("day"))
-            .values_list("organisation_id", "last")
-        )
+            .values_list("organisation_id", "first", "last")
+        }
         exports = Export.objects.filter(
             organisation_id__in=list(per_org), status=Export.Status.READY
         ).order_by("created_at", "pk")
@@ -170,7 +165,7 @@ def organisations_received(*, user: User) -> list[dict[str, Any]]:
             if export.kind == Export.Kind.REGISTRANTS:
                 included = export.params.get("activity_id") in activity_ids
             else:
-                first, last = days.get(export.organisation_id), lasts.get(export.organisation_id)
+                first, last = spans.get(export.organisation_id, (None, None))
                 try:
                     start = dt.date.fromisoformat(str(export.params.get("from")))
                     end = dt.date.fromisoformat(str(export.params.get("to")))

@@ -18,6 +18,18 @@ from threehours.core.fonts import cjk_font_name
 # that use it are rendered one at a time per process: the certificates' lock, shared.
 from threehours.hours.certificate_pdf import _RENDER_LOCK
 
+STATUS = {
+    "confirmed": "已报名",
+    "pending": "待审核",
+    "waiting": "候补",
+    "cancelled": "已取消",
+    "rejected": "未通过",
+    "removed": "已移出",
+    "credit": "记入",
+    "correction": "更正",
+    "reversal": "冲销",
+}
+
 MAX_ROWS = 300  # per table; data.json has every row
 
 
@@ -121,7 +133,13 @@ def _render(data: dict[str, Any]) -> bytes:
     table(
         ["日期", "活动", "组织", "小时", "类型"],
         [
-            [e["day"], e["activity__title"], e["organisation__name"], e["hours"], e["entry_type"]]
+            [
+                e["day"],
+                e["activity__title"],
+                e["organisation__name"],
+                e["hours"],
+                STATUS.get(e["entry_type"], e["entry_type"]),
+            ]
             for e in data["hours_ledger"]
         ],
         [22, 60, 50, 16, 22],
@@ -130,7 +148,12 @@ def _render(data: dict[str, Any]) -> bytes:
     table(
         ["报名时间", "活动", "组织", "状态"],
         [
-            [_time(r["registered_at"]), r["activity"], r["organisation"], r["status"]]
+            [
+                _time(r["registered_at"]),
+                r["activity"],
+                r["organisation"],
+                STATUS.get(r["status"], r["status"]),
+            ]
             for r in data["registrations"]
         ],
         [32, 68, 48, 22],

@@ -1,5 +1,9 @@
 import pytest
 
+from threehours.hours.tests.ledger_guard import (  # noqa: F401
+    _ledger_flushable,
+    pytest_runtest_teardown,
+)
 from threehours.orgs.tests.factories import approved_org
 
 
