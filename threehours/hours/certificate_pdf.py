@@ -175,6 +175,8 @@ def _days(days: list[dt.date], language: str) -> str:
 # seen under bench/certificates.py). Rendering is CPU-bound and holds the GIL anyway: one at
 # a time per process costs nothing.
 _RENDER_LOCK = threading.Lock()
+# Every PDF drawn with the shared CJK font takes this lock (privacy.summary_pdf too).
+RENDER_LOCK = _RENDER_LOCK
 
 
 def certificate_pdf(content: CertificateContent) -> bytes:

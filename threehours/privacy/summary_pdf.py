@@ -16,7 +16,7 @@ from threehours.core.fonts import cjk_font_name
 
 # The embedded CJK font object keeps the glyph subset of the document being built, so PDFs
 # that use it are rendered one at a time per process: the certificates' lock, shared.
-from threehours.hours.certificate_pdf import _RENDER_LOCK
+from threehours.hours.certificate_pdf import RENDER_LOCK
 
 STATUS = {
     "confirmed": "已报名",
@@ -47,7 +47,7 @@ def _time(value: Any) -> str:
 
 
 def summary_pdf(data: dict[str, Any]) -> bytes:
-    with _RENDER_LOCK:
+    with RENDER_LOCK:
         return _render(data)
 
 
