@@ -291,3 +291,15 @@ def test_a_closure_cancelled_before_the_job_is_left_alone(person):
     )
     person.refresh_from_db()
     assert not person.is_closed and person.phone == "13900000001"
+
+
+def test_a_download_that_cannot_be_built_is_failed_without_a_file(
+    person, django_capture_on_commit_callbacks
+):
+    """A real failure (an ID number that no longer decrypts): the download is marked failed,
+    no file is stored, and the person may ask again."""
+    User.objects.filter(pk=person.pk).update(id_number_encrypted="not-a-fernet-token")
+    export = _export_now(person, django_capture_on_commit_callbacks)
+    assert export.state == DataExport.State.FAILED and export.error and not export.file
+    User.objects.filter(pk=person.pk).update(id_number_encrypted="")
+    assert _export_now(person, django_capture_on_commit_callbacks).state == "ready"
