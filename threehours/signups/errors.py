@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from threehours.core.errors import DomainError, NotFound
+from threehours.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
 
 
 class SignupError(DomainError):
@@ -82,4 +82,24 @@ class ChildAlreadyRegistered(SignupError):
     status = 409
     default_message = _(
         "%(name)s is already registered for this activity (perhaps by the other guardian)."
+    )
+
+
+# -- revealing a phone number (issue #16 §5) --
+
+
+class PhoneRevealForbidden(PermissionDenied):
+    code = "phone_reveal_forbidden"
+    default_message = _("Only an administrator of the organisation can reveal a phone number.")
+
+
+class PhoneNotFound(NotFound):
+    code = "not_found"
+    default_message = _("No such volunteer, or no phone number to show.")
+
+
+class PhoneRevealLimited(RateLimited):
+    code = "rate_limited"
+    default_message = _(
+        "You have revealed too many phone numbers in the last hour. Please try again later."
     )
