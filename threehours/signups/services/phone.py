@@ -9,6 +9,7 @@ per-hour budget per staff member, read back from the audit log so it holds acros
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.conf import settings
 from django.db import transaction
@@ -52,10 +53,14 @@ def phone_reveal(*, actor: User, person: User, organisation: Organisation | None
             volunteer=person, activity__organisation=organisation
         ).exists():
             raise PhoneNotFound()
-    if person.is_closed or not person.phone:
-        raise PhoneNotFound()
     with transaction.atomic():
         lock_one(User, pk=actor.pk)
+        # Read from the row, not the caller's copy: an account closed meanwhile has no phone.
+        phone, closed_at = User.objects.filter(pk=person.pk).values_list(
+            "phone", "closed_at"
+        ).first() or (None, None)
+        if closed_at is not None or not phone:
+            raise PhoneNotFound()
         now = timezone.now()
         recent = list(
             AuditEntry.objects.filter(
@@ -65,7 +70,7 @@ def phone_reveal(*, actor: User, person: User, organisation: Organisation | None
             .values_list("created_at", flat=True)[: settings.PHONE_REVEALS_PER_HOUR]
         )
         if len(recent) >= settings.PHONE_REVEALS_PER_HOUR:
-            retry = int((recent[0] + REVEAL_WINDOW - now).total_seconds()) + 1
+            retry = math.ceil((recent[0] + REVEAL_WINDOW - now).total_seconds())
             raise PhoneRevealLimited(retry_after=max(1, retry))
         audit_record(
             actor=actor,
@@ -76,4 +81,4 @@ def phone_reveal(*, actor: User, person: User, organisation: Organisation | None
                 "as": "operator" if organisation is None else "org_admin",
             },
         )
-    return person.phone
+    return phone
