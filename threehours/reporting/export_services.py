@@ -437,5 +437,10 @@ def export_build(*, export_id: int) -> Export | None:
 
 
 def export_get_for_org(*, org, export_id: int) -> Export | None:
-    """A finished export of `org` (None otherwise: 404)."""
-    return Export.objects.filter(organisation=org, pk=export_id, status=Export.Status.READY).first()
+    """A finished export of `org` whose file is still kept (None otherwise: 404; the
+    retention job deletes files after EXPORT_FILE_RETENTION_DAYS)."""
+    return (
+        Export.objects.filter(organisation=org, pk=export_id, status=Export.Status.READY)
+        .exclude(file="")
+        .first()
+    )
