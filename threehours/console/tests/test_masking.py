@@ -294,3 +294,18 @@ def test_an_operator_reveals_without_an_organisation_audited(people, operator, v
         services.phone_reveal(actor=volunteer, person=zhang, organisation=None)
     with pytest.raises(PhoneNotFound):
         services.phone_reveal(actor=operator, person=people["gone"], organisation=None)
+
+
+def test_operators_see_the_list_of_reveals(org, people, operator, api):
+    zhang = people["zhang"]
+    api.as_user(org.applicant).post(f"orgs/{org.pk}/volunteers/{zhang.pk}/phone")
+    services.phone_reveal(actor=operator, person=zhang, organisation=None)
+    url = reverse("platform_admin:phone-reveals")
+    page = _client(operator).get(url)
+    text = page.content.decode()
+    assert page.status_code == 200 and text.count('data-testid="phone-reveal-row"') == 2
+    assert org.name in text and org.applicant.email in text and "运营人员" in text
+    assert "13700000000" not in text
+    filtered = _client(operator).get(url, {"org": org.pk}).content.decode()
+    assert filtered.count('data-testid="phone-reveal-row"') == 1
+    assert _client(org.applicant).get(url).status_code == 302  # staff are not operators
