@@ -309,3 +309,19 @@ def test_operators_see_the_list_of_reveals(org, people, operator, api):
     filtered = _client(operator).get(url, {"org": org.pk}).content.decode()
     assert filtered.count('data-testid="phone-reveal-row"') == 1
     assert _client(org.applicant).get(url).status_code == 302  # staff are not operators
+
+
+def test_an_operator_reveals_from_the_ops_console(people, operator, org):
+    zhang = people["zhang"]
+    url = reverse("platform_admin:user-phone-reveal", args=[zhang.pk])
+    response = _client(operator).post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'href="tel:13700000000"' in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert _reveals(operator)[0].data == {"organisation_id": None, "as": "operator"}
+    gone = _client(operator).post(
+        reverse("platform_admin:user-phone-reveal", args=[people["gone"].pk])
+    )
+    assert gone.status_code == 404 and len(_reveals(operator)) == 1
+    staff = _client(org.applicant).post(url)
+    assert staff.status_code == 302 and "13700000000" not in staff.content.decode()
+    assert _reveals(org.applicant) == []
