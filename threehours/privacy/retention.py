@@ -17,6 +17,7 @@ JOBS: tuple[tuple[str, str], ...] = (
     ("checkin_attempts", "threehours.attendance.services.retention.checkin_attempts_purge"),
     ("export_files", "threehours.signups.services.retention.export_files_purge"),
     ("child_photos", "threehours.attendance.services.child_photos_expire"),
+    ("deliveries", "threehours.notifications.retention.deliveries_purge"),
 )
 
 

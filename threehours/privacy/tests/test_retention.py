@@ -202,6 +202,31 @@ def test_export_files_are_deleted_after_the_period_and_the_row_stays(
     assert kept.status_code == 200
 
 
+# --- SMS and e-mail deliveries ---------------------------------------------------------------
+
+
+def test_sent_deliveries_are_deleted_after_the_period_pending_ones_never(
+    settings, django_capture_on_commit_callbacks
+):
+    from threehours.notifications.models import Delivery
+    from threehours.notifications.retention import deliveries_purge
+    from threehours.notifications.services import sms_send
+
+    settings.DELIVERY_RETENTION_DAYS = 90
+    with django_capture_on_commit_callbacks(execute=True):
+        with time_machine.travel(NOW - dt.timedelta(days=91), tick=False):
+            for i in range(3):
+                sms_send(phone=f"1390000{i:04d}", text="old")
+        with time_machine.travel(NOW - dt.timedelta(days=10), tick=False):
+            sms_send(phone="13900009999", text="recent")
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    stuck = Delivery.objects.filter(body="old").first()
+    Delivery.objects.filter(pk=stuck.pk).update(status=Delivery.Status.PENDING)
+    assert deliveries_purge(now=NOW, batch=1) == 2
+    assert set(Delivery.objects.values_list("body", flat=True)) == {"old", "recent"}
+    assert deliveries_purge(now=NOW, batch=1) == 0
+
+
 # --- all of them ------------------------------------------------------------------------------
 
 
