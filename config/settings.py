@@ -376,6 +376,14 @@ API_TOKEN_TTL_DAYS = env_int("THREEHOURS_API_TOKEN_TTL_DAYS", 30, minimum=1)
 DATA_EXPORT_TTL_DAYS = env_int("THREEHOURS_DATA_EXPORT_TTL_DAYS", 7, minimum=1)
 DATA_EXPORT_DAILY_LIMIT = env_int("THREEHOURS_DATA_EXPORT_DAILY_LIMIT", 3, minimum=1)
 CLOSURE_COOLING_OFF_DAYS = env_int("THREEHOURS_CLOSURE_COOLING_OFF_DAYS", 7, minimum=0)
+# Retention (issue #16 §4, docs/privacy.md): the nightly jobs delete what is older than this.
+SMS_CODE_RETENTION_DAYS = env_int("THREEHOURS_SMS_CODE_RETENTION_DAYS", 30, minimum=2)
+CHECKIN_ATTEMPT_RETENTION_DAYS = env_int("THREEHOURS_CHECKIN_ATTEMPT_RETENTION_DAYS", 90, minimum=2)
+API_TOKEN_RETENTION_DAYS = env_int("THREEHOURS_API_TOKEN_RETENTION_DAYS", 30, minimum=1)
+EXPORT_FILE_RETENTION_DAYS = env_int("THREEHOURS_EXPORT_FILE_RETENTION_DAYS", 7, minimum=1)
+DELIVERY_RETENTION_DAYS = env_int("THREEHOURS_DELIVERY_RETENTION_DAYS", 90, minimum=1)
+# Masking (issue #16 §5): how many phone numbers one staff member may reveal in an hour.
+PHONE_REVEALS_PER_HOUR = env_int("THREEHOURS_PHONE_REVEALS_PER_HOUR", 30, minimum=1)
 
 # django-ratelimit: blocked requests become 429 through this view; counters live in the cache,
 # which must be Redis when several processes serve (README, "Production").

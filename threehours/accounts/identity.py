@@ -114,3 +114,19 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def staff_name(user) -> str:
+    """The name staff pages and exports show for `user`: the real name, else the nickname; a
+    closed account is shown as "已注销用户" whatever is left in its columns (docs/privacy.md)."""
+    if user.closed_at is not None:
+        return user.display_name
+    return user.real_name or user.display_name
+
+
+def staff_phone(user) -> str:
+    """The phone number as staff pages and exports show it: masked (138****0001); nothing for
+    a closed account or one without a phone (docs/privacy.md)."""
+    if user.closed_at is not None or not user.phone:
+        return ""
+    return mask_phone(user.phone)

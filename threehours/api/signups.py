@@ -7,10 +7,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 from pydantic import Field
 
+from threehours.accounts.identity import staff_name, staff_phone
+from threehours.accounts.models import User
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
 from threehours.core.storage import file_response
@@ -20,7 +22,7 @@ from threehours.reporting import export_services, exports
 from threehours.reporting import selectors as report_selectors
 from threehours.signups import rules as signup_rules
 from threehours.signups import selectors, services
-from threehours.signups.errors import SignupNotFound
+from threehours.signups.errors import PhoneNotFound, SignupNotFound
 from threehours.signups.models import Export, Signup
 
 from .auth import token_auth
@@ -214,8 +216,9 @@ def registrant_out(signup: Signup, questions: dict[str, str], activity) -> dict[
         "created_at": signup.created_at,
         "volunteer": {
             "id": volunteer.pk,
-            "name": volunteer.real_name or volunteer.display_name,
-            "phone": volunteer.phone or "",
+            "name": staff_name(volunteer),
+            # Masked (issue #16 §5): an admin reveals one number with POST .../phone.
+            "phone": staff_phone(volunteer),
         },
         "answers": [
             {"question_id": int(qid), "question": text, "answer": signup.answers.get(qid, "")}
@@ -293,6 +296,29 @@ def registrant_list(request: HttpRequest, org_id: Id, activity_id: Id):
         "places": activity.places,
         "places_taken": activity.places_taken,
     }
+
+
+class PhoneOut(Out):
+    user_id: int
+    phone: str
+
+
+@router.post(
+    "/orgs/{org_id}/volunteers/{user_id}/phone",
+    response={200: PhoneOut, **errors(401, 403, 404, 429)},
+    auth=token_auth,
+)
+def volunteer_phone_reveal(request: HttpRequest, response: HttpResponse, org_id: Id, user_id: Id):
+    """An organisation admin reveals the full phone number of one of its registrants (they are
+    masked everywhere else); audited and limited per hour. 403 `phone_reveal_forbidden` for a
+    coordinator, 404 for a person without a registration with the organisation, 429."""
+    org = access_org_for_staff(user=request.user, org_id=org_id)
+    person = User.objects.filter(pk=user_id).first()
+    if person is None:
+        raise PhoneNotFound()
+    phone = services.phone_reveal(actor=request.user, person=person, organisation=org)
+    response["Cache-Control"] = "private, no-store"
+    return {"user_id": person.pk, "phone": phone}
 
 
 def _org_signup(request: HttpRequest, org_id: int, reg_id: int) -> Signup:

@@ -19,3 +19,12 @@ def pending_credits_task() -> None:
 @db_periodic_task(crontab(hour="3", minute="30"))
 def child_photos_expire_task() -> None:
     services.child_photos_expire()
+
+
+# Every night at 03:40: check-in attempts past CHECKIN_ATTEMPT_RETENTION_DAYS are deleted,
+# accepted check-ins aside (issue #16 §4, docs/privacy.md).
+@db_periodic_task(crontab(hour="3", minute="40"))
+def checkin_attempts_purge_task() -> None:
+    from .services.retention import checkin_attempts_purge
+
+    checkin_attempts_purge()

@@ -4,8 +4,10 @@ and history, and accept / reject / remove (PRODUCT.md §3)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from threehours.activities import selectors as activity_selectors
@@ -83,3 +85,41 @@ def registrant_decide_view(
     else:
         messages.success(request, _("Done. The volunteer has been told."))
     return redirect("console:activity-registrants", org_id=org.pk, activity_id=signup.activity_id)
+
+
+@with_org()
+@require_POST
+@never_cache
+def phone_reveal_view(request: HttpRequest, org: Organisation, user_id: int) -> HttpResponse:
+    """显示号码: an organisation admin reveals one registrant's phone number (masked everywhere
+    else), audited and limited per hour by signups.services.phone_reveal. HTMX gets the
+    fragment that replaces the button (an error in its place, so the page stays as it was);
+    without HTMX a small page, with the refusal's status."""
+    from threehours.accounts.identity import staff_name
+    from threehours.accounts.models import User
+    from threehours.signups.errors import PhoneNotFound
+
+    person = User.objects.filter(pk=user_id).first()
+    context = org_context(request, org, phone="", error="", person_name="")
+    status, retry_after = 200, None
+    try:
+        if person is None:
+            raise PhoneNotFound()
+        context["phone"] = services.phone_reveal(
+            actor=request.user, person=person, organisation=org
+        )
+        context["person_name"] = staff_name(person)
+    except DomainError as exc:
+        if not request.htmx and exc.status == 404:
+            raise Http404 from exc
+        context["error"] = exc.message
+        status, retry_after = exc.status, exc.retry_after
+    if request.htmx:
+        return render(request, "console/partials/_phone_revealed.html", context)
+    context["back"] = url_has_allowed_host_and_scheme(
+        request.META.get("HTTP_REFERER"), allowed_hosts={request.get_host()}
+    ) and request.META.get("HTTP_REFERER")
+    response = render(request, "console/phone_revealed.html", context, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response

@@ -49,6 +49,11 @@ urlpatterns = [
     ),
     # -- exports
     path(
+        "<int:org_id>/volunteers/<int:user_id>/phone/",
+        registrants.phone_reveal_view,
+        name="phone-reveal",
+    ),
+    path(
         "<int:org_id>/activities/<int:activity_id>/registrants.xlsx",
         exports.registrants_export_view,
         {"fmt": "xlsx"},

@@ -20,3 +20,12 @@ def delivery_send_task(delivery_id: int, task=None) -> None:
 def delivery_requeue_stale_task() -> None:
     for delivery_id in services.delivery_requeue_stale():
         delivery_send_task(delivery_id)
+
+
+# Every night at 03:05: sent and failed SMS/e-mails past DELIVERY_RETENTION_DAYS are deleted
+# (issue #16 §4, docs/privacy.md).
+@db_periodic_task(crontab(hour="3", minute="5"))
+def deliveries_purge_task() -> None:
+    from .retention import deliveries_purge
+
+    deliveries_purge()

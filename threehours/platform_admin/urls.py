@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import policies, ratings, rewards, stats, users, views
+from . import policies, ratings, reveals, rewards, stats, users, views
 
 app_name = "platform_admin"
 
@@ -28,3 +28,6 @@ urlpatterns += ratings.urlpatterns + rewards.urlpatterns
 
 # Issue #16: users (find, disable, re-enable), activities taken down, statistics, policies.
 urlpatterns += users.urlpatterns + stats.urlpatterns + policies.urlpatterns
+
+# Issue #16 §5: the phone-number reveals, for operators.
+urlpatterns += reveals.urlpatterns

@@ -2,8 +2,9 @@
 
 Small exports are built in the request; above `SYNC_ROW_LIMIT` rows an `Export` row is queued
 and a job builds the file into private storage and tells the requesting staff member, whose
-download goes through a view that checks the organisation again. Phone numbers are exported in
-full: staff need them to reach volunteers.
+download goes through a view that checks the organisation again. Phone numbers are exported
+masked (138****0001; issue #16 §5, docs/privacy.md): an organisation admin who must call someone
+reveals that one number on the registrant page, audited. A closed account is named 已注销用户.
 
 The registrants export lists each registration with its answers. The hours export ("hours of
 all activities in a date range") lists what the hours ledger credited: one row per volunteer,
@@ -29,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from threehours.accounts.identity import age_on
+from threehours.accounts.identity import age_on, staff_name, staff_phone
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
 from threehours.core.audit import audit_record
@@ -87,6 +88,7 @@ def _signups_of(activities) -> QuerySet[Signup]:
             "volunteer__nickname",
             "volunteer__phone",
             "volunteer__email",
+            "volunteer__closed_at",
         )
         .order_by("activity_id", "created_at", "pk")
     )
@@ -105,8 +107,8 @@ def _person_columns() -> list[Column]:
 def _person_values(signup: Signup) -> list[Any]:
     volunteer = signup.volunteer
     return [
-        volunteer.real_name or volunteer.display_name,
-        volunteer.phone or "",
+        staff_name(volunteer),
+        staff_phone(volunteer),
         signup.get_status_display(),
         signup.seats,
         signup.created_at,
@@ -135,7 +137,7 @@ def _registrant_sheet(activity: Activity, signups: list[Signup], title: str) -> 
         for s in signups_grouped(signups):
             values = [*_person_values(s)]
             children = list(s.children.all()) if family and s.seats > 1 else []
-            guardian = (s.volunteer.real_name or s.volunteer.display_name) if children else ""
+            guardian = staff_name(s.volunteer) if children else ""
             if family:
                 values += [guardian, ""]
             yield [*values, *(s.answers.get(qid, "") for qid, _text in questions), s.reason]
@@ -174,7 +176,7 @@ def registrants_count(*, activity: Activity) -> int:
 def registrants_export(*, activity: Activity, fmt: str) -> tuple[str, str, bytes]:
     """The registrants of `activity` as (file name, content type, bytes), in the order of the
     staff's registrant page (confirmed, pending, waiting, then rejected, removed, cancelled):
-    name, full phone, status, places, registration time, one column per question, reason.
+    name, masked phone, status, places, registration time, one column per question, reason.
     Raises InvalidInput (format)."""
     fmt = _fmt_clean(fmt)
     signups = _signups_of([activity.pk])
@@ -260,6 +262,7 @@ def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date
             "volunteer__phone",
             "volunteer__email",
             "volunteer__guarded",
+            "volunteer__closed_at",
         )
     }
     credited: dict[Key, Any] = {
@@ -299,7 +302,7 @@ def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date
             activity.title,
             day,
             _person_name(person),
-            person.phone or "",
+            staff_phone(person),
             record.checked_in_at if record else None,
             record.checked_out_at if record else None,
             hours,
@@ -316,7 +319,7 @@ def _hours_rows(activities: list[Activity], date_from: dt.date, date_to: dt.date
 
 def _person_name(person) -> str:
     """The name in the hours export; a child of a family registration is marked 小宝."""
-    name = person.real_name or person.display_name
+    name = staff_name(person)
     return pgettext("export", "%(name)s (child)") % {"name": name} if person.guarded else name
 
 
@@ -335,7 +338,7 @@ def _evidence_cells(record, evidence) -> list[Any]:
 
 def range_export(*, org, date_from: dt.date, date_to: dt.date, fmt: str) -> tuple[str, str, bytes]:
     """The hours credited in all of `org`'s activities with a day in [date_from, date_to]: one
-    row per volunteer and activity day — day, name, phone, check-in and check-out time, the
+    row per volunteer and activity day — day, name, masked phone, check-in and check-out time, the
     hours the ledger holds for that day (credit plus corrections), their kind and the
     corrections' reasons. xlsx: one sheet per activity; csv: one file, activity first.
     Raises InvalidInput."""
@@ -434,5 +437,10 @@ def export_build(*, export_id: int) -> Export | None:
 
 
 def export_get_for_org(*, org, export_id: int) -> Export | None:
-    """A finished export of `org` (None otherwise: 404)."""
-    return Export.objects.filter(organisation=org, pk=export_id, status=Export.Status.READY).first()
+    """A finished export of `org` whose file is still kept (None otherwise: 404; the
+    retention job deletes files after EXPORT_FILE_RETENTION_DAYS)."""
+    return (
+        Export.objects.filter(organisation=org, pk=export_id, status=Export.Status.READY)
+        .exclude(file="")
+        .first()
+    )

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from threehours.accounts.identity import staff_phone
 from threehours.core.errors import DomainError, InvalidInput
 
 from . import selectors, services
@@ -161,7 +162,8 @@ def manage_state(
 
 
 def export_rows(*, incentive: Incentive) -> tuple[list[tuple[str, int]], list[list]]:
-    """The redemptions of an incentive for a spreadsheet: (header, width) pairs and rows."""
+    """The redemptions of an incentive for a spreadsheet: (header, width) pairs and rows. Phone
+    numbers masked, closed accounts named 已注销用户 (docs/privacy.md)."""
     header = [
         (_("Redeemed at"), 18),
         (_("Volunteer"), 16),
@@ -175,8 +177,8 @@ def export_rows(*, incentive: Incentive) -> tuple[list[tuple[str, int]], list[li
         [
             r.created_at,
             r.volunteer.display_name,
-            r.volunteer.real_name,
-            r.volunteer.phone or "",
+            "" if r.volunteer.is_closed else r.volunteer.real_name,
+            staff_phone(r.volunteer),
             r.code.code,
             r.expires_at,
             r.period_key,

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from threehours.core.errors import DomainError, NotFound
+from threehours.core.errors import DomainError, NotFound, PermissionDenied, RateLimited
 
 
 class SignupError(DomainError):
@@ -93,4 +93,24 @@ class AccountClosing(SignupError):
     default_message = _(
         "Your account is being closed on %(day)s, so you cannot register. To keep it, cancel the "
         "closing under Me → Personal information and privacy."
+    )
+
+
+# -- revealing a phone number (issue #16 §5) --
+
+
+class PhoneRevealForbidden(PermissionDenied):
+    code = "phone_reveal_forbidden"
+    default_message = _("Only an administrator of the organisation can reveal a phone number.")
+
+
+class PhoneNotFound(NotFound):
+    code = "not_found"
+    default_message = _("No such volunteer, or no phone number to show.")
+
+
+class PhoneRevealLimited(RateLimited):
+    code = "rate_limited"
+    default_message = _(
+        "You have revealed too many phone numbers in the last hour. Please try again later."
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Prefetch, QuerySet, Subquery, prefetch_related_objects
 
@@ -156,3 +158,42 @@ REGISTRATION_FIELDS = (
     "contact_phone",
 )
 _REGISTRATION_COLUMNS = Columns(Activity, "a", REGISTRATION_FIELDS)
+
+
+# -- phone reveals (issue #16 §5) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhoneReveal:
+    at: object
+    actor: User | None
+    person: User | None
+    organisation: Organisation | None
+    as_operator: bool
+
+
+def phone_reveals_recent(*, limit: int = 200, organisation_id: int | None = None) -> list:
+    """The latest phone reveals (audit entries `phone.revealed`), newest first, with the staff
+    member, the person and the organisation loaded in three queries, for the operators' list."""
+    from threehours.core.models import AuditEntry
+
+    from .services.phone import REVEAL_VERB
+
+    entries = AuditEntry.objects.filter(verb=REVEAL_VERB).order_by("-created_at", "-pk")
+    if organisation_id is not None:
+        entries = entries.filter(data__organisation_id=organisation_id)
+    entries = list(entries.select_related("actor")[:limit])
+    person_ids = {int(e.target_id) for e in entries if e.target_id.isdigit()}
+    org_ids = {e.data.get("organisation_id") for e in entries} - {None}
+    people = User.objects.in_bulk(person_ids)
+    orgs = Organisation.objects.in_bulk(org_ids)
+    return [
+        PhoneReveal(
+            at=e.created_at,
+            actor=e.actor,
+            person=people.get(int(e.target_id)) if e.target_id.isdigit() else None,
+            organisation=orgs.get(e.data.get("organisation_id")),
+            as_operator=e.data.get("organisation_id") is None,
+        )
+        for e in entries
+    ]

@@ -19,3 +19,12 @@ def activity_registrants_notify_task(
 @db_periodic_task(crontab(minute="*/15"))
 def reminders_send_due_task() -> None:
     services.reminders_send_due()
+
+
+# Every night at 03:50: export files past EXPORT_FILE_RETENTION_DAYS are deleted; the rows stay
+# as the audit trail (issue #16 §4, docs/privacy.md).
+@db_periodic_task(crontab(hour="3", minute="50"))
+def export_files_purge_task() -> None:
+    from .services.retention import export_files_purge
+
+    export_files_purge()

@@ -203,6 +203,7 @@ def world(operator, regions, attributes, volunteer):
             "org_id": org.pk,
             "activity_id": activity.pk,
             "reg_id": other_signup.pk,
+            "user_id": other_signup.volunteer_id,
             "file_id": org.files.first().pk,
             "membership_id": org.memberships.first().pk,
             "renewal_id": renewal.pk,

@@ -175,6 +175,7 @@ def _org_urls(org_b, file_b, member_b, invitation_b, activity_b):
         ("post", f"/org/{b}/registrations/{reg}/attendance/no-show/"),
         ("get", f"/org/{b}/hours/pending/"),
         ("post", f"/org/{b}/hours/pending/{pending}/cosign/"),
+        ("post", f"/org/{b}/volunteers/{_signup_of(activity_b).volunteer_id}/phone/"),
         ("get", f"/org/{b}/activities/{act}/registrants.xlsx"),
         ("get", f"/org/{b}/activities/{act}/registrants.csv"),
         ("get", f"/org/{b}/exports/hours?from=2020-01-01&to=2020-12-31"),
@@ -441,6 +442,7 @@ def test_every_api_operation_on_another_organisation_answers_404_and_writes_noth
         "membership_id": member_b.pk,
         "correction_id": _correction_of(activity_b).pk,
         "rating_id": _rating_of(activity_b).pk,
+        "user_id": _signup_of(activity_b).volunteer_id,
     }
     _pending_of(activity_b)
     client = api.as_user(org_a.applicant)
@@ -505,6 +507,7 @@ def test_api_operations_on_another_organisations_objects_answer_404(
         "membership_id": member_b.pk,
         "correction_id": _correction_of(activity_b).pk,
         "rating_id": _rating_of(activity_b).pk,
+        "user_id": _signup_of(activity_b).volunteer_id,
     }
     _pending_of(activity_b)
     client = api.as_user(org_a.applicant)

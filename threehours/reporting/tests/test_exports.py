@@ -83,7 +83,7 @@ def test_registrants_xlsx_has_frozen_header_answers_and_real_datetimes(activity)
     assert header[-3:] == ["所在城市", "T恤尺码", _("Reason")]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert [r[0] for r in rows] == ["张三", "志愿者1", "志愿者2"]
-    assert rows[0][1] == "13700000000"  # the full phone number
+    assert rows[0][1] == "137****0000"  # masked (issue #16 §5)
     assert rows[0][-3:] == ["上海", "M", None]
     assert rows[2][2] == str(Signup.Status.REMOVED.label) and rows[2][-1] == "名额已满"
     registered = ws.cell(row=2, column=5)
@@ -199,15 +199,15 @@ def test_range_export_has_the_credited_hours_per_volunteer_day_one_sheet_per_act
     day_one, day_two = dt.datetime.combine(start, dt.time()), _at(start, 0) + dt.timedelta(days=1)
     service = str(Kind.SERVICE.label)
     assert rows == [
-        ["探访", day_one, "李四", li.phone, _at(start, 13), _at(start, 14), 1, service, None]
+        ["探访", day_one, "李四", li.phone_masked, _at(start, 13), _at(start, 14), 1, service, None]
         + [staff, None, None],
-        ["探访", day_one, wang.nickname, wang.phone, _at(start, 13), None, 0, service, None]
+        ["探访", day_one, wang.nickname, wang.phone_masked, _at(start, 13), None, 0, service, None]
         + [staff, None, None],
         [
             "探访",
             day_two,
             "李四",
-            li.phone,
+            li.phone_masked,
             day_two + dt.timedelta(hours=13),
             day_two + dt.timedelta(hours=14),
             1,  # 0.5 credited + 0.5 corrected

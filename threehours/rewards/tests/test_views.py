@@ -120,7 +120,8 @@ def test_operators_create_add_codes_activate_and_export(client, operator, volunt
     text = detail.content.decode()
     assert volunteer.phone_masked in text and volunteer.phone not in text
     export = client.get(reverse("platform_admin:incentive-export-csv", args=[incentive.pk]))
-    assert export.status_code == 200 and volunteer.phone.encode() in export.content
+    assert export.status_code == 200 and volunteer.phone_masked.encode() in export.content
+    assert volunteer.phone.encode() not in export.content  # masked (issue #16 §5)
     xlsx = client.get(reverse("platform_admin:incentive-export-xlsx", args=[incentive.pk]))
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     client.post(reverse("platform_admin:incentive-close", args=[incentive.pk]))

@@ -28,6 +28,7 @@ from .notify import (
     activity_registrants_notify,
     signup_notify,
 )
+from .phone import phone_reveal
 from .registration import (
     MAX_ANSWER_LENGTH,
     answers_clean,
@@ -45,6 +46,7 @@ from .reminders import (
 )
 
 __all__ = [
+    "phone_reveal",
     "signup_notify",
     "activity_registrants_notify",
     "MAX_ANSWER_LENGTH",

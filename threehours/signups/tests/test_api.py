@@ -115,7 +115,7 @@ def test_staff_list_registrants_and_reject_with_a_reason(api, org, volunteer, op
     staff = api.as_user(org.applicant)
     body = staff.get(f"orgs/{org.pk}/activities/{activity.pk}/registrations").json()
     [row] = body["items"]
-    assert row["status"] == "pending" and row["volunteer"]["phone"] == volunteer.phone
+    assert row["status"] == "pending" and row["volunteer"]["phone"] == volunteer.phone_masked
     assert row["answers"] == [
         {"question_id": question.pk, "question": "所在城市", "answer": "上海"}
     ]

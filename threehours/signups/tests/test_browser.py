@@ -109,7 +109,7 @@ def test_staff_reject_a_registrant_and_the_volunteer_reads_why(
     page.goto(f"/org/{org.pk}/activities/{activity.pk}/")
     page.get_by_test_id("registrants-link").click()
     row = page.get_by_test_id("registrant")
-    expect(row).to_contain_text(volunteer.phone)
+    expect(row).to_contain_text(volunteer.phone_masked)
     expect(row).to_contain_text("闵行")
     expect(row).to_contain_text("待审核")
     row.get_by_text("驳回").click()
