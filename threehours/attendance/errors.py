@@ -196,3 +196,11 @@ class OnlineNoChildren(AttendanceError):
     code = "online_activity"
     status = 409
     default_message = _("Children are not checked in at an online activity.")
+
+
+class ActivityNotOpen(AttendanceError):
+    """Issue #16 §6: no check-in to an activity the platform has taken down."""
+
+    code = "activity_not_open"
+    status = 409
+    default_message = _("This activity is not open: check-in is not possible.")
