@@ -116,7 +116,9 @@ def test_an_operator_is_not_disabled_from_the_page(ops, operator):
     assert response.status_code == 200
 
 
-def test_take_down_and_restore_from_the_activity_list(ops, operator, volunteer, regions, attributes):
+def test_take_down_and_restore_from_the_activity_list(
+    ops, operator, volunteer, regions, attributes
+):
     org = approved_org(operator=operator)
     activity = published_activity(org, questions=[], title="河边捡垃圾")
     signup_services.signup_create(activity=activity, volunteer=volunteer)
