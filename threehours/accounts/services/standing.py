@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from threehours.core.audit import audit_record
 from threehours.core.db import lock_one
@@ -59,9 +59,9 @@ def account_disable(*, user: User, reason: str, actor: User) -> User:
         raise CannotDisableOperator()
     user = lock_one(User, pk=user.pk)
     if user.is_closed:
-        raise AccountWrongState(state=_("closed"))
+        raise AccountWrongState(state=pgettext("account state", "closed"))
     if not user.is_active:
-        raise AccountWrongState(state=_("disabled already"))
+        raise AccountWrongState(state=pgettext("account state", "disabled already"))
     user.is_active, user.disabled_reason = False, reason
     user.save(update_fields=["is_active", "disabled_reason"])
     revoked = sign_out_everywhere(user=user)
@@ -90,9 +90,9 @@ def account_enable(*, user: User, reason: str, actor: User) -> User:
     reason = _reason_clean(reason)
     user = lock_one(User, pk=user.pk)
     if user.is_closed:
-        raise AccountWrongState(state=_("closed"))
+        raise AccountWrongState(state=pgettext("account state", "closed"))
     if user.is_active:
-        raise AccountWrongState(state=_("active"))
+        raise AccountWrongState(state=pgettext("account state", "active"))
     user.is_active, user.disabled_reason = True, ""
     user.save(update_fields=["is_active", "disabled_reason"])
     audit_record(actor=actor, verb="account.enabled", target=user, data={"reason": reason})
