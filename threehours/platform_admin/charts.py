@@ -24,8 +24,9 @@ INK, MUTED, GRID = "#1e293b", "#64748b", "#e2e8f0"
 COLOURS = {"blue": "#2563eb", "green": "#16a34a", "orange": "#ea580c", "violet": "#7c3aed"}
 
 
-def nice_max(value: float) -> tuple[float, float]:
-    """A round top for the axis and its tick step (5 ticks or fewer): 37 → (40, 10)."""
+def nice_max(value: float, *, whole: bool = False) -> tuple[float, float]:
+    """A round top for the axis and its tick step (5 ticks or fewer): 37 → (40, 10). `whole`:
+    counts, so the step is at least 1 (no "0.5 registrations")."""
     if value <= 0:
         return 1.0, 1.0
     raw = value / 4
@@ -34,6 +35,8 @@ def nice_max(value: float) -> tuple[float, float]:
         step = factor * magnitude
         if step >= raw:
             break
+    if whole:
+        step = max(1.0, math.ceil(step))
     return step * math.ceil(value / step), step
 
 
@@ -64,9 +67,10 @@ def column_chart(
     height: int = 260,
 ) -> SafeString:
     """Vertical bars, one per label (e.g. months "2026-03"), with a y axis."""
-    left, right, top, bottom = 56, 12, 34, 46
+    left, right, top, bottom = 56, 12, 34, 58
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value, step = nice_max(max((float(v) for v in values), default=0))
+    whole = all(isinstance(v, int) for v in values)
+    top_value, step = nice_max(max((float(v) for v in values), default=0), whole=whole)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-label="{escape(title)}" font-family="{escape(FONT)}" '
@@ -89,6 +93,8 @@ def column_chart(
     slot = plot_w / n
     bar = max(min(slot * 0.7, 48), 2)
     every = max(1, math.ceil(n / 12))  # at most 12 labels under the axis
+    # Labels wider than their slot (≈ 6.5 px a character at 11 px) are turned 40°.
+    turn = max((len(label) for label in labels), default=0) * 6.5 > slot * every * 0.95
     fill = COLOURS.get(colour, colour)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         h = plot_h * float(value) / top_value
@@ -101,7 +107,15 @@ def column_chart(
         if n <= 18 and float(value) > 0:
             parts.append(_text(x + bar / 2, y - 4, _fmt(value), size=10, fill=INK))
         if i % every == 0:
-            parts.append(_text(x + bar / 2, top + plot_h + 16, label, size=11, fill=MUTED))
+            lx, ly = x + bar / 2, top + plot_h + 16
+            if turn:
+                parts.append(
+                    f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="end" font-size="11" '
+                    f'fill="{MUTED}" transform="rotate(-40 {lx:.1f} {ly - 4:.1f})">'
+                    f"{escape(label)}</text>"
+                )
+            else:
+                parts.append(_text(lx, ly, label, size=11, fill=MUTED))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped)
 
