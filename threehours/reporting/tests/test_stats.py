@@ -86,3 +86,17 @@ def test_a_page_read_is_one_query_over_the_rollup(seeded, django_assert_num_quer
         stats.stats_rows(first=first, last=last, group="month")
     with django_assert_num_queries(2):  # the GROUP BY and the labels
         stats.stats_rows(first=first, last=last, group="city")
+
+
+def test_the_hourly_job_and_the_command_for_one_month(seeded):
+    from threehours.reporting.tasks import stats_rollup_task
+
+    stats_rollup_task.call_local()
+    this_month = local_today().replace(day=1)
+    assert StatPlatformMonth.objects.get(month=this_month).registrations >= 1
+    day = seeded["elderly"].start_date
+    call_command("stats_rollup", "--month", f"{day:%Y-%m}")
+    row = StatPlatformMonth.objects.get(month=day.replace(day=1))
+    assert row.hours_tenths == 35 and row.volunteers_active == 3
+    with pytest.raises(Exception, match="YYYY-MM"):
+        call_command("stats_rollup", "--month", "2026-13")
