@@ -53,8 +53,13 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/threehours_bench"
 TARGET_P95_MS = 50.0
 # Required activity columns added after the loader was written: (name, value every row gets).
-# Issues #12 and #14.
-LATER_COLUMNS = [("checkin_qr_only", False), ("family", False), ("commitment", "")]
+# Issues #12, #14 and #16.
+LATER_COLUMNS = [
+    ("checkin_qr_only", False),
+    ("family", False),
+    ("commitment", ""),
+    ("taken_down_reason", ""),  # issue #16
+]
 
 SHAPES = ("city_dates", "keyword", "near_me", "type")
 

@@ -98,3 +98,17 @@ class PhoneTaken(AccountError):
     code = "phone_taken"
     status = 409
     default_message = _("This phone number belongs to another account.")
+
+
+class CannotDisableOperator(AccountError):
+    """Issue #16 §6: operators are disabled by whoever runs the platform, not from the console."""
+
+    code = "cannot_disable_operator"
+    status = 403
+    default_message = _("Operators cannot disable themselves or another operator.")
+
+
+class AccountWrongState(AccountError):
+    code = "account_wrong_state"
+    status = 409
+    default_message = _("This account is %(state)s.")

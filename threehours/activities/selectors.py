@@ -376,3 +376,34 @@ def cities_with_activities() -> list:
         .filter(Exists(published))
         .order_by("code")
     )
+
+
+# --- the operator console (issue #16 §6) -------------------------------------------------------
+
+OPERATOR_STATES = ("published", "taken_down", "cancelled", "draft")
+
+
+def activity_search_for_operators(*, q: str = "", state: str = ""):
+    """Activities of every organisation for the operator's list, newest first: `q` matches
+    the title or the organisation's name, or is an activity id; `state` one of OPERATOR_STATES.
+    The caller pages the result."""
+    from django.db.models import Q
+
+    qs = Activity.objects.select_related("organisation")
+    q = (q or "").strip()
+    if q:
+        match = Q(title__icontains=q) | Q(organisation__name__icontains=q)
+        if q.isdigit() and len(q) < 12:
+            match |= Q(pk=int(q))
+        qs = qs.filter(match)
+    if state in OPERATOR_STATES:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def access_activity_for_operator(*, activity_id: int) -> Activity:
+    """Any activity by id, for an operator. Unknown ids raise ActivityNotFound."""
+    activity = Activity.objects.select_related("organisation").filter(pk=activity_id).first()
+    if activity is None:
+        raise ActivityNotFound()
+    return activity

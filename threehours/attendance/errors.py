@@ -207,3 +207,11 @@ class AccountClosing(AttendanceError):
         "This account is being closed on %(day)s and cannot check in or out. To keep it, cancel "
         "the closing under Me → Personal information and privacy."
     )
+
+
+class ActivityNotOpen(AttendanceError):
+    """Issue #16 §6: no check-in to an activity the platform has taken down."""
+
+    code = "activity_not_open"
+    status = 409
+    default_message = _("This activity is not open: check-in is not possible.")

@@ -84,6 +84,8 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["volunteer", "-created_at"], name="ledger_volunteer_idx"),
             models.Index(fields=["activity", "day"], name="ledger_activity_day_idx"),
+            # The statistics roll-up reads one month of entries (issue #16 §6).
+            models.Index(fields=["day"], name="ledger_day_idx"),
         ]
 
     def __str__(self) -> str:

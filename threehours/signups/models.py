@@ -76,6 +76,8 @@ class Signup(models.Model):
         indexes = [
             models.Index(fields=["activity", "status", "created_at"], name="signup_activity_idx"),
             models.Index(fields=["volunteer", "-created_at"], name="signup_volunteer_idx"),
+            # The statistics roll-up reads one month of registrations (issue #16 §6).
+            models.Index(fields=["created_at"], name="signup_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -36,6 +36,10 @@ from .phone import (
 from .real_name import (
     real_name_set,
 )
+from .standing import (
+    account_disable,
+    account_enable,
+)
 from .tokens import (
     TOKEN_PREFIX,
     TOKEN_USED_EVERY,
@@ -71,4 +75,6 @@ __all__ = [
     "password_reset_user",
     "password_reset_confirm",
     "real_name_set",
+    "account_disable",
+    "account_enable",
 ]

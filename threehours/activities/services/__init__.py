@@ -35,6 +35,8 @@ from .clean import (
 from .lifecycle import (
     activity_cancel,
     activity_publish,
+    activity_restore,
+    activity_take_down,
 )
 from .uploads import (
     COVER_MAX_BYTES,
@@ -74,4 +76,6 @@ __all__ = [
     "activity_copy",
     "activity_publish",
     "activity_cancel",
+    "activity_take_down",
+    "activity_restore",
 ]

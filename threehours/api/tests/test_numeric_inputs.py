@@ -213,6 +213,7 @@ def world(operator, regions, attributes, volunteer):
             "invitation_id": invitation.pk,
             "rating_id": rating.pk,
             "incentive_id": incentive.pk,
+            "user_id": other.pk,  # issue #16: the operators' user actions
         },
         "activity": activity,
         "signup": signup,

@@ -30,6 +30,7 @@ from threehours.signups.models import Signup
 from .. import rules, selectors
 from ..errors import (
     AccountClosing,
+    ActivityNotOpen,
     AlreadyCheckedIn,
     AlreadyCheckedOut,
     BadCode,
@@ -148,6 +149,8 @@ def attendance_check_in(
         _closing_check(volunteer)
         # The caller may have read the confirmed registration with its activity (one query).
         signup = signup or _confirmed_signup(activity, volunteer)
+        if activity.state == Activity.State.TAKEN_DOWN:  # by an operator (issue #16 §6)
+            raise ActivityNotOpen()
         if rules.checkin_state(activity=activity, now=now) != rules.CHECKIN:
             raise _checkin_closed(activity, day)
         if staff is None:

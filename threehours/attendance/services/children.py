@@ -38,6 +38,7 @@ from threehours.signups.models import Signup, SignupChild
 
 from .. import codes, rules
 from ..errors import (
+    ActivityNotOpen,
     BadCode,
     ChildCheckedIn,
     ChildCheckedOut,
@@ -91,6 +92,8 @@ def children_checkin(
     children = _family_children(guardian, child_ids)
     try:
         signup = _family_signup(activity, guardian, children)
+        if activity.state == Activity.State.TAKEN_DOWN:  # by an operator (issue #16 §6)
+            raise ActivityNotOpen()
         if rules.checkin_state(activity=activity, now=now) != rules.CHECKIN:
             raise _checkin_closed(activity, day)
         _guardian_present(signup, day, checkin=True)

@@ -106,6 +106,15 @@ def _activity_notice(activity: Activity, event: str, changes: dict | str | None)
 
     if isinstance(changes, dict):
         changes = activity_changes_describe(before=changes["before"], after=changes["after"])
+    if event == "activity_taken_down":  # issue #16 §6
+        return _("Activity taken down"), _(
+            "《%(title)s》 was taken down by the platform. Reason: %(reason)s. Do not go unless "
+            "you are told it is published again."
+        ) % {"title": activity.title, "reason": activity.taken_down_reason}
+    if event == "activity_restored":
+        return _("Activity published again"), _(
+            "《%(title)s》 is published again; your registration stands. %(when_where)s"
+        ) % {"title": activity.title, "when_where": _when_where(activity)}
     if event == "activity_cancelled":
         return _("Activity cancelled"), _(
             "《%(title)s》 has been cancelled by the organiser. Reason: %(reason)s"
