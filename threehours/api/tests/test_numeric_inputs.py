@@ -203,7 +203,7 @@ def world(operator, regions, attributes, volunteer):
             "org_id": org.pk,
             "activity_id": activity.pk,
             "reg_id": other_signup.pk,
-            "user_id": other_signup.volunteer_id,
+            "user_id": other_signup.volunteer_id,  # a registrant (phone reveal; ops user actions)
             "file_id": org.files.first().pk,
             "membership_id": org.memberships.first().pk,
             "renewal_id": renewal.pk,
@@ -213,7 +213,6 @@ def world(operator, regions, attributes, volunteer):
             "invitation_id": invitation.pk,
             "rating_id": rating.pk,
             "incentive_id": incentive.pk,
-            "user_id": other.pk,  # issue #16: the operators' user actions
         },
         "activity": activity,
         "signup": signup,
