@@ -195,6 +195,10 @@ def world(operator, regions, attributes, volunteer):
     from threehours.rewards.tests.factories import active_incentive
 
     incentive = active_incentive(actor=operator, codes=1)
+    from threehours.privacy.models import DataExport
+
+    # Only its id is needed here (the rules are tested in privacy/tests).
+    data_export = DataExport.objects.create(user=volunteer)
     return {
         "operator": operator,
         "staff": org.applicant,
@@ -213,6 +217,7 @@ def world(operator, regions, attributes, volunteer):
             "invitation_id": invitation.pk,
             "rating_id": rating.pk,
             "incentive_id": incentive.pk,
+            "export_id": data_export.pk,
         },
         "activity": activity,
         "signup": signup,
