@@ -19,6 +19,8 @@ urlpatterns = [
         views.password_reset_confirm_view,
         name="password-reset-confirm",
     ),
+    path("terms/", views.terms_view, name="terms"),
+    path("privacy/", views.privacy_view, name="privacy"),
     path("me/", views.me_view, name="me"),
     path("me/real-name/", views.real_name_view, name="real-name"),
     path("me/phone/", views.phone_bind_view, name="phone-bind"),

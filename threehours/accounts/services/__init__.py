@@ -15,6 +15,11 @@ raise after the transaction.
 
 from __future__ import annotations
 
+from .closing import (
+    closing_cancel,
+    closing_cancel_login,
+    login_refusal,
+)
 from .email import (
     EMAIL_VERIFY_SALT,
     email_account_register,
@@ -48,6 +53,9 @@ from .tokens import (
 )
 
 __all__ = [
+    "closing_cancel",
+    "closing_cancel_login",
+    "login_refusal",
     "phone_clean",
     "sms_code_send",
     "phone_login",

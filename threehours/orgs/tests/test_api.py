@@ -107,7 +107,8 @@ def test_signup_and_verify_email_through_the_api(
     assert api.post("orgs/verify-email", {"token": token + "x"}).json()["code"] == "bad_token"
     assert api.post("orgs/verify-email", {"token": token}).status_code == 200
     response = api.post(
-        "auth/email/login", {"email": "new@ngo.example.cn", "password": "A-Long-Password-26"}
+        "auth/email/login",
+        {"agree": True, "email": "new@ngo.example.cn", "password": "A-Long-Password-26"},
     )
     assert response.status_code == 200
 

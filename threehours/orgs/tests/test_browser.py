@@ -55,6 +55,7 @@ def test_organisation_applies_is_rejected_fixes_and_is_approved(
     page.get_by_role("link", name="登录").click()
     page.get_by_label("电子邮箱").fill("contact@school.example.cn")
     page.get_by_label("密码").fill(PASSWORD)
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="登录").click()
 
     # Apply.
