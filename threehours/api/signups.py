@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from pydantic import Field
 
+from threehours.accounts.consent import consent_require
+from threehours.accounts.models import Consent
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
 from threehours.core.storage import file_response
@@ -36,6 +38,12 @@ class RegistrationIn(StrictIn):
     commitment_accepted: bool = False
     include_me: bool = True
     join_waitlist: bool = False
+    share_consent: bool = Field(
+        default=False,
+        description="The separate consent to give the organiser my name, masked phone and "
+        "answers (kind `share_with_org`, asked once). Needed unless given before; without "
+        "it: 400 `consent_required`.",
+    )
 
 
 class ChildRef(Out):
@@ -242,6 +250,13 @@ def registration_create(request: HttpRequest, activity_id: Id, payload: Registra
     activity = selectors.activity_for_registration(activity_id=activity_id)
     if activity is None:
         raise ActivityNotFound()
+    # PIPL Art. 23: one indexed read without the flag, one write with it.
+    consent_require(
+        user=request.user,
+        kind=Consent.Kind.SHARE_WITH_ORG,
+        given=payload.share_consent,
+        ip=request.META.get("REMOTE_ADDR"),
+    )
     signup = services.signup_create(
         activity=activity,
         volunteer=request.user,
