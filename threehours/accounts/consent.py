@@ -308,3 +308,9 @@ def consent_screen(kind: str, *, organisation: str = "") -> dict[str, str]:
         },
     }
     return {"kind": kind, **texts[kind]}
+
+
+def consent_record(*, user: User, kind: str, ip: str | None = None) -> None:
+    """Record a separate consent another app's service has obtained (the family's guardian
+    consent): the current version of `kind`, now. Call inside that service's transaction."""
+    _record(user=user, kind=kind, version=CONSENT_VERSIONS[kind], ip=ip, now=timezone.now())

@@ -137,3 +137,9 @@ class AccountClosed(AccountError):
     code = "account_closed"
     status = 403
     default_message = _("This account was closed.")
+
+
+class PolicyPublished(AccountError):
+    code = "policy_published"
+    status = 409
+    default_message = _("A published version cannot be changed: write a new version instead.")

@@ -22,6 +22,11 @@ urlpatterns = [
     path("terms/", views.terms_view, name="terms"),
     path("privacy/", views.privacy_view, name="privacy"),
     path("me/", views.me_view, name="me"),
+    path(
+        "me/consents/<str:kind>/withdraw/",
+        views.consent_withdraw_view,
+        name="consent-withdraw",
+    ),
     path("me/real-name/", views.real_name_view, name="real-name"),
     path("me/phone/", views.phone_bind_view, name="phone-bind"),
     path("me/phone/code/", views.phone_bind_code_view, name="phone-bind-code"),

@@ -299,8 +299,22 @@ def me_view(request: HttpRequest) -> HttpResponse:
         "accounts/me.html",
         {
             "unread": inbox_selectors.message_unread_count(user=request.user),
+            "consents": consent.consents_of(request.user),
+            "withdrawable": consent.SEPARATE_KINDS,
         },
     )
+
+
+@login_required
+@require_POST
+def consent_withdraw_view(request: HttpRequest, kind: str) -> HttpResponse:
+    try:
+        consent.consent_withdraw(user=request.user, kind=kind)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your consent was withdrawn."))
+    return redirect("accounts:me")
 
 
 @login_required

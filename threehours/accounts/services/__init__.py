@@ -38,6 +38,11 @@ from .phone import (
     phone_login,
     sms_code_send,
 )
+from .policies import (
+    policy_draft,
+    policy_draft_save,
+    policy_publish,
+)
 from .real_name import (
     real_name_set,
 )
@@ -53,6 +58,9 @@ from .tokens import (
 )
 
 __all__ = [
+    "policy_draft",
+    "policy_draft_save",
+    "policy_publish",
     "closing_cancel",
     "closing_cancel_login",
     "login_refusal",
