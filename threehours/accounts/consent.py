@@ -237,70 +237,68 @@ def policy_versions(*, kind: str) -> list[PolicyDocument]:
 def consent_screen(kind: str, *, organisation: str = "") -> dict[str, str]:
     """What a separate consent screen says (PIPL Art. 17, 30): what is processed, why, who sees
     it and how long it is kept."""
-    from django.utils.translation import gettext as t
-
     texts: dict[str, dict[str, str]] = {
         Consent.Kind.ID_NUMBER: {
-            "title": t("Consent to process your ID number"),
-            "what": t(
+            "title": _("Consent to process your ID number"),
+            "what": _(
                 "Your real name and resident ID number (sensitive personal information), and "
                 "the birth date it contains."
             ),
-            "why": t(
+            "why": _(
                 "To issue service-hour certificates in your name, to check the age rules of "
                 "activities, and to keep one account per person."
             ),
-            "who": t(
+            "who": _(
                 "Organisations you register with see your real name; the ID number is stored "
                 "encrypted and shown only masked (e.g. 110101********1234)."
             ),
-            "how_long": t(
+            "how_long": _(
                 "Until you change it or close your account; then it is erased and the number "
                 "released."
             ),
         },
         Consent.Kind.LOCATION: {
-            "title": t("Consent to use your position at check-in"),
-            "what": t(
+            "title": _("Consent to use your position at check-in"),
+            "what": _(
                 "Your phone's position at the moment you check in or out, and its distance to "
                 "the activity's place."
             ),
-            "why": t(
+            "why": _(
                 "To confirm you are at the activity's place, so that your service hours can be "
                 "credited."
             ),
-            "who": t("The activity's organiser and, for complaints, platform operators."),
-            "how_long": t(
+            "who": _("The activity's organiser and, for complaints, platform operators."),
+            "how_long": _(
                 "Only the snapshot at check-in/out is kept with the attendance record; your "
                 "position is never followed at other times. Without this consent you can ask "
                 "staff to check you in."
             ),
         },
         Consent.Kind.FACE: {
-            "title": t("Consent to the identity check"),
-            "what": t("A photo of your face taken at check-in, compared with your identity."),
-            "why": t("To make sure the registered volunteer is the one who checks in."),
-            "who": t("The identity check service; the organiser sees only the result."),
-            "how_long": t("The photo is not kept after the check; the result is kept."),
+            "title": _("Consent to the identity check"),
+            "what": _("A photo of your face taken at check-in, compared with your identity."),
+            "why": _("To make sure the registered volunteer is the one who checks in."),
+            "who": _("The identity check service; the organiser sees only the result."),
+            "how_long": _("The photo is not kept after the check; the result is kept."),
         },
         Consent.Kind.CHILD: {
-            "title": t("Consent to process your child's data"),
-            "what": t(
+            "title": _("Consent to process your child's data"),
+            "what": _(
                 "Your child's name, birth date and, at parent-child activities, check-in photos."
             ),
-            "why": t("To register your child for parent-child activities and record their hours."),
-            "who": t("The organisers of the activities you register your child for."),
-            "how_long": t(
+            "why": _("To register your child for parent-child activities and record their hours."),
+            "who": _("The organisers of the activities you register your child for."),
+            "how_long": _(
                 "Until you remove the child; check-in photos are deleted after their period."
             ),
         },
         Consent.Kind.SHARE_WITH_ORG: {
-            "title": t("Consent to share your registration with the organiser"),
-            "what": t("Your name, masked phone number and your answers to the questions."),
-            "why": t("So that the organiser can plan the activity and contact you if needed."),
+            "title": _("Consent to share your registration with the organiser"),
+            "what": _("Your name, masked phone number and your answers to the questions."),
+            "why": _("So that the organiser can plan the activity and contact you if needed."),
             "who": organisation
-            or t("The organisation of each activity you register for (asked once)."),
-            "how_long": t(
+            or _("The organisation of each activity you register for (asked once)."),
+            "how_long": _(
                 "The organiser keeps the registration with its volunteer-service records, as "
                 "the national rules require; your full phone number is shown to them only "
                 "when they must call you, and every such view is recorded."
