@@ -47,6 +47,7 @@ def test_volunteer_logs_in_with_a_test_phone_and_records_real_name(
     page.get_by_role("link", name=re.compile("实名信息")).click()
     page.get_by_label("真实姓名").fill("张三")
     page.get_by_label("身份证号").fill("110105194912310021")  # one digit off
+    page.locator("input[name=consent]").check()  # the ID number's separate consent
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("alert").first).to_contain_text("身份证号")
     page.get_by_label("身份证号").fill(VALID_ID)
