@@ -168,16 +168,19 @@ def consent_give(*, user: User, kind: str, version: int, ip: str | None = None) 
     return Consent.objects.get(user=user, kind=kind, version=version)
 
 
-def consent_require(*, user: User, kind: str, given: bool, ip: str | None = None) -> None:
+def consent_require(
+    *, user: User, kind: str, given: bool, ip: str | None = None, known: bool | None = None
+) -> None:
     """The separate consent `kind` before the act that needs it: record it when the request
-    gives it (`given`), else the user must have given the current version before.
-    Raises ConsentRequired (naming what is needed). One indexed query without `given`, one
-    write with it."""
+    gives it (`given`), else the user must have given the current version before (`known`:
+    the caller read that already, e.g. with the check-in's registration).
+    Raises ConsentRequired (naming what is needed). One indexed query without `given` (none
+    with `known`), one write with it."""
     version = CONSENT_VERSIONS[kind]
     if given:
         _record(user=user, kind=kind, version=version, ip=ip, now=timezone.now())
         return
-    if not has_consent(user, kind):
+    if not (known if known is not None else has_consent(user, kind)):
         raise ConsentRequired(
             what=str(Consent.Kind(kind).label), fields={"consent": [consent_reason(kind)]}
         )

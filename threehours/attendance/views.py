@@ -179,7 +179,10 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     if state in ("checkin", "checkout") and not activity.online:
         # Why the position is asked and what is kept, before the browser asks (issue #16 §1).
         context["location_consent"] = consent_screen(Consent.Kind.LOCATION)
-        context["location_consent_given"] = has_consent(request.user, Consent.Kind.LOCATION)
+        known = getattr(signup, "location_consented", None)  # read with the registration
+        context["location_consent_given"] = (
+            known if known is not None else has_consent(request.user, Consent.Kind.LOCATION)
+        )
     return render(request, "attendance/checkin.html", context, status=status)
 
 

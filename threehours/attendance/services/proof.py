@@ -190,13 +190,13 @@ def _on_site(activity, volunteer, signup, day, proof: Proof, now, log: _Log, act
     invalid = proof.invalid_fields()
     if invalid:
         raise InvalidInput(fields=invalid)
-    _consents(volunteer, proof)
+    _consents(volunteer, proof, known=getattr(signup, "location_consented", None))
     _presence(activity, volunteer, day, proof, now, log, signup=signup, action=action)
     _identity(activity, volunteer, day, proof, log)
     _position(activity, proof, log)
 
 
-def _consents(volunteer: User, proof: Proof) -> None:
+def _consents(volunteer: User, proof: Proof, *, known: bool | None = None) -> None:
     """The separate consents (PIPL Art. 14, 29): a position is used only with the `location`
     consent, an identity check is made only with the `face` consent (when a provider is on).
     A position sent without consent is dropped before anything records it.
@@ -208,6 +208,7 @@ def _consents(volunteer: User, proof: Proof) -> None:
                 kind=Consent.Kind.LOCATION,
                 given=proof.location_consent,
                 ip=proof.ip,
+                known=known,
             )
         except ConsentRequired:
             proof.lat = proof.lng = proof.accuracy = None

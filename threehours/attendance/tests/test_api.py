@@ -249,7 +249,7 @@ def test_a_second_check_in_answers_409_with_the_first_time(api, activity, volunt
     assert volunteer.attendances.get().checked_in_at == _at(activity, 13, 2)
 
 
-def test_one_qr_check_in_costs_at_most_six_queries(api, activity, volunteer):
+def test_one_qr_check_in_costs_at_most_five_queries(api, activity, volunteer):
     client = api.as_user(volunteer)
     client.get("me/hours")  # the token's last-used time is written once
     with time_machine.travel(_at(activity, 13), tick=False):
@@ -258,9 +258,9 @@ def test_one_qr_check_in_costs_at_most_six_queries(api, activity, volunteer):
             response = client.post(f"activities/{activity.pk}/checkin", {"qr_token": token, **HERE})
     assert response.status_code == 200, response.json()
     sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    # token (+ its last-used stamp, days after issue); registration with activity; the
-    # location consent (issue #16, one indexed read); attendance; attempt
-    assert len(sql) <= 6, sql
+    # token (+ its last-used stamp, days after issue); registration with activity; attendance;
+    # attempt
+    assert len(sql) <= 5, sql
     assert Decimal(client.get("me/hours").json()["total_hours"]) == 0  # no hours before check-out
     with time_machine.travel(_at(activity, 14), tick=False):
         token, _ = codes.qr_token_make(activity.pk, activity.start_date)
@@ -270,11 +270,10 @@ def test_one_qr_check_in_costs_at_most_six_queries(api, activity, volunteer):
             )
     assert response.status_code == 200, response.json()
     sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    # token; registration with activity (no deferred column loaded later); the location
-    # consent; attendance locked and updated; ledger entry; summary update + first-ever
-    # insert; attempt
+    # token; registration with activity (no deferred column loaded later); attendance locked
+    # and updated; ledger entry; summary update + first-ever insert; attempt
     assert not any('FROM "activities_activity"' in q for q in sql[2:]), sql
-    assert len(sql) <= 10, sql  # (+ the token's last-used stamp, an hour after check-in)
+    assert len(sql) <= 9, sql  # (+ the token's last-used stamp, an hour after check-in)
 
 
 @pytest.mark.postgres

@@ -106,3 +106,20 @@ def test_the_page_explains_the_position_before_the_browser_asks(activity, newcom
         response = phone.post(url, {**post, "coord": "gcj02", "location_consent": "on"})
         assert response.status_code == 302
         assert 'name="location_consent"' not in phone.get(url).content.decode()
+
+
+def test_a_prior_consent_is_read_with_the_registration_not_on_its_own(api, activity, newcomer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Consent.objects.create(user=newcomer, kind="location", version=1)
+    client = api.as_user(newcomer)
+    client.get("me/hours")  # the token's last-used time is written once
+    token, _ = codes.qr_token_make(activity.pk, activity.start_date)
+    with time_machine.travel(_at(activity, 13, 2), tick=False):
+        token, _ = codes.qr_token_make(activity.pk, activity.start_date)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(f"activities/{activity.pk}/checkin", {"qr_token": token, **HERE})
+    assert response.status_code == 200, response.json()
+    own = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT 1 AS "a"')]
+    assert not own and any("EXISTS" in q["sql"] for q in queries.captured_queries)

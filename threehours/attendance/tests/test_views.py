@@ -514,8 +514,7 @@ def test_the_activity_console_links_to_the_screen_and_the_board(org, activity, s
 
 def test_a_check_in_on_the_page_reads_the_registration_once(activity, person, phone):
     """A scanned QR code opens this page in a rush: the session and the user, then the
-    registration with its activity and today's attendance in one query, the location
-    consent (issue #16, one indexed read), then the writes."""
+    registration with its activity and today's attendance in one query, then the writes."""
     phone.get(_url(activity))  # the session is known
     with time_machine.travel(_at(activity, 13, 2), tick=False):
         token, _expires = codes.qr_token_make(activity.pk, activity.start_date)
@@ -525,7 +524,7 @@ def test_a_check_in_on_the_page_reads_the_registration_once(activity, person, ph
         with CaptureQueriesContext(connection) as shown:
             response = phone.get(_url(activity))
         assert _state(response) == "checkout"
-    for queries, most in ((posted, 6), (shown, 4)):
+    for queries, most in ((posted, 5), (shown, 3)):
         sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
         assert len(sql) <= most, sql
         assert sum('FROM "signups_signup"' in q for q in sql) == 1, sql
