@@ -66,6 +66,9 @@ def test_volunteer_binds_a_phone_registers_and_cancels(
     # a required question is marked for the browser too (the server checks it either way)
     assert page.get_by_label("M", exact=True).get_attribute("required") is not None
     page.get_by_label("M", exact=True).check()
+    # Asked once: the organiser receives the registration data (issue #16 §1).
+    expect(page.locator("#consent-share_with_org")).to_contain_text(org.name)
+    page.locator("input[name=share_consent]").check()
     page.screenshot(path=screenshot_dir / "volunteer-register-questions.png", full_page=True)
     page.get_by_role("button", name="报名", exact=True).click()
     expect(page.get_by_test_id("registration-status")).to_contain_text("你已报名")
