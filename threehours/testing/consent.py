@@ -10,12 +10,14 @@ from threehours.accounts.consent import CONSENT_VERSIONS, policies_current
 from threehours.accounts.models import Consent
 
 
-def consent_all(*users) -> None:
+def consent_all(*users, but: tuple[str, ...] = ()) -> None:
     """Record the current user agreement and privacy policy and every separate consent for
-    each of `users` (idempotent)."""
+    each of `users` (idempotent), except the kinds in `but`."""
     now = timezone.now()
     versions = {kind: policy.version for kind, policy in policies_current().items()}
     versions.update(CONSENT_VERSIONS)
+    for kind in but:
+        versions.pop(kind, None)
     Consent.objects.bulk_create(
         [
             Consent(user=user, kind=kind, version=version, given_at=now)

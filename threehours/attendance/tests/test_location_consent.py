@@ -123,3 +123,50 @@ def test_a_prior_consent_is_read_with_the_registration_not_on_its_own(api, activ
     assert response.status_code == 200, response.json()
     own = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT 1 AS "a"')]
     assert not own and any("EXISTS" in q["sql"] for q in queries.captured_queries)
+
+
+class PassingFace:
+    def verify(self, user, evidence):
+        return evidence == "my-face"
+
+
+def test_the_identity_check_needs_the_face_consent_only_with_a_provider(
+    activity, newcomer, settings
+):
+    Consent.objects.create(user=newcomer, kind="location", version=1)
+
+    def proof(**extra):
+        return Proof(
+            code=codes.day_code(activity.pk, activity.start_date),
+            lat=Decimal("31.188"),
+            lng=Decimal("121.437"),
+            coord="gcj02",
+            identity="my-face",
+            **extra,
+        )
+
+    settings.IDENTITY_PROVIDER = f"{__name__}.PassingFace"
+    with time_machine.travel(_at(activity, 13, 2), tick=False):
+        with pytest.raises(ConsentRequired):
+            attendance_services.attendance_check_in(
+                activity=activity, volunteer=newcomer, proof=proof()
+            )
+        assert not Attendance.objects.exists()
+        attendance_services.attendance_check_in(
+            activity=activity, volunteer=newcomer, proof=proof(face_consent=True, ip="10.0.0.8")
+        )
+    assert newcomer.consents.get(kind="face").ip == "10.0.0.8"
+
+
+def test_without_an_identity_provider_no_face_consent_is_asked(activity, newcomer, settings):
+    settings.IDENTITY_PROVIDER = "none"
+    Consent.objects.create(user=newcomer, kind="location", version=1)
+    proof = Proof(
+        code=codes.day_code(activity.pk, activity.start_date),
+        lat=Decimal("31.188"),
+        lng=Decimal("121.437"),
+        coord="gcj02",
+    )
+    with time_machine.travel(_at(activity, 13, 2), tick=False):
+        attendance_services.attendance_check_in(activity=activity, volunteer=newcomer, proof=proof)
+    assert not newcomer.consents.filter(kind="face").exists()
