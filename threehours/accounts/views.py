@@ -214,13 +214,20 @@ def email_signup_view(request: HttpRequest) -> HttpResponse:
         try:
             ratelimit_check(request, group="web.signup", rate="10/h")
             user = services.email_account_register(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                agree=request.POST.get("agree") == "on",
+                ip=_ip(request),
             )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
             return render(request, "accounts/signup_done.html", {"email": user.email})
-    return render(request, "accounts/signup.html", {"form": form})
+    return render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "agree": request.POST.get("agree") == "on"},
+    )
 
 
 @require_http_methods(["GET", "POST"])

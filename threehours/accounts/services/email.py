@@ -79,11 +79,19 @@ def _send_verification(user: User) -> None:
 
 
 @transaction.atomic(durable=True)
-def email_account_register(*, email: str, password: str) -> User:
+def email_account_register(
+    *, email: str, password: str, agree: bool = False, ip: str | None = None
+) -> User:
     """Create an e-mail account (organisation staff) and send the verification link.
-    Raises InvalidInput (bad e-mail or weak password), EmailTaken."""
+    PIPL: no account before consent: without `agree` to the current user agreement and
+    privacy policy, ConsentRequired and nothing written; with it both consents are recorded
+    with the account. Raises InvalidInput (bad e-mail or weak password), ConsentRequired,
+    EmailTaken."""
     email = _email_clean(email)
     _password_check(password, User(email=email))
+    missing = consents_missing(None)
+    if missing and not agree:
+        raise consent_required_for(missing)
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTaken(fields={"email": [str(EmailTaken.default_message)]})
     try:
@@ -92,6 +100,7 @@ def email_account_register(*, email: str, password: str) -> User:
     except IntegrityError as exc:
         raise EmailTaken(fields={"email": [str(EmailTaken.default_message)]}) from exc
     audit_record(actor=user, verb="account.registered_by_email", target=user)
+    consents_record_documents(user=user, ip=ip)
     _send_verification(user)
     return user
 

@@ -73,6 +73,7 @@ def test_organisation_account_logs_in_after_verifying_its_email_from_the_file_ou
     page.get_by_label("电子邮箱").fill("contact@ngo.example.cn")
     page.get_by_label("密码", exact=True).fill("Sunshine-Volunteers-26")
     page.get_by_label("再次输入密码").fill("Sunshine-Volunteers-26")
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="创建账号").click()
     expect(page.get_by_role("heading", name="请查收邮件")).to_be_visible()
 

@@ -153,3 +153,13 @@ def test_published_consent_rows_are_not_given_for_a_draft():
     services.policy_draft(kind="terms", user=operator)
     assert consent.current_version("terms") == 1
     assert not Consent.objects.exists()
+
+
+def test_the_org_sign_up_creates_no_account_without_agreeing(client, mailoutbox):
+    data = {"email": "new@ngo.example.cn", "password": "A-Long-Password-26"}
+    response = client.post("/org/signup/", {**data, "password2": data["password"]})
+    assert response.status_code == 200 and 'name="agree"' in response.content.decode()
+    assert not User.objects.exists() and mailoutbox == []
+    response = client.post("/org/signup/", {**data, "password2": data["password"], "agree": "on"})
+    assert response.status_code == 200
+    assert set(User.objects.get().consents.values_list("kind", flat=True)) == {"terms", "privacy"}

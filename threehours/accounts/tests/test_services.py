@@ -241,7 +241,7 @@ def test_test_phone_keeps_the_wrong_code_limit_until_a_new_send(test_phones):
 def register(django_capture_on_commit_callbacks):
     def _register(email="new@ngo.example.cn", password="A-Long-Password-26"):
         with django_capture_on_commit_callbacks(execute=True):
-            return services.email_account_register(email=email, password=password)
+            return services.email_account_register(email=email, password=password, agree=True)
 
     return _register
 

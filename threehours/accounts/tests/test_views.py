@@ -296,7 +296,9 @@ def test_signup_page_creates_an_unverified_account_and_its_link_verifies_it(
     assert client.get("/org/signup/").status_code == 200
     data = {"email": "New@NGO.example.cn", "password": "A-Long-Password-26"}
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/org/signup/", {**data, "password2": data["password"]})
+        response = client.post(
+            "/org/signup/", {**data, "password2": data["password"], "agree": "on"}
+        )
     assert response.status_code == 200
     assert "accounts/signup_done.html" in [t.name for t in response.templates]
     user = User.objects.get()
@@ -325,7 +327,8 @@ def test_signup_page_refuses_a_weak_password(client, mailoutbox):
 def test_signup_page_refuses_a_taken_email(client, email_user, mailoutbox):
     password = "A-Long-Password-26"
     response = client.post(
-        "/org/signup/", {"email": "Staff@Example.org", "password": password, "password2": password}
+        "/org/signup/",
+        {"email": "Staff@Example.org", "password": password, "password2": password, "agree": "on"},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == [message_of(errors.EmailTaken(), response)]

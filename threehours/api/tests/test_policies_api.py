@@ -89,3 +89,11 @@ def test_the_real_name_needs_the_id_number_consent(api):
     assert not user.real_name_verified
     response = client.put("me/real-name", {"real_name": "张三", "id_number": ID, "consent": True})
     assert response.status_code == 200 and response.json()["real_name_verified"]
+
+
+def test_the_org_sign_up_needs_agree(api):
+    body = {"email": "new@ngo.example.cn", "password": "A-Long-Password-26"}
+    response = api.post("orgs/signup", body)
+    assert (response.status_code, response.json()["code"]) == (400, "consent_required")
+    assert not User.objects.exists()
+    assert api.post("orgs/signup", {**body, "agree": True}).status_code == 201

@@ -100,7 +100,8 @@ def test_signup_and_verify_email_through_the_api(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
-            "orgs/signup", {"email": "new@ngo.example.cn", "password": "A-Long-Password-26"}
+            "orgs/signup",
+            {"email": "new@ngo.example.cn", "password": "A-Long-Password-26", "agree": True},
         )
     assert response.status_code == 201
     token = mailoutbox[-1].body.split("/accounts/verify/")[1].split("/")[0]
