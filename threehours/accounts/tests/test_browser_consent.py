@@ -2,6 +2,7 @@
 tick and succeeds with it; the real-name page asks for the ID number's separate consent."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,6 +13,7 @@ from threehours.accounts.models import PolicyDocument, User
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VALID_ID = "11010519491231002X"
+POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def policies():
             version=1,
             defaults={
                 "title": title,
-                "body_markdown": f"# {title}\n\n正文",
+                "body_markdown": (POLICIES / f"{kind}_v1.md").read_text(encoding="utf-8"),
                 "published_at": timezone.now(),
             },
         )
@@ -71,6 +73,7 @@ def test_first_log_in_asks_for_consent_and_real_name_asks_separately(
     with page.expect_popup() as popup:
         page.get_by_role("link", name="《隐私政策》").click()
     expect(popup.value.get_by_role("heading", name="三小时志愿服务平台隐私政策")).to_be_visible()
+    popup.value.screenshot(path=screenshot_dir / "privacy-policy-page.png")
     popup.value.close()
 
     page.locator("#id_agree").check()
