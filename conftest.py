@@ -83,10 +83,13 @@ def test_phones(settings):
 @pytest.fixture
 def volunteer(db):
     from threehours.accounts.models import User
+    from threehours.testing.consent import consent_all
 
-    return User.objects.create(
+    user = User.objects.create(
         phone="13900000001", nickname="志愿者甲", phone_bound_at=timezone.now()
     )
+    consent_all(user)  # tests of consent itself make their own people
+    return user
 
 
 @pytest.fixture
@@ -110,8 +113,11 @@ def operator(db):
 def outsider(db):
     """A logged-in stranger who must see nothing that is not public."""
     from threehours.accounts.models import User
+    from threehours.testing.consent import consent_all
 
-    return User.objects.create(phone="13900000099", phone_bound_at=timezone.now())
+    user = User.objects.create(phone="13900000099", phone_bound_at=timezone.now())
+    consent_all(user)
+    return user
 
 
 # --- pages ------------------------------------------------------------------------------------

@@ -84,6 +84,7 @@ def load(*, entries: int, volunteers: int) -> dict:
             user=user,
             real_name="张" + NAME_CHARS[i % 10] + NAME_CHARS[(i // 10) % 10],
             id_number=id_number_born(years_ago(30), serial=i),
+            consent=True,
         )
 
     def credit(user: User, count: int, offset: int) -> None:

@@ -430,6 +430,7 @@ def body_for(index: int, proof: dict[str, str]) -> str:
             "lat": float(SITE[0] + jitter),
             "lng": float(SITE[1] + jitter),
             "coord": "gcj02",
+            "location_consent": True,  # the separate consent (issue #16 §1)
         }
     )
 
@@ -494,6 +495,7 @@ def page_form(index: int, proof: dict[str, str], action: str, cookie: str) -> st
             "lng": f"{lng:.6f}",
             "coord": "wgs84",
             "accuracy": "15",
+            "location_consent": "on",  # the separate consent (issue #16 §1)
         }
     )
 
@@ -1384,7 +1386,11 @@ def run_families(port: int, activity_id: int, families: list[dict], proof: dict,
         status, took, text = post(
             f"{base}/checkin",
             json.dumps(
-                {**proof, **{k: (float(v) if k != "coord" else v) for k, v in position.items()}}
+                {
+                    **proof,
+                    **{k: (float(v) if k != "coord" else v) for k, v in position.items()},
+                    "location_consent": True,
+                }
             ).encode(),
             {**auth, "Content-Type": "application/json"},
         )

@@ -105,7 +105,10 @@ def queries_per_registration(activity_id: int, tokens: list[str]) -> tuple[int, 
     for i, token in enumerate(tokens):
         with CaptureQueriesContext(connection) as ctx:
             response = client.post(
-                path, "{}", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+                path,
+                '{"share_consent": true}',  # the separate consent (issue #16 §1)
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
             )
         if response.status_code != 201:
             raise SystemExit(f"the query-count registration failed: {response.content!r}")
@@ -152,7 +155,7 @@ def warm_up(port: int, activity_id: int, tokens: list[str], connections: int) ->
     def attempt(token: str) -> str:
         request = urllib.request.Request(
             url,
-            data=b"{}",
+            data=b'{"share_consent": true}',
             method="POST",
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )

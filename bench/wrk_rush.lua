@@ -76,7 +76,7 @@ function request()
     ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "application/json",
     ["Accept"] = "application/json",
-  }, "{}")
+  }, '{"share_consent": true}')  -- the organiser may see the registration (issue #16 §1)
 end
 
 function response(status, headers, body)

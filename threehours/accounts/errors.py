@@ -112,3 +112,48 @@ class AccountWrongState(AccountError):
     code = "account_wrong_state"
     status = 409
     default_message = _("This account is %(state)s.")
+
+
+class ConsentRequired(AccountError):
+    code = "consent_required"
+    default_message = _("Your consent is needed first: %(what)s.")
+
+
+class ConsentVersionOutdated(AccountError):
+    code = "consent_version_outdated"
+    default_message = _(
+        "This is not the current version of “%(kind)s”: the current version is %(version)s."
+    )
+
+
+class InvalidKind(AccountError):
+    code = "invalid_kind"
+    default_message = _("Unknown kind of consent.")
+
+
+class ConsentNotWithdrawable(AccountError):
+    code = "consent_not_withdrawable"
+    default_message = _(
+        "The user agreement and the privacy policy cannot be withdrawn alone: close the "
+        "account instead."
+    )
+
+
+class AccountClosing(AccountError):
+    code = "account_closing"
+    status = 403
+    default_message = _(
+        "This account is being closed on %(date)s. Log in and choose “Cancel closing” to keep it."
+    )
+
+
+class AccountClosed(AccountError):
+    code = "account_closed"
+    status = 403
+    default_message = _("This account was closed.")
+
+
+class PolicyPublished(AccountError):
+    code = "policy_published"
+    status = 409
+    default_message = _("A published version cannot be changed: write a new version instead.")

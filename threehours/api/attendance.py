@@ -43,6 +43,18 @@ class CheckIn(StrictIn):
     coord: Literal["wgs84", "gcj02"] = "wgs84"
     accuracy: float | None = None
     identity: str | None = None
+    location_consent: bool = Field(
+        default=False,
+        description="The separate consent to use the position sent (kind `location`; only the "
+        "snapshot at check-in/out is kept). Needed when `lat`/`lng` are sent, unless given "
+        "before; without it: 400 `consent_required` and the position is not kept. Without a "
+        "position, staff can check the volunteer in.",
+    )
+    face_consent: bool = Field(
+        default=False,
+        description="The separate consent to the identity check (kind `face`), needed only "
+        "when an identity provider is on, unless given before.",
+    )
 
 
 class CheckInOut(Out):
@@ -111,6 +123,9 @@ def _proof(request: HttpRequest, payload: CheckIn) -> Proof:
         accuracy=dec(payload.accuracy),
         identity=payload.identity or "",
         user_agent=request.headers.get("User-Agent", ""),
+        location_consent=payload.location_consent,
+        face_consent=payload.face_consent,
+        ip=request.META.get("REMOTE_ADDR"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from threehours.accounts import services as account_services
@@ -29,6 +29,11 @@ router = Router(tags=["organisations"])
 class SignupIn(StrictIn):
     email: str
     password: str
+    agree: bool = Field(
+        False,
+        description="Agrees to the current user agreement and privacy policy (GET /policies); "
+        "without it: 400 `consent_required` and no account.",
+    )
 
 
 class TokenIn(StrictIn):
@@ -140,7 +145,12 @@ def _operator(request: HttpRequest) -> None:
 @router.post("/orgs/signup", response={201: CreatedOut, **errors(400, 409, 429)}, auth=None)
 def org_signup(request: HttpRequest, payload: SignupIn):
     ratelimit_check(request, group="api.org_signup", rate="10/h")
-    user = account_services.email_account_register(email=payload.email, password=payload.password)
+    user = account_services.email_account_register(
+        email=payload.email,
+        password=payload.password,
+        agree=payload.agree,
+        ip=request.META.get("REMOTE_ADDR"),
+    )
     return Status(201, {"id": user.pk})
 
 

@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 from pydantic import Field
 
+from threehours.accounts.consent import consent_require
 from threehours.accounts.identity import staff_name, staff_phone
-from threehours.accounts.models import User
+from threehours.accounts.models import Consent, User
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.errors import ActivityNotFound
 from threehours.core.storage import file_response
@@ -38,6 +39,12 @@ class RegistrationIn(StrictIn):
     commitment_accepted: bool = False
     include_me: bool = True
     join_waitlist: bool = False
+    share_consent: bool = Field(
+        default=False,
+        description="The separate consent to give the organiser my name, masked phone and "
+        "answers (kind `share_with_org`, asked once). Needed unless given before; without "
+        "it: 400 `consent_required`.",
+    )
 
 
 class ChildRef(Out):
@@ -245,6 +252,13 @@ def registration_create(request: HttpRequest, activity_id: Id, payload: Registra
     activity = selectors.activity_for_registration(activity_id=activity_id)
     if activity is None:
         raise ActivityNotFound()
+    # PIPL Art. 23: one indexed read without the flag, one write with it.
+    consent_require(
+        user=request.user,
+        kind=Consent.Kind.SHARE_WITH_ORG,
+        given=payload.share_consent,
+        ip=request.META.get("REMOTE_ADDR"),
+    )
     signup = services.signup_create(
         activity=activity,
         volunteer=request.user,

@@ -8,6 +8,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from threehours.accounts.consent import CONSENT_VERSIONS
+from threehours.accounts.models import Consent
 from threehours.activities.models import Activity
 from threehours.core.db import Columns, hot_cursor, id_in_range
 from threehours.core.errors import NotFound
@@ -98,6 +100,13 @@ def _signup_query(connection, *, with_attendance: bool, with_code: bool) -> str:
             f"LEFT JOIN {DayCode._meta.db_table} dc "
             "ON dc.activity_id = s.activity_id AND dc.day = %s "
         )
+    # Whether the volunteer gave the location consent (issue #16 §1) rides along too: one
+    # probe of consent_user_kind_version_unique, so that checking in with a position costs
+    # no statement more.
+    also_select += (
+        f", EXISTS (SELECT 1 FROM {Consent._meta.db_table} lc WHERE lc.user_id = "  # noqa: S608
+        "s.volunteer_id AND lc.kind = %s AND lc.version = %s AND lc.withdrawn_at IS NULL)"
+    )
     return (
         f"SELECT {_SIGNUP_COLUMNS.sql(connection)}, {_ACTIVITY_COLUMNS.sql(connection)}"  # noqa: S608
         f"{also_select} "
@@ -135,6 +144,7 @@ def signup_for_attendance(
     db_day = Attendance._meta.get_field("day").get_db_prep_value(day, connection)
     # In the statement's order: the wrong-code count, the joins, the conditions.
     params = [db_day, BadCode.code] if with_code else []
+    params += [Consent.Kind.LOCATION.value, CONSENT_VERSIONS[Consent.Kind.LOCATION]]
     params += [db_day] * (with_attendance + with_code)
     params += [activity_id, volunteer.pk, Signup.Status.CONFIRMED, Activity.State.PUBLISHED]
     with hot_cursor(connection) as cursor:
@@ -156,6 +166,8 @@ def signup_for_attendance(
     if with_code:
         generation, wrong = row[start : start + 2]
         signup.code_state = CodeState(day=day, generation=generation or 0, wrong=wrong)
+        start += 2
+    signup.location_consented = bool(row[start])
     return signup
 
 

@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from threehours.accounts.consent import consent_screen, has_consent
+from threehours.accounts.models import Consent
 from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.core.forms import domain_error_text
@@ -49,6 +51,8 @@ def _proof(request: HttpRequest) -> Proof:
         coord=coord if coord in COORDS else "wgs84",
         accuracy=_decimal(request.POST.get("accuracy")),
         user_agent=request.headers.get("User-Agent", ""),
+        location_consent=request.POST.get("location_consent") == "on",
+        ip=request.META.get("REMOTE_ADDR"),
     )
 
 
@@ -172,6 +176,13 @@ def checkin_view(request: HttpRequest, activity_id: int) -> HttpResponse:
         "code": request.POST.get("code", "")[:10] if error else "",
         "today": now.date(),
     }
+    if state in ("checkin", "checkout") and not activity.online:
+        # Why the position is asked and what is kept, before the browser asks (issue #16 §1).
+        context["location_consent"] = consent_screen(Consent.Kind.LOCATION)
+        known = getattr(signup, "location_consented", None)  # read with the registration
+        context["location_consent_given"] = (
+            known if known is not None else has_consent(request.user, Consent.Kind.LOCATION)
+        )
     return render(request, "attendance/checkin.html", context, status=status)
 
 

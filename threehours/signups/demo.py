@@ -38,7 +38,9 @@ def _family_of(li: User) -> list[User]:
     from threehours.family.services import child_add
 
     if not family_rules.guardian_age_ok(li.birth_date, local_today()):
-        li = real_name_set(user=li, real_name="李晓明", id_number=_id_number(_born(35, 40), 517))
+        li = real_name_set(
+            user=li, real_name="李晓明", id_number=_id_number(_born(35, 40), 517), consent=True
+        )
     children = list(children_of(guardian=li))
     for name, years, serial in (("李小宝", 8, 523), ("李二宝", 5, 528)):
         if len(children) >= 2:

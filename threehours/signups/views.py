@@ -10,6 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from threehours.accounts.consent import consent_require, consent_screen, has_consent
+from threehours.accounts.errors import ConsentRequired
+from threehours.accounts.models import Consent
 from threehours.activities import selectors as activity_selectors
 from threehours.activities.models import Activity
 from threehours.core.errors import DomainError, InvalidInput
@@ -90,6 +93,9 @@ def register_box(request: HttpRequest, activity: Activity, form: AnswersForm | N
     )
     if form is None and state in ("open", "waitlist"):
         form = AnswersForm(activity=activity, initial={"join_waitlist": state == "waitlist"})
+    share = None
+    if state in ("open", "waitlist") and not has_consent(user, Consent.Kind.SHARE_WITH_ORG):
+        share = consent_screen(Consent.Kind.SHARE_WITH_ORG, organisation=activity.organisation.name)
     family = None
     if activity.family and state in ("open", "waitlist"):
         family = _family_box(activity=activity, guardian=user, form=form)
@@ -106,6 +112,8 @@ def register_box(request: HttpRequest, activity: Activity, form: AnswersForm | N
             "can_cancel": can_cancel,
             "can_check_in": can_check_in,
             "family": family,
+            "share_consent": share,
+            "share_checked": bool(form is not None and form.data.get("share_consent") == "on"),
             "children_names": (
                 [child.real_name for child in signup.children.all()]
                 if signup is not None and signup.seats > 1
@@ -156,6 +164,13 @@ def signup_create_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     form = AnswersForm(request.POST, activity=activity)
     if form.is_valid():
         try:
+            # PIPL Art. 23: the registration data goes to the organiser only with consent.
+            consent_require(
+                user=request.user,
+                kind=Consent.Kind.SHARE_WITH_ORG,
+                given=request.POST.get("share_consent") == "on",
+                ip=request.META.get("REMOTE_ADDR"),
+            )
             signup = services.signup_create(
                 activity=activity,
                 volunteer=request.user,
@@ -164,6 +179,8 @@ def signup_create_view(request: HttpRequest, activity_id: int) -> HttpResponse:
                 commitment_accepted=form.commitment_accepted(),
                 join_waitlist=form.cleaned_data["join_waitlist"],
             )
+        except ConsentRequired as exc:
+            form.add_error(None, exc.message)
         except InvalidInput as exc:
             form.add_service_errors(exc.fields or {})
         except PhoneNotBound:

@@ -15,6 +15,11 @@ raise after the transaction.
 
 from __future__ import annotations
 
+from .closing import (
+    closing_cancel,
+    closing_cancel_login,
+    login_refusal,
+)
 from .email import (
     EMAIL_VERIFY_SALT,
     email_account_register,
@@ -32,6 +37,11 @@ from .phone import (
     phone_clean,
     phone_login,
     sms_code_send,
+)
+from .policies import (
+    policy_draft,
+    policy_draft_save,
+    policy_publish,
 )
 from .real_name import (
     real_name_set,
@@ -52,6 +62,12 @@ from .tokens import (
 )
 
 __all__ = [
+    "policy_draft",
+    "policy_draft_save",
+    "policy_publish",
+    "closing_cancel",
+    "closing_cancel_login",
+    "login_refusal",
     "phone_clean",
     "sms_code_send",
     "phone_login",

@@ -23,8 +23,8 @@ from threehours.core.audit import audit_record
 from threehours.core.errors import DomainError, InvalidInput
 from threehours.notifications.services import email_send
 
+from ..consent import consents_missing, consents_record_documents
 from ..errors import (
-    AccountInactive,
     AccountLocked,
     BadLinkToken,
     EmailNotVerified,
@@ -32,6 +32,7 @@ from ..errors import (
     InvalidCredentials,
 )
 from ..models import ApiToken, User
+from .closing import consent_required_for, login_refusal
 
 EMAIL_VERIFY_SALT = "threehours.accounts.email-verify"
 
@@ -78,11 +79,19 @@ def _send_verification(user: User) -> None:
 
 
 @transaction.atomic(durable=True)
-def email_account_register(*, email: str, password: str) -> User:
+def email_account_register(
+    *, email: str, password: str, agree: bool = False, ip: str | None = None
+) -> User:
     """Create an e-mail account (organisation staff) and send the verification link.
-    Raises InvalidInput (bad e-mail or weak password), EmailTaken."""
+    PIPL: no account before consent: without `agree` to the current user agreement and
+    privacy policy, ConsentRequired and nothing written; with it both consents are recorded
+    with the account. Raises InvalidInput (bad e-mail or weak password), ConsentRequired,
+    EmailTaken."""
     email = _email_clean(email)
     _password_check(password, User(email=email))
+    missing = consents_missing(None)
+    if missing and not agree:
+        raise consent_required_for(missing)
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTaken(fields={"email": [str(EmailTaken.default_message)]})
     try:
@@ -91,6 +100,7 @@ def email_account_register(*, email: str, password: str) -> User:
     except IntegrityError as exc:
         raise EmailTaken(fields={"email": [str(EmailTaken.default_message)]}) from exc
     audit_record(actor=user, verb="account.registered_by_email", target=user)
+    consents_record_documents(user=user, ip=ip)
     _send_verification(user)
     return user
 
@@ -124,10 +134,22 @@ def email_verify(*, token: str) -> User:
     return user
 
 
-def email_login(*, email: str, password: str) -> User:
+def email_login(
+    *,
+    email: str,
+    password: str,
+    agree: bool = False,
+    cancel_closing: bool = False,
+    ip: str | None = None,
+    require_consent: bool = True,
+) -> User:
     """Check an e-mail and password. Counts failures and locks the account after
-    LOGIN_MAX_FAILURES. Raises InvalidCredentials, AccountLocked, AccountInactive,
-    EmailNotVerified."""
+    LOGIN_MAX_FAILURES. A person who has not accepted the current user agreement and privacy
+    policy must `agree` (operators and the operator log-in, `require_consent=False`, are
+    exempt): without it ConsentRequired, nothing written; with it both consents are recorded.
+    A closing account is refused unless `cancel_closing`.
+    Raises InvalidCredentials, AccountLocked, AccountInactive, EmailNotVerified,
+    ConsentRequired, AccountClosing, AccountClosed."""
     now = timezone.now()
     error: DomainError | None = None
     with transaction.atomic(durable=True):
@@ -149,15 +171,25 @@ def email_login(*, email: str, password: str) -> User:
             else:
                 error = InvalidCredentials()
             user.save(update_fields=["failed_login_count", "locked_until"])
-        elif not user.is_active:
-            error = AccountInactive()
+        elif (refusal := login_refusal(user)) is not None and not (
+            cancel_closing and user.is_closing and user.is_active
+        ):
+            error = refusal
         elif user.email_verified_at is None:
             error = EmailNotVerified()
         else:
-            user.failed_login_count = 0
-            user.locked_until = None
-            user.last_login = now
-            user.save(update_fields=["failed_login_count", "locked_until", "last_login"])
+            missing = [] if user.is_staff or not require_consent else consents_missing(user)
+            if missing and not agree:
+                error = consent_required_for(missing)  # nothing written
+            else:
+                if cancel_closing:
+                    login_refusal(user, cancel_closing=True)
+                if missing:
+                    consents_record_documents(user=user, ip=ip)
+                user.failed_login_count = 0
+                user.locked_until = None
+                user.last_login = now
+                user.save(update_fields=["failed_login_count", "locked_until", "last_login"])
     if error is not None:
         raise error
     assert user is not None

@@ -19,6 +19,7 @@ from threehours.core.errors import DomainError
 from threehours.core.timeutil import local_day_bounds, local_today
 from threehours.notifications.services import sms_send
 
+from ..consent import consents_missing, consents_record_documents
 from ..errors import (
     AccountInactive,
     BadSmsCode,
@@ -35,6 +36,7 @@ from ..identity import (
     normalise_phone,
 )
 from ..models import SmsCode, User
+from .closing import consent_required_for, login_refusal
 
 # --- phone codes ------------------------------------------------------------------------------
 
@@ -156,10 +158,30 @@ def _sms_code_consume(*, phone: str, purpose: str, code: str) -> DomainError | N
     return None
 
 
-def phone_login(*, phone: str, code: str) -> User:
+def phone_login(
+    *,
+    phone: str,
+    code: str,
+    agree: bool = False,
+    cancel_closing: bool = False,
+    ip: str | None = None,
+) -> User:
     """Log in with a phone code, creating the volunteer's account on first login.
-    Raises InvalidPhone, BadSmsCode, SmsCodeExpired, SmsCodeExhausted, AccountInactive."""
+
+    PIPL: no account before consent. A new person, or one who has not accepted the current
+    version of the user agreement or the privacy policy, must `agree`; without it ConsentRequired
+    is raised before the code is used and before anything is written. With it both consents are
+    recorded (version, time, ip) in the transaction that creates the account.
+    A closing account (注销 requested) is refused with AccountClosing, the code left unused,
+    unless `cancel_closing`: then the closing is cancelled and the person logged in.
+    Raises InvalidPhone, ConsentRequired, BadSmsCode, SmsCodeExpired, SmsCodeExhausted,
+    AccountClosing, AccountClosed, AccountInactive."""
     phone = phone_clean(phone)
+    existing = User.objects.filter(phone=phone).first()
+    missing = consents_missing(existing)
+    if missing and not agree:
+        raise consent_required_for(missing)
+    error: DomainError | None = None
     with transaction.atomic(durable=True):
         error = _sms_code_consume(phone=phone, purpose=SmsCode.Purpose.LOGIN, code=code)
         user = None
@@ -171,13 +193,18 @@ def phone_login(*, phone: str, code: str) -> User:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
                 audit_record(actor=user, verb="account.created_by_phone", target=user)
+            refusal = login_refusal(user, cancel_closing=cancel_closing)
+            if refusal is not None and not isinstance(refusal, AccountInactive):
+                # Nothing of this attempt is kept: the code stays usable for the next step.
+                raise refusal
+            if missing:
+                consents_record_documents(user=user, ip=ip)
             user.last_login = timezone.now()
             user.save(update_fields=["last_login"])
+            error = refusal
     if error is not None:
         raise error
     assert user is not None
-    if not user.is_active:
-        raise AccountInactive()
     return user
 
 

@@ -11,6 +11,7 @@ from threehours.core.crypto import blind_index, encrypt_text
 from threehours.core.errors import InvalidInput
 from threehours.core.timeutil import local_today
 
+from ..consent import consent_require
 from ..errors import (
     IdNumberTaken,
     InvalidIdNumber,
@@ -21,7 +22,7 @@ from ..identity import (
     mask_id_number,
     normalise_id_number,
 )
-from ..models import User
+from ..models import Consent, User
 
 # --- real name --------------------------------------------------------------------------------
 
@@ -34,9 +35,14 @@ def _real_name_clean(raw: str) -> str:
 
 
 @transaction.atomic(durable=True)
-def real_name_set(*, user: User, real_name: str, id_number: str) -> User:
+def real_name_set(
+    *, user: User, real_name: str, id_number: str, consent: bool = False, ip: str | None = None
+) -> User:
     """Record the user's real name and resident ID number (encrypted; masked for display).
-    Raises InvalidInput, InvalidIdNumber, IdNumberTaken."""
+    The ID number is sensitive personal information (PIPL Art. 29): the separate consent
+    `id_number` must be given with the request (`consent`, recorded in this transaction) or
+    before. Raises ConsentRequired, InvalidInput, InvalidIdNumber, IdNumberTaken."""
+    consent_require(user=user, kind=Consent.Kind.ID_NUMBER, given=consent, ip=ip)
     name = _real_name_clean(real_name)
     number = normalise_id_number(id_number)
     if not is_valid_id_number(number, today=local_today()):

@@ -40,12 +40,14 @@ def test_volunteer_logs_in_with_a_test_phone_and_records_real_name(
     page.get_by_role("button", name="获取验证码").click()
     expect(page.locator("#code-status")).to_contain_text("验证码已发送")
     page.get_by_label("验证码").fill("123456")
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_role("link", name=re.compile("实名信息"))).to_contain_text("未填写")
 
     page.get_by_role("link", name=re.compile("实名信息")).click()
     page.get_by_label("真实姓名").fill("张三")
     page.get_by_label("身份证号").fill("110105194912310021")  # one digit off
+    page.locator("input[name=consent]").check()  # the ID number's separate consent
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("alert").first).to_contain_text("身份证号")
     page.get_by_label("身份证号").fill(VALID_ID)
@@ -71,12 +73,14 @@ def test_organisation_account_logs_in_after_verifying_its_email_from_the_file_ou
     page.get_by_label("电子邮箱").fill("contact@ngo.example.cn")
     page.get_by_label("密码", exact=True).fill("Sunshine-Volunteers-26")
     page.get_by_label("再次输入密码").fill("Sunshine-Volunteers-26")
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="创建账号").click()
     expect(page.get_by_role("heading", name="请查收邮件")).to_be_visible()
 
     page.goto("/org/login/")
     page.get_by_label("电子邮箱").fill("contact@ngo.example.cn")
     page.get_by_label("密码").fill("Sunshine-Volunteers-26")
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("alert").first).to_contain_text("验证")
 
@@ -89,6 +93,7 @@ def test_organisation_account_logs_in_after_verifying_its_email_from_the_file_ou
     page.goto("/org/login/")
     page.get_by_label("电子邮箱").fill("contact@ngo.example.cn")
     page.get_by_label("密码").fill("Sunshine-Volunteers-26")
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(re.compile(r"/org/$"))
     expect(page.get_by_text("contact@ngo.example.cn").first).to_be_visible()

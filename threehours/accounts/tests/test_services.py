@@ -79,11 +79,13 @@ def test_code_is_stored_only_as_an_hmac(send, sms_outbox):
 def test_first_login_creates_the_account_and_the_second_reuses_it(send, sms_outbox):
     with at():
         send()
-        user = services.phone_login(phone=PHONE, code=sms_code(sms_outbox))
+        user = services.phone_login(agree=True, phone=PHONE, code=sms_code(sms_outbox))
     assert user.phone == PHONE and user.phone_bound and not user.has_usable_password()
     with at(dt.timedelta(minutes=2)):
         send()
-        again = services.phone_login(phone="+86 139-1234-5678", code=sms_code(sms_outbox))
+        again = services.phone_login(
+            agree=True, phone="+86 139-1234-5678", code=sms_code(sms_outbox)
+        )
     assert again.pk == user.pk
     assert User.objects.count() == 1
 
@@ -92,14 +94,16 @@ def test_code_still_works_four_minutes_fifty_nine_after_sending(send, sms_outbox
     with at():
         send()
     with at(dt.timedelta(minutes=4, seconds=59)):
-        assert services.phone_login(phone=PHONE, code=sms_code(sms_outbox)).phone == PHONE
+        assert (
+            services.phone_login(agree=True, phone=PHONE, code=sms_code(sms_outbox)).phone == PHONE
+        )
 
 
 def test_code_expires_after_five_minutes(send, sms_outbox):
     with at():
         send()
     with at(dt.timedelta(minutes=5, seconds=1)), pytest.raises(errors.SmsCodeExpired) as caught:
-        services.phone_login(phone=PHONE, code=sms_code(sms_outbox))
+        services.phone_login(agree=True, phone=PHONE, code=sms_code(sms_outbox))
     assert caught.value.code == "code_expired"
     assert not User.objects.exists()
 
@@ -107,9 +111,9 @@ def test_code_expires_after_five_minutes(send, sms_outbox):
 def test_code_is_single_use(send, sms_outbox):
     send()
     code = sms_code(sms_outbox)
-    services.phone_login(phone=PHONE, code=code)
+    services.phone_login(agree=True, phone=PHONE, code=code)
     with pytest.raises(errors.SmsCodeExpired):
-        services.phone_login(phone=PHONE, code=code)
+        services.phone_login(agree=True, phone=PHONE, code=code)
 
 
 def test_four_wrong_codes_still_leave_the_right_one_usable(send, sms_outbox):
@@ -117,9 +121,9 @@ def test_four_wrong_codes_still_leave_the_right_one_usable(send, sms_outbox):
     code = sms_code(sms_outbox)
     for _ in range(4):
         with pytest.raises(errors.BadSmsCode) as caught:
-            services.phone_login(phone=PHONE, code=other_than(code))
+            services.phone_login(agree=True, phone=PHONE, code=other_than(code))
         assert caught.value.code == "bad_code" and "code" in caught.value.fields
-    assert services.phone_login(phone=PHONE, code=code).phone == PHONE
+    assert services.phone_login(agree=True, phone=PHONE, code=code).phone == PHONE
 
 
 def test_fifth_wrong_code_kills_the_code_even_for_the_right_one(send, sms_outbox):
@@ -127,12 +131,12 @@ def test_fifth_wrong_code_kills_the_code_even_for_the_right_one(send, sms_outbox
     code = sms_code(sms_outbox)
     for _ in range(4):
         with pytest.raises(errors.BadSmsCode):
-            services.phone_login(phone=PHONE, code=other_than(code))
+            services.phone_login(agree=True, phone=PHONE, code=other_than(code))
     with pytest.raises(errors.SmsCodeExhausted) as caught:
-        services.phone_login(phone=PHONE, code=other_than(code))
+        services.phone_login(agree=True, phone=PHONE, code=other_than(code))
     assert caught.value.code == "too_many_wrong_codes" and caught.value.status == 429
     with pytest.raises(errors.SmsCodeExhausted):
-        services.phone_login(phone=PHONE, code=code)
+        services.phone_login(agree=True, phone=PHONE, code=code)
     # The wrong tries are committed even though each attempt raised.
     assert SmsCode.objects.get().wrong_tries == 5
     assert not User.objects.exists()
@@ -190,7 +194,7 @@ def test_invalid_phone_is_refused_with_a_field_error(send, sms_outbox, phone):
     assert caught.value.code == "invalid_phone" and caught.value.status == 400
     assert list(caught.value.fields) == ["phone"]
     with pytest.raises(errors.InvalidPhone):
-        services.phone_login(phone=phone, code="123456")
+        services.phone_login(agree=True, phone=phone, code="123456")
     assert not SmsCode.objects.exists() and sms_outbox == []
 
 
@@ -198,7 +202,7 @@ def test_invalid_phone_is_refused_with_a_field_error(send, sms_outbox, phone):
 
 
 def test_test_phone_logs_in_with_its_fixed_code_without_a_send(test_phones, sms_outbox):
-    user = services.phone_login(phone=TEST_PHONE, code=FIXED)
+    user = services.phone_login(agree=True, phone=TEST_PHONE, code=FIXED)
     assert user.phone == TEST_PHONE
     assert sms_outbox == []
     assert not Delivery.objects.exists()
@@ -214,20 +218,20 @@ def test_test_phone_is_exempt_from_resend_interval_and_daily_caps(
         assert sms_outbox == []
         # Test-phone codes do not count against the IP either.
         send(phone=PHONE, ip="10.9.9.9")
-        assert services.phone_login(phone=TEST_PHONE, code=FIXED).phone == TEST_PHONE
+        assert services.phone_login(agree=True, phone=TEST_PHONE, code=FIXED).phone == TEST_PHONE
 
 
 def test_test_phone_keeps_the_wrong_code_limit_until_a_new_send(test_phones):
     for _ in range(4):
         with pytest.raises(errors.BadSmsCode):
-            services.phone_login(phone=TEST_PHONE, code="999999")
+            services.phone_login(agree=True, phone=TEST_PHONE, code="999999")
     with pytest.raises(errors.SmsCodeExhausted):
-        services.phone_login(phone=TEST_PHONE, code="999999")
+        services.phone_login(agree=True, phone=TEST_PHONE, code="999999")
     with pytest.raises(errors.SmsCodeExhausted):
-        services.phone_login(phone=TEST_PHONE, code=FIXED)
+        services.phone_login(agree=True, phone=TEST_PHONE, code=FIXED)
     assert not User.objects.exists()
     services.sms_code_send(phone=TEST_PHONE, purpose=SmsCode.Purpose.LOGIN, ip=None)
-    assert services.phone_login(phone=TEST_PHONE, code=FIXED).phone == TEST_PHONE
+    assert services.phone_login(agree=True, phone=TEST_PHONE, code=FIXED).phone == TEST_PHONE
 
 
 # --- e-mail accounts ---------------------------------------------------------------------------
@@ -237,7 +241,7 @@ def test_test_phone_keeps_the_wrong_code_limit_until_a_new_send(test_phones):
 def register(django_capture_on_commit_callbacks):
     def _register(email="new@ngo.example.cn", password="A-Long-Password-26"):
         with django_capture_on_commit_callbacks(execute=True):
-            return services.email_account_register(email=email, password=password)
+            return services.email_account_register(email=email, password=password, agree=True)
 
     return _register
 
@@ -251,10 +255,13 @@ def test_register_sends_a_verification_link_and_login_waits_for_it(register, mai
     assert user.email == "new@ngo.example.cn" and user.email_verified_at is None
     assert [mail.to for mail in mailoutbox] == [["new@ngo.example.cn"]]
     with pytest.raises(errors.EmailNotVerified) as caught:
-        services.email_login(email="new@ngo.example.cn", password="A-Long-Password-26")
+        services.email_login(agree=True, email="new@ngo.example.cn", password="A-Long-Password-26")
     assert caught.value.code == "email_not_verified"
     assert services.email_verify(token=verify_token(mailoutbox[0])).pk == user.pk
-    assert services.email_login(email="NEW@ngo.example.cn", password="A-Long-Password-26") == user
+    assert (
+        services.email_login(agree=True, email="NEW@ngo.example.cn", password="A-Long-Password-26")
+        == user
+    )
 
 
 def test_register_refuses_a_weak_password(register, mailoutbox):
@@ -306,32 +313,38 @@ def test_fifth_wrong_password_locks_the_account_for_fifteen_minutes(email_user, 
     with at():
         for _ in range(4):
             with pytest.raises(errors.InvalidCredentials):
-                services.email_login(email=email_user.email, password="wrong")
+                services.email_login(agree=True, email=email_user.email, password="wrong")
         with pytest.raises(errors.AccountLocked) as caught:
-            services.email_login(email=email_user.email, password="wrong")
+            services.email_login(agree=True, email=email_user.email, password="wrong")
         assert caught.value.code == "account_locked" and caught.value.status == 429
         assert caught.value.retry_after == 15 * 60
         with pytest.raises(errors.AccountLocked):
-            services.email_login(email=email_user.email, password=PASSWORD)
+            services.email_login(agree=True, email=email_user.email, password=PASSWORD)
     with at(dt.timedelta(minutes=14, seconds=59)), pytest.raises(errors.AccountLocked):
-        services.email_login(email=email_user.email, password=PASSWORD)
+        services.email_login(agree=True, email=email_user.email, password=PASSWORD)
     with at(dt.timedelta(minutes=15, seconds=1)):
-        assert services.email_login(email=email_user.email, password=PASSWORD) == email_user
+        assert (
+            services.email_login(agree=True, email=email_user.email, password=PASSWORD)
+            == email_user
+        )
 
 
 def test_a_successful_login_resets_the_failure_count(email_user):
     for wrong_then_right in (4, 4):
         for _ in range(wrong_then_right):
             with pytest.raises(errors.InvalidCredentials):
-                services.email_login(email=email_user.email, password="wrong")
-        assert services.email_login(email=email_user.email, password=PASSWORD) == email_user
+                services.email_login(agree=True, email=email_user.email, password="wrong")
+        assert (
+            services.email_login(agree=True, email=email_user.email, password=PASSWORD)
+            == email_user
+        )
     email_user.refresh_from_db()
     assert email_user.locked_until is None and email_user.failed_login_count == 0
 
 
 def test_an_unknown_email_fails_like_a_wrong_password():
     with pytest.raises(errors.InvalidCredentials):
-        services.email_login(email="nobody@example.org", password="whatever")
+        services.email_login(agree=True, email="nobody@example.org", password="whatever")
 
 
 # --- password reset ----------------------------------------------------------------------------
@@ -356,9 +369,9 @@ def test_password_reset_sets_a_new_password_revokes_tokens_and_lifts_the_lockout
     raw_token = services.token_issue(user=email_user)
     for _ in range(5):
         with pytest.raises((errors.InvalidCredentials, errors.AccountLocked)):
-            services.email_login(email=email_user.email, password="wrong")
+            services.email_login(agree=True, email=email_user.email, password="wrong")
     with pytest.raises(errors.AccountLocked):
-        services.email_login(email=email_user.email, password=PASSWORD)
+        services.email_login(agree=True, email=email_user.email, password=PASSWORD)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.password_reset_request(email="STAFF@example.org") is None
     assert [mail.to for mail in mailoutbox] == [[email_user.email]]
@@ -366,9 +379,12 @@ def test_password_reset_sets_a_new_password_revokes_tokens_and_lifts_the_lockout
 
     services.password_reset_confirm(uidb64=uid, token=token, password="Brand-New-Pass-26")
 
-    assert services.email_login(email=email_user.email, password="Brand-New-Pass-26") == email_user
+    assert (
+        services.email_login(agree=True, email=email_user.email, password="Brand-New-Pass-26")
+        == email_user
+    )
     with pytest.raises(errors.InvalidCredentials):
-        services.email_login(email=email_user.email, password=PASSWORD)
+        services.email_login(agree=True, email=email_user.email, password=PASSWORD)
     assert services.token_authenticate(raw_token) is None
     assert ApiToken.objects.get().revoked_at is not None
 
@@ -384,7 +400,7 @@ def test_a_used_password_reset_link_no_longer_works(
         services.password_reset_user(uidb64=uid, token=token)
     with pytest.raises(errors.BadLinkToken):
         services.password_reset_confirm(uidb64=uid, token=token, password="Another-Pass-26")
-    assert services.email_login(email=email_user.email, password="Brand-New-Pass-26")
+    assert services.email_login(agree=True, email=email_user.email, password="Brand-New-Pass-26")
 
 
 def test_password_reset_refuses_a_weak_new_password(
@@ -396,7 +412,7 @@ def test_password_reset_refuses_a_weak_new_password(
     with pytest.raises(InvalidInput) as caught:
         services.password_reset_confirm(uidb64=uid, token=token, password="12345678")
     assert "password" in caught.value.fields
-    assert services.email_login(email=email_user.email, password=PASSWORD) == email_user
+    assert services.email_login(agree=True, email=email_user.email, password=PASSWORD) == email_user
 
 
 # --- real name ---------------------------------------------------------------------------------
@@ -409,7 +425,7 @@ def raw_user_row(user) -> tuple:
 
 
 def test_id_number_is_stored_only_encrypted(volunteer):
-    services.real_name_set(user=volunteer, real_name="张三", id_number=ID.lower())
+    services.real_name_set(user=volunteer, real_name="张三", id_number=ID.lower(), consent=True)
     for column in raw_user_row(volunteer):
         assert ID[:17] not in str(column)
     volunteer.refresh_from_db()
@@ -417,7 +433,7 @@ def test_id_number_is_stored_only_encrypted(volunteer):
 
 
 def test_real_name_masks_the_number_and_derives_the_birth_date(volunteer):
-    user = services.real_name_set(user=volunteer, real_name=" 张  三 ", id_number=ID)
+    user = services.real_name_set(user=volunteer, real_name=" 张  三 ", id_number=ID, consent=True)
     assert user.id_number_masked == "1101**********002X"
     user.refresh_from_db()
     assert user.real_name == "张 三"
@@ -429,21 +445,23 @@ def test_real_name_masks_the_number_and_derives_the_birth_date(volunteer):
 def test_invalid_id_checksum_is_refused_and_nothing_is_written(volunteer):
     before = raw_user_row(volunteer)
     with pytest.raises(errors.InvalidIdNumber) as caught:
-        services.real_name_set(user=volunteer, real_name="张三", id_number="110105194912310021")
+        services.real_name_set(
+            user=volunteer, real_name="张三", id_number="110105194912310021", consent=True
+        )
     assert caught.value.code == "invalid_id_number" and caught.value.status == 400
     assert raw_user_row(volunteer) == before
 
 
 def test_an_id_number_belongs_to_one_account(volunteer, outsider):
-    services.real_name_set(user=volunteer, real_name="张三", id_number=ID)
+    services.real_name_set(user=volunteer, real_name="张三", id_number=ID, consent=True)
     before = raw_user_row(outsider)
     for number in (ID, ID.lower()):
         with pytest.raises(errors.IdNumberTaken) as caught:
-            services.real_name_set(user=outsider, real_name="李四", id_number=number)
+            services.real_name_set(user=outsider, real_name="李四", id_number=number, consent=True)
         assert caught.value.code == "id_number_taken" and caught.value.status == 409
     assert raw_user_row(outsider) == before
     # Saving one's own number again is no conflict.
-    services.real_name_set(user=volunteer, real_name="张三丰", id_number=ID)
+    services.real_name_set(user=volunteer, real_name="张三丰", id_number=ID, consent=True)
 
 
 # --- phone binding -----------------------------------------------------------------------------
@@ -508,5 +526,5 @@ def test_a_login_code_is_not_a_bind_code(email_user, send, sms_outbox):
 def test_a_bind_code_is_not_a_login_code(email_user, bind_send, sms_outbox):
     bind_send(email_user)
     with pytest.raises(errors.SmsCodeExpired):
-        services.phone_login(phone=PHONE, code=sms_code(sms_outbox))
+        services.phone_login(agree=True, phone=PHONE, code=sms_code(sms_outbox))
     assert not User.objects.filter(phone=PHONE).exists()

@@ -25,35 +25,40 @@ def test_volunteer_pages_need_login(client, url):
 
 
 def test_get_code_answers_with_a_fragment(client, test_phones):
-    response = client.post("/login/code/", {"phone": "13800000001"}, headers={"HX-Request": "true"})
+    response = client.post(
+        "/login/code/", {"agree": "on", "phone": "13800000001"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html and "data-resend-after" in html
-    response = client.post("/login/code/", {"phone": "12"}, headers={"HX-Request": "true"})
+    response = client.post(
+        "/login/code/", {"agree": "on", "phone": "12"}, headers={"HX-Request": "true"}
+    )
     assert 'class="error"' in response.content.decode()
 
 
 def test_phone_login_page_logs_in_and_follows_next(client, test_phones):
     response = client.post(
         "/login/?next=/me/real-name/",
-        {"phone": "13800000001", "code": "123456", "next": "/me/real-name/"},
+        {"agree": "on", "phone": "13800000001", "code": "123456", "next": "/me/real-name/"},
     )
     assert response.status_code == 302 and response["Location"] == "/me/real-name/"
     response = client.post(
-        "/login/", {"phone": "13800000002", "code": "123456", "next": "https://evil.example/"}
+        "/login/",
+        {"agree": "on", "phone": "13800000002", "code": "123456", "next": "https://evil.example/"},
     )
     assert response["Location"] == "/me/"
 
 
 def test_wrong_code_shows_an_error_on_the_form(client, test_phones):
-    response = client.post("/login/", {"phone": "13800000001", "code": "000000"})
+    response = client.post("/login/", {"agree": "on", "phone": "13800000001", "code": "000000"})
     assert response.status_code == 200
     assert response.context["form"].errors
 
 
 def test_posts_need_the_csrf_token(test_phones):
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/login/", {"phone": "13800000001", "code": "123456"})
+    response = client.post("/login/", {"agree": "on", "phone": "13800000001", "code": "123456"})
     assert response.status_code == 403
 
 
@@ -64,7 +69,7 @@ def test_ops_login_refuses_a_staff_account_that_is_no_operator(client, email_use
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
     response = client.post(
-        "/org/login/", {"email": email_user.email, "password": "Correct-Horse-9"}
+        "/org/login/", {"agree": "on", "email": email_user.email, "password": "Correct-Horse-9"}
     )
     assert response.status_code == 302 and response["Location"] == "/org/"
 
@@ -82,7 +87,7 @@ def test_operator_reaches_the_data_admin_only_through_the_ops_login(client, oper
 def test_real_name_page_saves_and_masks(client, volunteer):
     client.force_login(volunteer)
     response = client.post(
-        "/me/real-name/", {"real_name": "张三", "id_number": "11010519491231002X"}
+        "/me/real-name/", {"consent": "on", "real_name": "张三", "id_number": "11010519491231002X"}
     )
     assert response.status_code == 302
     html = client.get("/me/").content.decode()
@@ -164,12 +169,12 @@ def test_get_code_sends_an_sms_and_refuses_a_second_within_sixty_seconds(
     client, sms_outbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/login/code/", {"phone": PHONE}, headers=HTMX)
+        response = client.post("/login/code/", {"agree": "on", "phone": PHONE}, headers=HTMX)
     assert response.status_code == 200
     assert 'data-resend-after="60"' in response.content.decode()
     assert [sms["phone"] for sms in sms_outbox] == [PHONE]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/login/code/", {"phone": PHONE}, headers=HTMX)
+        response = client.post("/login/code/", {"agree": "on", "phone": PHONE}, headers=HTMX)
     assert response.status_code == 200  # htmx swaps only 2xx: the refusal is in the fragment
     assert fragment_error(response) == message_of(errors.SmsTooFrequent(seconds=60), response)
     assert len(sms_outbox) == 1 and SmsCode.objects.count() == 1
@@ -179,8 +184,8 @@ def test_phone_login_page_logs_in_with_the_code_from_the_sms(
     client, sms_outbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/login/code/", {"phone": PHONE}, headers=HTMX)
-    response = client.post("/login/", {"phone": PHONE, "code": sms_code(sms_outbox)})
+        client.post("/login/code/", {"agree": "on", "phone": PHONE}, headers=HTMX)
+    response = client.post("/login/", {"agree": "on", "phone": PHONE, "code": sms_code(sms_outbox)})
     assert response.status_code == 302 and response["Location"] == "/me/"
     user = User.objects.get(phone=PHONE)
     assert logged_in_id(client) == user.pk
@@ -191,9 +196,11 @@ def test_phone_login_page_refuses_an_expired_code(
     client, sms_outbox, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(T0, tick=False), django_capture_on_commit_callbacks(execute=True):
-        client.post("/login/code/", {"phone": PHONE}, headers=HTMX)
+        client.post("/login/code/", {"agree": "on", "phone": PHONE}, headers=HTMX)
     with time_machine.travel(T0 + dt.timedelta(minutes=5, seconds=1), tick=False):
-        response = client.post("/login/", {"phone": PHONE, "code": sms_code(sms_outbox)})
+        response = client.post(
+            "/login/", {"agree": "on", "phone": PHONE, "code": sms_code(sms_outbox)}
+        )
     assert response.status_code == 200
     assert form_errors(response) == [message_of(errors.SmsCodeExpired(), response)]
     assert logged_in_id(client) is None and not User.objects.exists()
@@ -203,10 +210,10 @@ def test_phone_login_page_refuses_a_wrong_code_for_an_existing_account(
     client, volunteer, sms_outbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/login/code/", {"phone": volunteer.phone}, headers=HTMX)
+        client.post("/login/code/", {"agree": "on", "phone": volunteer.phone}, headers=HTMX)
     code = sms_code(sms_outbox, phone=volunteer.phone)
     wrong = "000000" if code != "000000" else "111111"
-    response = client.post("/login/", {"phone": volunteer.phone, "code": wrong})
+    response = client.post("/login/", {"agree": "on", "phone": volunteer.phone, "code": wrong})
     assert response.status_code == 200
     assert response.context["form"].errors["code"] == [message_of(errors.BadSmsCode(), response)]
     assert logged_in_id(client) is None
@@ -216,13 +223,17 @@ def test_phone_login_page_refuses_a_wrong_code_for_an_existing_account(
 
 
 def test_org_login_logs_a_verified_staff_member_in(client, email_user):
-    response = client.post("/org/login/", {"email": "STAFF@example.org", "password": PASSWORD})
+    response = client.post(
+        "/org/login/", {"agree": "on", "email": "STAFF@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 302 and response["Location"] == "/org/"
     assert logged_in_id(client) == email_user.pk
 
 
 def test_org_login_refuses_a_wrong_password(client, email_user):
-    response = client.post("/org/login/", {"email": email_user.email, "password": "wrong"})
+    response = client.post(
+        "/org/login/", {"agree": "on", "email": email_user.email, "password": "wrong"}
+    )
     assert response.status_code == 200
     assert form_errors(response) == [message_of(errors.InvalidCredentials(), response)]
     assert logged_in_id(client) is None
@@ -231,7 +242,8 @@ def test_org_login_refuses_a_wrong_password(client, email_user):
 def test_org_login_refuses_an_unverified_email(client):
     User.objects.create_user(email="new@ngo.example.cn", password="A-Long-Password-26")
     response = client.post(
-        "/org/login/", {"email": "new@ngo.example.cn", "password": "A-Long-Password-26"}
+        "/org/login/",
+        {"agree": "on", "email": "new@ngo.example.cn", "password": "A-Long-Password-26"},
     )
     assert form_errors(response) == [message_of(errors.EmailNotVerified(), response)]
     assert logged_in_id(client) is None
@@ -239,11 +251,15 @@ def test_org_login_refuses_an_unverified_email(client):
 
 def test_org_login_locks_the_account_after_five_wrong_passwords(client, email_user):
     for _ in range(4):
-        client.post("/org/login/", {"email": email_user.email, "password": "wrong"})
-    response = client.post("/org/login/", {"email": email_user.email, "password": "wrong"})
+        client.post("/org/login/", {"agree": "on", "email": email_user.email, "password": "wrong"})
+    response = client.post(
+        "/org/login/", {"agree": "on", "email": email_user.email, "password": "wrong"}
+    )
     locked = message_of(errors.AccountLocked(minutes=15), response)
     assert form_errors(response) == [locked]
-    response = client.post("/org/login/", {"email": email_user.email, "password": PASSWORD})
+    response = client.post(
+        "/org/login/", {"agree": "on", "email": email_user.email, "password": PASSWORD}
+    )
     assert form_errors(response) == [locked]
     assert logged_in_id(client) is None
 
@@ -267,7 +283,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_with_it_accepted(email_use
     assert logged_in_id(client) is None
     client.get("/org/login/")
     token = client.cookies["csrftoken"].value
-    response = client.post("/org/login/", {**data, "csrfmiddlewaretoken": token})
+    response = client.post("/org/login/", {"agree": "on", **data, "csrfmiddlewaretoken": token})
     assert response.status_code == 302 and logged_in_id(client) == email_user.pk
 
 
@@ -280,7 +296,9 @@ def test_signup_page_creates_an_unverified_account_and_its_link_verifies_it(
     assert client.get("/org/signup/").status_code == 200
     data = {"email": "New@NGO.example.cn", "password": "A-Long-Password-26"}
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/org/signup/", {**data, "password2": data["password"]})
+        response = client.post(
+            "/org/signup/", {**data, "password2": data["password"], "agree": "on"}
+        )
     assert response.status_code == 200
     assert "accounts/signup_done.html" in [t.name for t in response.templates]
     user = User.objects.get()
@@ -292,7 +310,7 @@ def test_signup_page_creates_an_unverified_account_and_its_link_verifies_it(
     assert "accounts/verify_done.html" in [t.name for t in response.templates]
     user.refresh_from_db()
     assert user.email_verified_at is not None
-    response = client.post("/org/login/", data)
+    response = client.post("/org/login/", {**data, "agree": "on"})
     assert response.status_code == 302 and logged_in_id(client) == user.pk
 
 
@@ -309,7 +327,8 @@ def test_signup_page_refuses_a_weak_password(client, mailoutbox):
 def test_signup_page_refuses_a_taken_email(client, email_user, mailoutbox):
     password = "A-Long-Password-26"
     response = client.post(
-        "/org/signup/", {"email": "Staff@Example.org", "password": password, "password2": password}
+        "/org/signup/",
+        {"email": "Staff@Example.org", "password": password, "password2": password, "agree": "on"},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == [message_of(errors.EmailTaken(), response)]
@@ -355,7 +374,7 @@ def test_password_reset_link_sets_a_new_password_and_ends_old_logins(
     elsewhere = Client()
     elsewhere.force_login(email_user)
     for _ in range(5):
-        client.post("/org/login/", {"email": email_user.email, "password": "wrong"})
+        client.post("/org/login/", {"agree": "on", "email": email_user.email, "password": "wrong"})
     email_user.refresh_from_db()
     assert email_user.locked_until is not None
     with django_capture_on_commit_callbacks(execute=True):
@@ -367,7 +386,9 @@ def test_password_reset_link_sets_a_new_password_and_ends_old_logins(
     response = client.post(link, {"password": new, "password2": new})
     assert response.status_code == 302 and response["Location"] == "/org/login/"
 
-    response = client.post("/org/login/", {"email": email_user.email, "password": new})
+    response = client.post(
+        "/org/login/", {"agree": "on", "email": email_user.email, "password": new}
+    )
     assert response.status_code == 302 and logged_in_id(client) == email_user.pk
     assert services.token_authenticate(raw_token) is None
     assert ApiToken.objects.get().revoked_at is not None
@@ -390,7 +411,7 @@ def test_binding_code_endpoint_needs_login(client, sms_outbox):
 def test_real_name_page_refuses_an_invalid_id_number_and_writes_nothing(client, volunteer):
     client.force_login(volunteer)
     response = client.post(
-        "/me/real-name/", {"real_name": "张三", "id_number": "110105194912310021"}
+        "/me/real-name/", {"consent": "on", "real_name": "张三", "id_number": "110105194912310021"}
     )
     assert response.status_code == 200
     assert response.context["form"].errors["id_number"] == [

@@ -16,7 +16,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_sms_login_gives_a_token_that_opens_me(api, test_phones):
-    response = api.post("auth/sms/login", {"phone": "13800000001", "code": "123456"})
+    response = api.post("auth/sms/login", {"agree": True, "phone": "13800000001", "code": "123456"})
     assert response.status_code == 200
     body = response.json()
     me = api.__class__(body["token"]).get("me")
@@ -52,7 +52,7 @@ def test_wrong_types_and_extra_fields_are_field_errors(api):
     assert "phone" in response.json()["fields"]
     response = api.post("auth/sms/send", {"phone": "13800000001", "admin": True})
     assert response.status_code == 400 and "admin" in response.json()["fields"]
-    response = api.post("auth/sms/login", {"phone": "13800000001"})
+    response = api.post("auth/sms/login", {"agree": True, "phone": "13800000001"})
     assert response.status_code == 400 and "code" in response.json()["fields"]
 
 
@@ -82,10 +82,12 @@ def test_tokens_expire(api, volunteer, settings):
 def test_wrong_codes_end_in_429_with_retry_after_for_sends(api, test_phones):
     for _ in range(4):
         assert (
-            api.post("auth/sms/login", {"phone": "13800000001", "code": "000000"}).json()["code"]
+            api.post(
+                "auth/sms/login", {"agree": True, "phone": "13800000001", "code": "000000"}
+            ).json()["code"]
             == "bad_code"
         )
-    response = api.post("auth/sms/login", {"phone": "13800000001", "code": "000000"})
+    response = api.post("auth/sms/login", {"agree": True, "phone": "13800000001", "code": "000000"})
     assert response.status_code == 429
     assert response.json()["code"] == "too_many_wrong_codes"
 
@@ -113,9 +115,13 @@ def test_sms_sending_is_rate_limited_per_ip(api, test_phones):
 
 def test_email_login_lockout_is_429(api, email_user):
     for _ in range(4):
-        response = api.post("auth/email/login", {"email": email_user.email, "password": "x"})
+        response = api.post(
+            "auth/email/login", {"agree": True, "email": email_user.email, "password": "x"}
+        )
         assert response.status_code == 401
-    response = api.post("auth/email/login", {"email": email_user.email, "password": "x"})
+    response = api.post(
+        "auth/email/login", {"agree": True, "email": email_user.email, "password": "x"}
+    )
     assert response.status_code == 429
     assert response.json()["code"] == "account_locked"
     assert response["Retry-After"] == "900"
@@ -123,10 +129,14 @@ def test_email_login_lockout_is_429(api, email_user):
 
 def test_real_name_through_the_api(api, volunteer):
     client = api.as_user(volunteer)
-    response = client.put("me/real-name", {"real_name": "张三", "id_number": "110105194912310021"})
+    response = client.put(
+        "me/real-name", {"consent": True, "real_name": "张三", "id_number": "110105194912310021"}
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_id_number"
-    response = client.put("me/real-name", {"real_name": "张三", "id_number": "11010519491231002X"})
+    response = client.put(
+        "me/real-name", {"consent": True, "real_name": "张三", "id_number": "11010519491231002X"}
+    )
     assert response.status_code == 200
     assert response.json()["real_name_verified"] is True
     assert response.json()["id_number_masked"] == "1101**********002X"
@@ -207,13 +217,17 @@ def test_sms_code_logs_in_creating_the_volunteer_once(api, send, sms_outbox):
     with at():
         response = send()
         assert response.status_code == 200 and response.json() == {"resend_after_seconds": 60}
-        first = api.post("auth/sms/login", {"phone": PHONE, "code": sms_code(sms_outbox)})
+        first = api.post(
+            "auth/sms/login", {"agree": True, "phone": PHONE, "code": sms_code(sms_outbox)}
+        )
     assert first.status_code == 200
     assert first.json()["token"].startswith("th_")
     assert first.json()["user"]["phone_masked"] == "139****5678"
     with at(dt.timedelta(minutes=2)):
         send()
-        second = api.post("auth/sms/login", {"phone": PHONE, "code": sms_code(sms_outbox)})
+        second = api.post(
+            "auth/sms/login", {"agree": True, "phone": PHONE, "code": sms_code(sms_outbox)}
+        )
     assert second.json()["user"]["id"] == first.json()["user"]["id"]
     assert User.objects.count() == 1 and ApiToken.objects.count() == 2
 
@@ -222,14 +236,19 @@ def test_an_expired_or_used_code_is_code_expired(api, send, sms_outbox):
     with at():
         send()
     with at(dt.timedelta(minutes=5, seconds=1)):
-        response = api.post("auth/sms/login", {"phone": PHONE, "code": sms_code(sms_outbox)})
+        response = api.post(
+            "auth/sms/login", {"agree": True, "phone": PHONE, "code": sms_code(sms_outbox)}
+        )
     assert set(refusal(response, 400, "code_expired")) == PLAIN
     assert not User.objects.exists()
     with at(dt.timedelta(minutes=6)):
         send()
         code = sms_code(sms_outbox)
-        assert api.post("auth/sms/login", {"phone": PHONE, "code": code}).status_code == 200
-        response = api.post("auth/sms/login", {"phone": PHONE, "code": code})
+        assert (
+            api.post("auth/sms/login", {"agree": True, "phone": PHONE, "code": code}).status_code
+            == 200
+        )
+        response = api.post("auth/sms/login", {"agree": True, "phone": PHONE, "code": code})
     refusal(response, 400, "code_expired")
 
 
@@ -237,11 +256,13 @@ def test_the_fifth_wrong_code_is_429_and_the_right_code_stays_refused(api, send,
     send()
     code = sms_code(sms_outbox)
     for _ in range(4):
-        response = api.post("auth/sms/login", {"phone": PHONE, "code": other_than(code)})
+        response = api.post(
+            "auth/sms/login", {"agree": True, "phone": PHONE, "code": other_than(code)}
+        )
         assert "code" in refusal(response, 400, "bad_code")["fields"]
-    response = api.post("auth/sms/login", {"phone": PHONE, "code": other_than(code)})
+    response = api.post("auth/sms/login", {"agree": True, "phone": PHONE, "code": other_than(code)})
     assert set(refusal(response, 429, "too_many_wrong_codes")) == PLAIN
-    response = api.post("auth/sms/login", {"phone": PHONE, "code": code})
+    response = api.post("auth/sms/login", {"agree": True, "phone": PHONE, "code": code})
     refusal(response, 429, "too_many_wrong_codes")
     assert not User.objects.exists()
 
@@ -296,23 +317,33 @@ def test_test_phones_skip_the_sms_the_interval_and_the_caps(
     api, send, test_phones, settings, sms_outbox
 ):
     settings.SMS_DAILY_CAP_PER_IP = 3
-    response = api.post("auth/sms/login", {"phone": "13800000002", "code": "123456"})
+    response = api.post("auth/sms/login", {"agree": True, "phone": "13800000002", "code": "123456"})
     assert response.status_code == 200  # no send at all first
     with at():
         for _ in range(15):
             response = send("13800000001")
             assert response.status_code == 200 and response.json() == {"resend_after_seconds": 0}
     assert sms_outbox == []
-    assert api.post("auth/sms/login", {"phone": "13800000001", "code": "123456"}).status_code == 200
+    assert (
+        api.post(
+            "auth/sms/login", {"agree": True, "phone": "13800000001", "code": "123456"}
+        ).status_code
+        == 200
+    )
 
 
 def test_test_phones_keep_the_wrong_code_limit_until_a_new_send(api, send, test_phones):
     for _ in range(5):
-        api.post("auth/sms/login", {"phone": "13800000001", "code": "999999"})
-    response = api.post("auth/sms/login", {"phone": "13800000001", "code": "123456"})
+        api.post("auth/sms/login", {"agree": True, "phone": "13800000001", "code": "999999"})
+    response = api.post("auth/sms/login", {"agree": True, "phone": "13800000001", "code": "123456"})
     refusal(response, 429, "too_many_wrong_codes")
     assert send("13800000001").status_code == 200
-    assert api.post("auth/sms/login", {"phone": "13800000001", "code": "123456"}).status_code == 200
+    assert (
+        api.post(
+            "auth/sms/login", {"agree": True, "phone": "13800000001", "code": "123456"}
+        ).status_code
+        == 200
+    )
 
 
 def test_sms_send_is_rate_limited_to_twenty_a_minute_per_ip(api, test_phones):
@@ -333,7 +364,9 @@ def test_sms_send_is_rate_limited_to_twenty_a_minute_per_ip(api, test_phones):
 
 
 def test_email_login_gives_a_token_for_a_verified_account(api, email_user):
-    response = api.post("auth/email/login", {"email": "STAFF@example.org", "password": PASSWORD})
+    response = api.post(
+        "auth/email/login", {"agree": True, "email": "STAFF@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 200
     assert response.json()["user"]["id"] == email_user.pk
     client = api.__class__(response.json()["token"])
@@ -342,10 +375,13 @@ def test_email_login_gives_a_token_for_a_verified_account(api, email_user):
 
 def test_email_login_refuses_a_wrong_password_and_an_unverified_email(api):
     User.objects.create_user(email="new@ngo.example.cn", password="A-Long-Password-26")
-    response = api.post("auth/email/login", {"email": "new@ngo.example.cn", "password": "wrong"})
+    response = api.post(
+        "auth/email/login", {"agree": True, "email": "new@ngo.example.cn", "password": "wrong"}
+    )
     assert set(refusal(response, 401, "invalid_credentials")) == PLAIN
     response = api.post(
-        "auth/email/login", {"email": "new@ngo.example.cn", "password": "A-Long-Password-26"}
+        "auth/email/login",
+        {"agree": True, "email": "new@ngo.example.cn", "password": "A-Long-Password-26"},
     )
     assert set(refusal(response, 403, "email_not_verified")) == PLAIN
     assert not ApiToken.objects.exists()
@@ -354,16 +390,24 @@ def test_email_login_refuses_a_wrong_password_and_an_unverified_email(api):
 def test_a_locked_account_refuses_the_right_password_for_fifteen_minutes(api, email_user):
     with at():
         for _ in range(5):
-            api.post("auth/email/login", {"email": email_user.email, "password": "wrong"})
-        response = api.post("auth/email/login", {"email": email_user.email, "password": PASSWORD})
+            api.post(
+                "auth/email/login", {"agree": True, "email": email_user.email, "password": "wrong"}
+            )
+        response = api.post(
+            "auth/email/login", {"agree": True, "email": email_user.email, "password": PASSWORD}
+        )
         assert set(refusal(response, 429, "account_locked")) == PLAIN
         assert response["Retry-After"] == "900"
     with at(dt.timedelta(minutes=10)):
-        response = api.post("auth/email/login", {"email": email_user.email, "password": PASSWORD})
+        response = api.post(
+            "auth/email/login", {"agree": True, "email": email_user.email, "password": PASSWORD}
+        )
         refusal(response, 429, "account_locked")
         assert response["Retry-After"] == "300"
     with at(dt.timedelta(minutes=15, seconds=1)):
-        response = api.post("auth/email/login", {"email": email_user.email, "password": PASSWORD})
+        response = api.post(
+            "auth/email/login", {"agree": True, "email": email_user.email, "password": PASSWORD}
+        )
     assert response.status_code == 200 and response.json()["token"]
     assert ApiToken.objects.count() == 1
 
@@ -374,7 +418,9 @@ def test_a_locked_account_refuses_the_right_password_for_fifteen_minutes(api, em
 def test_real_name_with_a_bad_checksum_is_400_and_writes_nothing(api, volunteer):
     before = raw_user_row(volunteer)
     client = api.as_user(volunteer)
-    response = client.put("me/real-name", {"real_name": "张三", "id_number": "110105194912310021"})
+    response = client.put(
+        "me/real-name", {"consent": True, "real_name": "张三", "id_number": "110105194912310021"}
+    )
     body = refusal(response, 400, "invalid_id_number")
     assert list(body["fields"]) == ["id_number"]
     assert raw_user_row(volunteer) == before
@@ -382,7 +428,7 @@ def test_real_name_with_a_bad_checksum_is_400_and_writes_nothing(api, volunteer)
 
 def test_real_name_is_stored_encrypted_and_shown_masked(api, volunteer):
     client = api.as_user(volunteer)
-    response = client.put("me/real-name", {"real_name": "张三", "id_number": ID})
+    response = client.put("me/real-name", {"consent": True, "real_name": "张三", "id_number": ID})
     assert response.status_code == 200
     assert response.json()["id_number_masked"] == "1101**********002X"
     assert all(ID[:17] not in str(column) for column in raw_user_row(volunteer))
@@ -394,10 +440,10 @@ def test_real_name_is_stored_encrypted_and_shown_masked(api, volunteer):
 
 
 def test_an_id_number_of_another_account_is_409(api, volunteer, outsider):
-    services.real_name_set(user=volunteer, real_name="张三", id_number=ID)
+    services.real_name_set(user=volunteer, real_name="张三", id_number=ID, consent=True)
     before = raw_user_row(outsider)
     response = api.as_user(outsider).put(
-        "me/real-name", {"real_name": "李四", "id_number": ID.lower()}
+        "me/real-name", {"consent": True, "real_name": "李四", "id_number": ID.lower()}
     )
     refusal(response, 409, "id_number_taken")
     assert raw_user_row(outsider) == before
@@ -456,7 +502,7 @@ def test_messages_are_chinese_by_default_and_english_on_request(api, volunteer):
     assert english["message"] == "Please log in: the token is missing, invalid or revoked."
     client = api.as_user(volunteer, language="en")
     body = refusal(
-        client.put("me/real-name", {"real_name": "张三", "id_number": "1"}),
+        client.put("me/real-name", {"consent": True, "real_name": "张三", "id_number": "1"}),
         400,
         "invalid_id_number",
     )

@@ -21,6 +21,9 @@ ACCOUNT_PATHS = {
     "/api/v1/me/real-name": {"put"},
     "/api/v1/me/phone/send": {"post"},
     "/api/v1/me/phone/bind": {"post"},
+    "/api/v1/policies": {"get"},
+    "/api/v1/me/consents": {"get", "post"},
+    "/api/v1/me/consents/{kind}": {"delete"},
 }
 
 ORG_PATHS = [

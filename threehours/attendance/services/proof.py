@@ -12,7 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from threehours.accounts.models import User
+from threehours.accounts.consent import consent_require
+from threehours.accounts.errors import ConsentRequired
+from threehours.accounts.models import Consent, User
 from threehours.activities.models import Activity
 from threehours.core.db import (
     insert_one,
@@ -60,6 +62,11 @@ class Proof:
     accuracy: Decimal | None = None  # metres, as the phone reports it
     identity: str = ""
     user_agent: str = ""
+    # The separate consents given with this request (issue #16 §1): to use the position, and
+    # to the identity check; without them, a consent given before is needed.
+    location_consent: bool = False
+    face_consent: bool = False
+    ip: str | None = None
 
     def invalid_fields(self) -> dict[str, list[str]]:
         """The numbers that cannot be used, by field (issue #12 §6): not finite, or out of
@@ -183,9 +190,33 @@ def _on_site(activity, volunteer, signup, day, proof: Proof, now, log: _Log, act
     invalid = proof.invalid_fields()
     if invalid:
         raise InvalidInput(fields=invalid)
+    _consents(volunteer, proof, known=getattr(signup, "location_consented", None))
     _presence(activity, volunteer, day, proof, now, log, signup=signup, action=action)
     _identity(activity, volunteer, day, proof, log)
     _position(activity, proof, log)
+
+
+def _consents(volunteer: User, proof: Proof, *, known: bool | None = None) -> None:
+    """The separate consents (PIPL Art. 14, 29): a position is used only with the `location`
+    consent, an identity check is made only with the `face` consent (when a provider is on).
+    A position sent without consent is dropped before anything records it.
+    Raises ConsentRequired."""
+    if proof.lat is not None or proof.lng is not None:
+        try:
+            consent_require(
+                user=volunteer,
+                kind=Consent.Kind.LOCATION,
+                given=proof.location_consent,
+                ip=proof.ip,
+                known=known,
+            )
+        except ConsentRequired:
+            proof.lat = proof.lng = proof.accuracy = None
+            raise
+    if identity_provider() is not None:
+        consent_require(
+            user=volunteer, kind=Consent.Kind.FACE, given=proof.face_consent, ip=proof.ip
+        )
 
 
 def _position(activity: Activity, proof: Proof, log: _Log) -> None:

@@ -345,7 +345,9 @@ def test_wrong_codes_from_many_accounts_rotate_the_day_code(activity, org, setti
         fresh = User.objects.create(phone="13600000001", phone_bound_at=timezone.now())
         signup_services.signup_create(activity=activity, volunteer=fresh)
         client = api.as_user(fresh)
-        response = client.post(f"activities/{activity.pk}/checkin", {"code": old, **HERE})
+        response = client.post(
+            f"activities/{activity.pk}/checkin", {"code": old, "location_consent": True, **HERE}
+        )
         assert (response.status_code, response.json()["code"]) == (400, "bad_code")
         new = services.code_current(activity=activity, day=activity.start_date)
         assert new != old

@@ -27,7 +27,7 @@ def test_a_nul_in_a_pages_query_is_a_400(client, regions, attributes, path):
 
 
 def test_a_nul_in_a_posted_form_is_a_400_and_nothing_is_sent(client, sms_outbox):
-    response = client.post("/login/", {"phone": "1380000\x000001"})
+    response = client.post("/login/", {"agree": "on", "phone": "1380000\x000001"})
     assert response.status_code == 400
     assert sms_outbox == []
 

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from threehours.accounts.consent import consent_record
 from threehours.accounts.errors import InvalidIdNumber
 from threehours.accounts.identity import (
     id_birth_date,
@@ -13,7 +14,7 @@ from threehours.accounts.identity import (
     mask_id_number,
     normalise_id_number,
 )
-from threehours.accounts.models import User
+from threehours.accounts.models import Consent, User
 from threehours.core.audit import audit_record
 from threehours.core.crypto import blind_index, encrypt_text
 from threehours.core.errors import InvalidInput
@@ -80,6 +81,8 @@ def child_add(*, guardian: User, name: str, id_number: str, consent: bool) -> Us
         consent_version=CHILD_CONSENT_VERSION,
         consented_at=now,
     )
+    # The guardian's consent is also on record as a Consent row (issue #16 §1).
+    consent_record(user=guardian, kind=Consent.Kind.CHILD)
     audit_record(
         actor=guardian,
         verb="family.child_added",

@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from threehours.accounts.consent import consent_record
 from threehours.accounts.errors import InvalidPhone
 from threehours.accounts.identity import is_valid_phone, mask_phone, normalise_phone
-from threehours.accounts.models import User
+from threehours.accounts.models import Consent, User
 from threehours.core.audit import audit_record
 from threehours.core.db import lock_one
 from threehours.core.errors import RateLimited
@@ -186,6 +187,8 @@ def guardian_invitation_accept(
         ),
         link=reverse("family:child", args=[child.pk]),
     )
+    # The guardian's consent is also on record as a Consent row (issue #16 §1).
+    consent_record(user=user, kind=Consent.Kind.CHILD)
     audit_record(
         actor=user,
         verb="family.guardian_added",

@@ -38,9 +38,12 @@ def years_ago(years: int, *, days: int = 0, today: dt.date | None = None) -> dt.
 
 
 def guardian(phone: str = "13900000001", *, age: int = 35, name: str = "王妈妈") -> User:
+    from threehours.testing.consent import consent_all
+
     user = User.objects.create(phone=phone, nickname=name, phone_bound_at=timezone.now())
+    consent_all(user, but=("child",))  # the family service records that one
     return account_services.real_name_set(
-        user=user, real_name=name, id_number=id_number_born(years_ago(age))
+        user=user, real_name=name, id_number=id_number_born(years_ago(age)), consent=True
     )
 
 

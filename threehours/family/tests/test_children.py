@@ -40,6 +40,8 @@ def test_a_guardian_adds_a_child_stored_like_an_adults_id():
     assert link.guardian == parent and link.consent_version == CHILD_CONSENT_VERSION
     assert link.consented_at is not None
     assert AuditEntry.objects.filter(verb="family.child_added", target_id=str(child.pk)).exists()
+    # The guardian's consent is also a Consent row (issue #16 §1).
+    assert parent.consents.filter(kind="child", version=1, withdrawn_at=None).exists()
 
 
 @pytest.mark.parametrize(("days", "allowed"), [(0, True), (1, False), (-1, True)])
@@ -82,6 +84,7 @@ def test_consent_is_required_and_nothing_is_written_without_it():
         with pytest.raises(errors.ConsentRequired):
             _add(parent, years_ago(6), consent=value)
     assert not User.objects.filter(guarded=True).exists()
+    assert not parent.consents.filter(kind="child").exists()
 
 
 def test_an_id_number_belongs_to_one_family_only():

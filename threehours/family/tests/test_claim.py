@@ -393,7 +393,7 @@ def test_the_phone_logs_in_to_the_claimed_record_afterwards(test_phones):
     family = Family(born=years_ago(18))
     claimant = phone_user("13800000001")
     record_claim(user=claimant, id_number=family.number)
-    assert phone_login(phone="13800000001", code="123456").pk == family.child.pk
+    assert phone_login(agree=True, phone="13800000001", code="123456").pk == family.child.pk
 
 
 def test_the_api_claim_refusal_reads_in_english(api):

@@ -24,7 +24,7 @@ def adult(phone: str = "13700000001", *, name: str = "张小三") -> User:
     """An adult volunteer with a recorded real name and ID number."""
     user = User.objects.create(phone=phone, nickname=name, phone_bound_at=timezone.now())
     return account_services.real_name_set(
-        user=user, real_name=name, id_number=id_number_born(years_ago(30))
+        user=user, real_name=name, id_number=id_number_born(years_ago(30)), consent=True
     )
 
 

@@ -100,14 +100,16 @@ def test_signup_and_verify_email_through_the_api(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
-            "orgs/signup", {"email": "new@ngo.example.cn", "password": "A-Long-Password-26"}
+            "orgs/signup",
+            {"email": "new@ngo.example.cn", "password": "A-Long-Password-26", "agree": True},
         )
     assert response.status_code == 201
     token = mailoutbox[-1].body.split("/accounts/verify/")[1].split("/")[0]
     assert api.post("orgs/verify-email", {"token": token + "x"}).json()["code"] == "bad_token"
     assert api.post("orgs/verify-email", {"token": token}).status_code == 200
     response = api.post(
-        "auth/email/login", {"email": "new@ngo.example.cn", "password": "A-Long-Password-26"}
+        "auth/email/login",
+        {"agree": True, "email": "new@ngo.example.cn", "password": "A-Long-Password-26"},
     )
     assert response.status_code == 200
 

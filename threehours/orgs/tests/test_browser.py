@@ -49,12 +49,14 @@ def test_organisation_applies_is_rejected_fixes_and_is_approved(
     page.get_by_label("电子邮箱").fill("contact@school.example.cn")
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_label("再次输入密码").fill(PASSWORD)
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="创建账号").click()
     expect(page.get_by_role("heading", name="请查收邮件")).to_be_visible()
     page.goto(_latest_link(settings.EMAIL_FILE_PATH, r"https?://\S+/accounts/verify/\S+/"))
     page.get_by_role("link", name="登录").click()
     page.get_by_label("电子邮箱").fill("contact@school.example.cn")
     page.get_by_label("密码").fill(PASSWORD)
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="登录").click()
 
     # Apply.

@@ -54,6 +54,7 @@ def _log_in(page, phone: str) -> None:
     page.goto("/login/")
     page.get_by_label("手机号").fill(phone)
     page.get_by_label("验证码").fill("123456")
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page).to_have_url(re.compile(r"/me/$"))
 

@@ -17,13 +17,17 @@ def published_activity(org, **overrides) -> Activity:
 
 
 def volunteers(count: int, *, start: int = 0) -> list[User]:
+    from threehours.testing.consent import consent_all
+
     now = timezone.now()
-    return [
+    people = [
         User.objects.create(
             phone=f"137{start + i:08d}", nickname=f"志愿者{start + i}", phone_bound_at=now
         )
         for i in range(count)
     ]
+    consent_all(*people)
+    return people
 
 
 def online_activity(org, **overrides) -> Activity:

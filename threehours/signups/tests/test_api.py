@@ -38,7 +38,7 @@ def test_register_answers_201_with_the_status(api, org, volunteer):
 
 def test_refusals_carry_the_api_codes_and_write_nothing(api, org, email_user, volunteer):
     activity = published_activity(org, places=1, questions=[])
-    response = api.as_user(email_user).post(_path(activity), {})
+    response = api.as_user(email_user).post(_path(activity), {"share_consent": True})
     assert (response.status_code, response.json()["code"]) == (400, "phone_not_bound")
     client = api.as_user(volunteer)
     assert client.post(_path(activity), {}).status_code == 201
@@ -137,8 +137,9 @@ def test_staff_list_registrants_and_reject_with_a_reason(api, org, volunteer, op
         assert stranger.post(path, {"reason": "x"} if verb != "accept" else None).status_code == 404
 
 
-def test_one_registration_costs_at_most_six_queries(api, org, volunteer):
-    """Token, activity, questions, insert, place update, inbox message. (The test's own
+def test_one_registration_costs_at_most_seven_queries(api, org, volunteer):
+    """Token, activity, the share_with_org consent (issue #16), questions, insert, place
+    update, inbox message. (The test's own
     transaction turns the service's BEGIN/COMMIT into savepoints; they are not counted.)"""
     activity = published_activity(org)
     [question] = activity.questions.all()
@@ -148,12 +149,13 @@ def test_one_registration_costs_at_most_six_queries(api, org, volunteer):
         response = client.post(_path(activity), {"answers": {str(question.pk): "上海"}})
     assert response.status_code == 201
     sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(sql) <= 6, sql
+    assert len(sql) <= 7, sql
 
 
 def test_a_registration_without_questions_reads_none(api, org, volunteer):
     """The activity's read counts its questions; with none there is no read of them: token,
-    activity, insert, inbox message, place update."""
+    activity, the share_with_org consent (one indexed read), insert, inbox message, place
+    update."""
     activity = published_activity(org, questions=[])
     client = api.as_user(volunteer)
     client.get("me/registrations")  # the token's last-used time is written once
@@ -161,8 +163,9 @@ def test_a_registration_without_questions_reads_none(api, org, volunteer):
         response = client.post(_path(activity), {})
     assert response.status_code == 201
     sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(sql) == 5, sql
+    assert len(sql) == 6, sql
     assert not [s for s in sql if 'FROM "activities_question"' in s], "the ORM's question read"
+    assert len([s for s in sql if 'FROM "accounts_consent"' in s]) == 1
 
 
 def test_staff_list_shows_each_registrants_history(api, org, django_assert_max_num_queries):

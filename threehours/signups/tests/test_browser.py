@@ -48,6 +48,7 @@ def test_volunteer_binds_a_phone_registers_and_cancels(
     page.goto(f"/org/login/?next=/activities/{activity.pk}/")
     page.get_by_label("电子邮箱").fill("mum@example.cn")
     page.get_by_label("密码").fill("Family-Pass-2026")
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="登录").click()
     page.goto(f"/activities/{activity.pk}/")
     register = page.get_by_test_id("register")
@@ -65,6 +66,9 @@ def test_volunteer_binds_a_phone_registers_and_cancels(
     # a required question is marked for the browser too (the server checks it either way)
     assert page.get_by_label("M", exact=True).get_attribute("required") is not None
     page.get_by_label("M", exact=True).check()
+    # Asked once: the organiser receives the registration data (issue #16 §1).
+    expect(page.locator("#consent-share_with_org")).to_contain_text(org.name)
+    page.locator("input[name=share_consent]").check()
     page.screenshot(path=screenshot_dir / "volunteer-register-questions.png", full_page=True)
     page.get_by_role("button", name="报名", exact=True).click()
     expect(page.get_by_test_id("registration-status")).to_contain_text("你已报名")
@@ -105,6 +109,7 @@ def test_staff_reject_a_registrant_and_the_volunteer_reads_why(
     page.goto("/org/login/")
     page.get_by_label("电子邮箱").fill(org.applicant.email)
     page.get_by_label("密码").fill("Apply-Pass-2026")
+    page.locator("#id_agree").check()
     page.get_by_role("button", name="登录").click()
     page.goto(f"/org/{org.pk}/activities/{activity.pk}/")
     page.get_by_test_id("registrants-link").click()

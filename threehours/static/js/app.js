@@ -93,8 +93,19 @@
         then();
       }, function () { then(); }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 30000});
     }
-    locate(function () {});
+    // Without the location consent given before, the page first says why the position is
+    // asked and what is kept (issue #16 §1): the browser asks only after the box is ticked.
+    var consent = form.querySelector("input[name=location_consent]");
+    if (consent) {
+      consent.addEventListener("change", function () { if (consent.checked) { locate(function () {}); } });
+    } else {
+      locate(function () {});
+    }
     form.addEventListener("submit", function (event) {
+      if (consent && !consent.checked) {
+        form.elements.lat.value = ""; form.elements.lng.value = ""; form.elements.accuracy.value = "";
+        return;
+      }
       if (located) { return; }
       event.preventDefault();
       if (waiting) { return; }
