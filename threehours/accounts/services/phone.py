@@ -170,22 +170,23 @@ def phone_login(
 
     PIPL: no account before consent. A new person, or one who has not accepted the current
     version of the user agreement or the privacy policy, must `agree`; without it ConsentRequired
-    is raised before the code is used and before anything is written. With it both consents are
-    recorded (version, time, ip) in the transaction that creates the account.
+    is raised once the code is proven, the code left unused and nothing written. With it both
+    consents are recorded (version, time, ip) in the transaction that creates the account.
     A closing account (注销 requested) is refused with AccountClosing, the code left unused,
     unless `cancel_closing`: then the closing is cancelled and the person logged in.
     Raises InvalidPhone, ConsentRequired, BadSmsCode, SmsCodeExpired, SmsCodeExhausted,
     AccountClosing, AccountClosed, AccountInactive."""
     phone = phone_clean(phone)
-    existing = User.objects.filter(phone=phone).first()
-    missing = consents_missing(existing)
-    if missing and not agree:
-        raise consent_required_for(missing)
     error: DomainError | None = None
     with transaction.atomic(durable=True):
         error = _sms_code_consume(phone=phone, purpose=SmsCode.Purpose.LOGIN, code=code)
         user = None
         if error is None:
+            # Asked only once the code is proven, so that nobody learns without the code whether
+            # a number has an account; raising rolls the code's use back (it stays usable).
+            missing = consents_missing(User.objects.filter(phone=phone).first())
+            if missing and not agree:
+                raise consent_required_for(missing)
             user, created = User.objects.get_or_create(
                 phone=phone, defaults={"phone_bound_at": timezone.now()}
             )

@@ -76,6 +76,19 @@ def test_the_real_code_is_not_used_by_a_refusal(
     assert services.phone_login(phone="13912345678", code=code, agree=True).phone
 
 
+def test_without_the_code_nobody_learns_whether_a_number_has_agreed(sms_outbox):
+    """The consent question comes only after a proven code: a wrong code answers the same for
+    a number with an account that agreed and for one that never logged in."""
+    services.phone_login(phone=PHONE, code=CODE, agree=True)  # has an account, has agreed
+    answers = set()
+    for phone in (PHONE, "13800000002"):  # the second: no account, never agreed
+        with pytest.raises(errors.BadSmsCode) as caught:
+            services.phone_login(phone=phone, code="000000")
+        answers.add(caught.value.code)
+    assert answers == {"bad_code"}
+    assert User.objects.filter(phone="13800000002").exists() is False
+
+
 def test_agreeing_creates_the_account_with_both_consents_recorded():
     with time_machine.travel(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC), tick=False):
         user = services.phone_login(phone=PHONE, code=CODE, agree=True, ip="10.1.2.3")
