@@ -22,9 +22,10 @@ from threehours.accounts.services import sign_out_everywhere
 from threehours.attendance.models import Attempt, ChildPhoto
 from threehours.core.audit import audit_record
 from threehours.core.db import lock_one
-from threehours.family.models import ChildPortrait, GuardianInvitation
+from threehours.family.models import ChildPortrait, GuardianInvitation, Guardianship
 from threehours.hours.models import Certificate
 from threehours.notifications.models import Delivery, Message
+from threehours.orgs.models import Membership
 from threehours.ratings.models import Rating, RatingPhoto
 from threehours.signups.models import Signup
 from threehours.signups.services import signups_cancel_for_closure
@@ -308,13 +309,22 @@ def _anonymise(*, person: User, now: dt.datetime) -> list[tuple]:
     # Inbox and queued SMS / e-mail.
     Message.objects.filter(recipient=person).delete()
     Delivery.objects.filter(recipient=person).delete()
-    # Certificates: revoked (their PDFs stay with the verification record; the holder's
-    # masked name on them was fixed at issue).
+    # Certificates: revoked, and their PDFs (full name, masked ID number) deleted; the
+    # verification record stays (serial, masked name, period, hours, hash), saying "revoked:
+    # account closed" to whoever checks a printed copy.
     Certificate.objects.filter(holder=person, state=Certificate.State.VALID).update(
         state=Certificate.State.REVOKED,
         revoked_reason=Certificate.RevokedReason.ACCOUNT_CLOSED,
         revoked_at=now,
     )
+    certificate_pdfs = Certificate.objects.filter(holder=person).exclude(pdf="")
+    certificate_storage = Certificate._meta.get_field("pdf").storage
+    files += [(certificate_storage, n) for n in certificate_pdfs.values_list("pdf", flat=True)]
+    certificate_pdfs.update(pdf="")
+    # Staff roles end (the only administrator was refused at the request); so does being a
+    # guardian of a child who keeps another guardian (children left alone close with the person).
+    Membership.objects.filter(user=person).delete()
+    Guardianship.objects.filter(guardian=person, ended_at__isnull=True).update(ended_at=now)
     # The row itself: personal fields erased, phone / e-mail / ID index released.
     User.objects.filter(pk=person.pk).update(
         phone=None,

@@ -204,7 +204,9 @@ def test_closures_due_anonymises_and_keeps_the_ledger(
     assert token
     _export_now(person, django_capture_on_commit_callbacks)
     Message.objects.create(recipient=person, title="hi", body="text")
-    Consent.objects.create(user=person, kind="terms", version=1, ip="10.0.0.9")
+    Consent.objects.update_or_create(
+        user=person, kind="terms", version=1, defaults={"ip": "10.0.0.9"}
+    )
     with time_machine.travel(timezone.now() + dt.timedelta(days=11)):
         certificate = certificate_issue(requester=person, holder=person)
     entries = list(LedgerEntry.objects.filter(volunteer=person).values_list("pk", "hours"))
@@ -234,15 +236,17 @@ def test_closures_due_anonymises_and_keeps_the_ledger(
     call_command("verify_ledger")
     certificate.refresh_from_db()
     assert certificate.state == "revoked" and certificate.revoked_reason == "account_closed"
+    assert certificate.pdf.name == ""  # the PDF carried the full name: deleted
     assert not Message.objects.filter(recipient=person).exists()
     assert not ApiToken.objects.filter(user=person, revoked_at__isnull=True).exists()
     assert not DataExport.objects.filter(user=person).exclude(file="").exists()
-    assert Consent.objects.get(user=person).ip is None
+    assert Consent.objects.filter(user=person, kind="terms").exists()  # kept as the record
+    assert not Consent.objects.filter(user=person, ip__isnull=False).exists()
     assert AccountClosure.objects.get(user=person).completed_at == later
     assert AuditEntry.objects.filter(verb="account.closed", target_id=str(person.pk)).exists()
     # The phone number and ID number are free again.
     User.objects.create(phone="13900000001", phone_bound_at=timezone.now())
-    real_name_set(user=other, real_name="李四", id_number=ID_NUMBER)
+    real_name_set(user=other, real_name="李四", id_number=ID_NUMBER, consent=True)
     # Idempotent: nothing left to do.
     assert services.closures_due(now=later) == 0
     with pytest.raises(AccountClosed):
@@ -281,6 +285,16 @@ def test_a_sole_guardians_children_are_closed_with_them(org):
     shared.refresh_from_db()
     assert alone.is_closed and alone.real_name == "" and alone.id_number_index is None
     assert not shared.is_closed and shared.real_name == "王二宝"
+    # The closed parent no longer keeps the child the other parent keeps.
+    assert list(shared.guardians.current().values_list("guardian", flat=True)) == [other.pk]
+
+
+def test_a_closed_staff_member_is_no_longer_staff(org, person):
+    admin = org.memberships.get(role=Membership.Role.ADMIN).user
+    Membership.objects.create(organisation=org, user=person, role=Membership.Role.COORDINATOR)
+    services.closure_request(user=person)
+    services.closures_due(now=timezone.now() + dt.timedelta(days=8))
+    assert list(org.memberships.values_list("user", flat=True)) == [admin.pk]
 
 
 def test_a_closure_cancelled_before_the_job_is_left_alone(person):
