@@ -335,10 +335,14 @@ def activity_window(now: dt.datetime) -> tuple[dt.time, dt.time] | None:
     )
 
 
-def create_data(*, volunteers: int, window: tuple[dt.time, dt.time]) -> dict:
+def create_data(
+    *, volunteers: int, window: tuple[dt.time, dt.time], first_consent: bool = False
+) -> dict:
     """Organisation, today's activity (through the services), volunteers + tokens + confirmed
     registrations. Returns the activity and [(user id, token)], the last one the extra
-    registrant for the query count."""
+    registrant for the query count. The volunteers gave the location consent (issue #16 §1)
+    at an earlier check-in, unless `first_consent`: then this check-in is their first, and
+    each records it (one write more)."""
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
     from django.utils import timezone
@@ -416,6 +420,12 @@ def create_data(*, volunteers: int, window: tuple[dt.time, dt.time]) -> dict:
             Signup(activity=activity, volunteer=u, status=Signup.Status.CONFIRMED) for u in users
         )
         Activity.objects.filter(pk=activity.pk).update(places_taken=len(users))
+    if not first_consent:
+        from threehours.accounts.consent import consent_record
+        from threehours.accounts.models import Consent
+
+        for u in users:
+            consent_record(user=u, kind=Consent.Kind.LOCATION)
     activity.refresh_from_db()
     return {"activity": activity, "tokens": tokens, "today": today}
 
@@ -987,6 +997,12 @@ def main() -> int:
         help="run the family check-in instead (issue #14): N guardians + 2 children each, the "
         "guardian's check-in then each child's with a generated JPEG photo (API, multipart)",
     )
+    parser.add_argument(
+        "--first-consent",
+        action="store_true",
+        help="the volunteers' first check-in ever: each records the location consent it sends "
+        "(by default they gave it at an earlier check-in, as nearly every check-in finds)",
+    )
     parser.add_argument("--keep-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--py-spy",
@@ -1040,7 +1056,7 @@ def main() -> int:
     call_command("migrate", interactive=False, verbosity=0)
     log(f"Migrated in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    data = create_data(volunteers=args.volunteers, window=window)
+    data = create_data(volunteers=args.volunteers, window=window, first_consent=args.first_consent)
     activity, tokens = data["activity"], data["tokens"]
     log(
         f"Activity {activity.pk} on {activity.start_date} {activity.checkin_time:%H:%M}–"

@@ -175,10 +175,11 @@ def consent_require(
     gives it (`given`), else the user must have given the current version before (`known`:
     the caller read that already, e.g. with the check-in's registration).
     Raises ConsentRequired (naming what is needed). One indexed query without `given` (none
-    with `known`), one write with it."""
+    with `known`), one write with it unless `known` says it is on record already."""
     version = CONSENT_VERSIONS[kind]
     if given:
-        _record(user=user, kind=kind, version=version, ip=ip, now=timezone.now())
+        if not known:  # a client that always sends the flag writes it once, not every time
+            _record(user=user, kind=kind, version=version, ip=ip, now=timezone.now())
         return
     if not (known if known is not None else has_consent(user, kind)):
         raise ConsentRequired(

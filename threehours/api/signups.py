@@ -252,13 +252,10 @@ def registration_create(request: HttpRequest, activity_id: Id, payload: Registra
     activity = selectors.activity_for_registration(activity_id=activity_id)
     if activity is None:
         raise ActivityNotFound()
-    # PIPL Art. 23: one indexed read without the flag, one write with it.
-    consent_require(
-        user=request.user,
-        kind=Consent.Kind.SHARE_WITH_ORG,
-        given=payload.share_consent,
-        ip=request.META.get("REMOTE_ADDR"),
-    )
+    # PIPL Art. 23: without the flag, one indexed read of an earlier consent; with it, the
+    # consent is recorded in the registration's own transaction (none when refused).
+    if not payload.share_consent:
+        consent_require(user=request.user, kind=Consent.Kind.SHARE_WITH_ORG, given=False)
     signup = services.signup_create(
         activity=activity,
         volunteer=request.user,
@@ -267,6 +264,8 @@ def registration_create(request: HttpRequest, activity_id: Id, payload: Registra
         commitment_accepted=payload.commitment_accepted,
         include_me=payload.include_me,
         join_waitlist=payload.join_waitlist,
+        share_consent=payload.share_consent,
+        ip=request.META.get("REMOTE_ADDR"),
     )
     return Status(201, registration_out(signup))
 

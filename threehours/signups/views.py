@@ -164,13 +164,11 @@ def signup_create_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     form = AnswersForm(request.POST, activity=activity)
     if form.is_valid():
         try:
-            # PIPL Art. 23: the registration data goes to the organiser only with consent.
-            consent_require(
-                user=request.user,
-                kind=Consent.Kind.SHARE_WITH_ORG,
-                given=request.POST.get("share_consent") == "on",
-                ip=request.META.get("REMOTE_ADDR"),
-            )
+            # PIPL Art. 23: the registration data goes to the organiser only with consent
+            # (recorded in the registration's transaction when given now).
+            share_consent = request.POST.get("share_consent") == "on"
+            if not share_consent:
+                consent_require(user=request.user, kind=Consent.Kind.SHARE_WITH_ORG, given=False)
             signup = services.signup_create(
                 activity=activity,
                 volunteer=request.user,
@@ -178,6 +176,8 @@ def signup_create_view(request: HttpRequest, activity_id: int) -> HttpResponse:
                 children=form.children_chosen(),
                 commitment_accepted=form.commitment_accepted(),
                 join_waitlist=form.cleaned_data["join_waitlist"],
+                share_consent=share_consent,
+                ip=request.META.get("REMOTE_ADDR"),
             )
         except ConsentRequired as exc:
             form.add_error(None, exc.message)

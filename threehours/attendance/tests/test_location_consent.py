@@ -170,3 +170,30 @@ def test_without_an_identity_provider_no_face_consent_is_asked(activity, newcome
     with time_machine.travel(_at(activity, 13, 2), tick=False):
         attendance_services.attendance_check_in(activity=activity, volunteer=newcomer, proof=proof)
     assert not newcomer.consents.filter(kind="face").exists()
+
+
+def test_a_client_that_always_sends_the_flag_writes_the_consent_once(api, activity, newcomer):
+    """The mini-program sends `location_consent` with every check-in and check-out once the
+    volunteer ticked it: recorded at the first, no write at the next (the burst's path)."""
+    client = api.as_user(newcomer)
+    with time_machine.travel(_at(activity, 13, 2), tick=False):
+        token, _ = codes.qr_token_make(activity.pk, activity.start_date)
+        body = {"qr_token": token, **HERE, "location_consent": True}
+        assert client.post(f"activities/{activity.pk}/checkin", body).status_code == 200
+    given_at = newcomer.consents.get(kind="location").given_at
+    with time_machine.travel(_at(activity, 15, 2), tick=False):
+        token, _ = codes.qr_token_make(activity.pk, activity.start_date)
+        body = {"qr_token": token, **HERE, "location_consent": True}
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(f"activities/{activity.pk}/checkout", body)
+    assert response.status_code == 200, response.json()
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'INTO "accounts_consent"' in q["sql"] or 'UPDATE "accounts_consent"' in q["sql"]
+    ]
+    assert writes == []
+    assert newcomer.consents.get(kind="location").given_at == given_at

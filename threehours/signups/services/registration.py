@@ -10,7 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from threehours.accounts.models import User
+from threehours.accounts.consent import consent_record
+from threehours.accounts.models import Consent, User
 from threehours.activities.models import Activity
 from threehours.core.db import lock_one
 from threehours.core.errors import InvalidInput
@@ -219,6 +220,8 @@ def signup_create(
     commitment_accepted: bool = False,
     include_me: bool = True,
     join_waitlist: bool = False,
+    share_consent: bool = False,
+    ip: str | None = None,
 ) -> Signup:
     """Register `volunteer` (and children, one place each). Status `confirmed`, or `pending`
     when the activity's staff review registrations, or `waiting` when it is full and the
@@ -236,7 +239,12 @@ def signup_create(
     ChildAgeOutOfRange, CommitmentRequired, AlreadyRegistered, ChildAlreadyRegistered,
     ActivityFull. Nothing is written when it raises. Takes the places with a conditional
     UPDATE of the activity row (no read-then-write); without children it reads nothing more
-    than a single registration."""
+    than a single registration.
+
+    `share_consent`: the volunteer gave, with this request, the separate consent to share the
+    registration with the organiser (issue #16 §1, PIPL Art. 23; the caller checked that it is
+    given now or was before): it is recorded in the registration's transaction, so a refused
+    registration records nothing and costs nothing more (bench/registration_rush.py)."""
     registration_check(activity=activity, volunteer=volunteer, today=local_today())
     kids = _family_clean(
         activity=activity,
@@ -270,6 +278,8 @@ def signup_create(
             # Insert first: the unique constraint answers "already registered" even when full.
             signup = Signup.objects.create(status=status, answers=clean_answers, **fields)
             _children_add(signup, kids)
+            if share_consent:
+                consent_record(user=volunteer, kind=Consent.Kind.SHARE_WITH_ORG, ip=ip)
             # The notice before the places: the UPDATE locks the activity row until COMMIT, and
             # a rush's registrations queue on that lock, so nothing else happens while it is
             # held (bench/registration_rush.py: the p99).
@@ -293,6 +303,8 @@ def signup_create(
                 status=Signup.Status.WAITING, answers=clean_answers, **fields
             )
             _children_add(signup, kids)
+            if share_consent:
+                consent_record(user=volunteer, kind=Consent.Kind.SHARE_WITH_ORG, ip=ip)
             _notify(signup, signup.status)
     except IntegrityError as exc:
         raise AlreadyRegistered() from exc

@@ -64,3 +64,32 @@ def test_the_page_shows_the_consent_block_and_refuses_without_the_tick(org, newc
     assert Consent.objects.filter(user=newcomer, kind="share_with_org").exists()
     other = published_activity(org, questions=[])
     assert 'name="share_consent"' not in client.get(f"/activities/{other.pk}/").content.decode()
+
+
+def test_the_consent_is_recorded_with_the_registration_not_when_it_is_refused(api, org, newcomer):
+    """Consent and sharing happen together: a refused registration (full) records no consent
+    (the volunteer is asked again), a registration records it in its own transaction."""
+    full = published_activity(org, questions=[], places=1)
+    User.objects.create(phone="13600000044", phone_bound_at=timezone.now())
+    Signup.objects.create(
+        activity=full, volunteer=User.objects.get(phone="13600000044"), status="confirmed"
+    )
+    full.__class__.objects.filter(pk=full.pk).update(places_taken=1)
+    client = api.as_user(newcomer)
+    response = client.post(f"activities/{full.pk}/registrations", {"share_consent": True})
+    assert (response.status_code, response.json()["code"]) == (409, "activity_full")
+    assert not newcomer.consents.exists()
+    open_one = published_activity(org, questions=[])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"activities/{open_one.pk}/registrations", {"share_consent": True})
+    assert response.status_code == 201
+    assert newcomer.consents.get().kind == "share_with_org"
+    # Between the registration's insert and its taking of the place: in its transaction.
+    statements = [q["sql"] for q in queries.captured_queries]
+
+    def first(fragment: str) -> int:
+        return next(i for i, sql in enumerate(statements) if fragment in sql)
+
+    signup, consent = first('INTO "signups_signup"'), first('INTO "accounts_consent"')
+    places = first('UPDATE "activities_activity"')
+    assert signup < consent < places
