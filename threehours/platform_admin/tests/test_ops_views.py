@@ -8,6 +8,7 @@ from django.utils import timezone
 from threehours.accounts import services as account_services
 from threehours.accounts.models import User
 from threehours.activities.models import Activity
+from threehours.core.models import AuditEntry
 from threehours.notifications.models import Message
 from threehours.orgs.tests.factories import approved_org
 from threehours.signups import services as signup_services
@@ -87,6 +88,12 @@ def test_user_detail_shows_the_record(ops, people, operator, regions, attributes
     assert "139****0002" in html and "13955550002" not in html
     assert activity.title in html and 'data-testid="user-against"' in html
     assert ops.get("/ops/users/999999/").status_code == 404
+    # The operator reveals the number from the page when they must call (audited).
+    assert 'data-testid="phone-reveal"' in html
+    reveal_url = f"/ops/users/{people[1].pk}/phone/"
+    assert f'action="{reveal_url}"' in html
+    assert "13955550002" in ops.post(reveal_url).content.decode()
+    assert AuditEntry.objects.filter(verb="phone.revealed", target_id=str(people[1].pk)).exists()
 
 
 def test_disable_from_the_page_ends_the_page_session_and_the_api_token(ops, people, api):
