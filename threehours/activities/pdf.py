@@ -10,7 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from threehours.core.fonts import cjk_font_name, wrap_cjk
+from threehours.core.fonts import PDF_RENDER_LOCK, cjk_font_name, wrap_cjk
 from threehours.core.numbers import format_hours
 
 from .models import Activity
@@ -27,6 +27,12 @@ def _draw_qr(pdf: canvas.Canvas, data: str, *, x: float, y: float, size: float) 
 
 def activity_poster_pdf(*, activity: Activity, url: str) -> bytes:
     """One A4 page in Chinese with the activity's essentials and a QR code to `url`."""
+    with PDF_RENDER_LOCK:  # the shared CJK font is not thread-safe (core.fonts)
+        return _activity_poster_pdf_draw(activity=activity, url=url)
+
+
+def _activity_poster_pdf_draw(*, activity: Activity, url: str) -> bytes:
+    """Draw it (under PDF_RENDER_LOCK)."""
     font = cjk_font_name()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)

@@ -9,6 +9,7 @@ viewer without any may show blank text, NOTES.md). A warning in the log says so.
 from __future__ import annotations
 
 import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +22,14 @@ FONT_NAME = "ThreehoursCJK"
 FALLBACK_FONT_NAME = "STSong-Light"  # Adobe's Simplified Chinese standard font, known to reportlab
 
 log = logging.getLogger(__name__)
+
+# reportlab is not thread-safe: an embedded TrueType font keeps the glyph subset of the
+# document being built on the shared font object, so two PDFs drawn at once in one process (a
+# threaded server worker) corrupt each other's subset (KeyError in makeSubset, seen under
+# bench/certificates.py). Every PDF drawn with the CJK font holds this lock while it draws:
+# certificates, the data download's summary, activity posters, the endorsement template.
+# Drawing is CPU-bound and holds the GIL anyway: one at a time per process costs nothing.
+PDF_RENDER_LOCK = threading.Lock()
 
 
 def wrap_cjk(text: str, *, font: str, size: float, width: float) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -35,7 +34,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tables import LongTable
 
-from threehours.core.fonts import cjk_font_name
+from threehours.core.fonts import PDF_RENDER_LOCK, cjk_font_name
 from threehours.core.numbers import format_hours
 
 INK = colors.Color(0.12, 0.14, 0.16)
@@ -169,20 +168,10 @@ def _days(days: list[dt.date], language: str) -> str:
     return ", ".join(parts)
 
 
-# reportlab is not thread-safe: an embedded TrueType font keeps the glyph subset of the
-# document being built on the shared font object, so two certificates rendered at once in one
-# process (a threaded server worker) corrupt each other's subset (KeyError in makeSubset,
-# seen under bench/certificates.py). Rendering is CPU-bound and holds the GIL anyway: one at
-# a time per process costs nothing.
-_RENDER_LOCK = threading.Lock()
-# Every PDF drawn with the shared CJK font takes this lock (privacy.summary_pdf too).
-RENDER_LOCK = _RENDER_LOCK
-
-
 def certificate_pdf(content: CertificateContent) -> bytes:
     """The certificate's PDF bytes, in `content.language` (zh-hans or en). One rendering at a
-    time per process (_RENDER_LOCK)."""
-    with _RENDER_LOCK, translation.override(content.language):
+    time per process (core.fonts.PDF_RENDER_LOCK)."""
+    with PDF_RENDER_LOCK, translation.override(content.language):
         return _render(content)
 
 

@@ -9,7 +9,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from threehours.core.fonts import cjk_font_name, wrap_cjk
+from threehours.core.fonts import PDF_RENDER_LOCK, cjk_font_name, wrap_cjk
 
 from .models import Organisation
 
@@ -32,6 +32,12 @@ CATEGORY_ZH = {
 def endorsement_template_pdf(*, org: Organisation) -> bytes:
     """An A4 page in Chinese, prefilled with the organisation's name and category, with blanks
     for the endorsing body, the date and the stamp."""
+    with PDF_RENDER_LOCK:  # the shared CJK font is not thread-safe (core.fonts)
+        return _endorsement_template_pdf_draw(org=org)
+
+
+def _endorsement_template_pdf_draw(*, org: Organisation) -> bytes:
+    """Draw it (under PDF_RENDER_LOCK)."""
     font = cjk_font_name()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)

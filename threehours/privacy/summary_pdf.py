@@ -12,11 +12,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from threehours.core.fonts import cjk_font_name
+from threehours.core.fonts import PDF_RENDER_LOCK, cjk_font_name
 
 # The embedded CJK font object keeps the glyph subset of the document being built, so PDFs
 # that use it are rendered one at a time per process: the certificates' lock, shared.
-from threehours.hours.certificate_pdf import RENDER_LOCK
 
 STATUS = {
     "confirmed": "已报名",
@@ -47,7 +46,7 @@ def _time(value: Any) -> str:
 
 
 def summary_pdf(data: dict[str, Any]) -> bytes:
-    with RENDER_LOCK:
+    with PDF_RENDER_LOCK:
         return _render(data)
 
 

@@ -91,3 +91,36 @@ def test_the_configured_font_is_embedded_when_it_exists(operator):
     if not Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists():
         pytest.skip("needs fonts-wqy-microhei")
     assert fonts.cjk_font_name() == fonts.FONT_NAME
+
+
+@pytest.mark.parametrize("document", ["poster", "endorsement"])
+def test_every_cjk_pdf_waits_for_the_render_lock(document, operator):
+    """The shared CJK font is not thread-safe (core.fonts.PDF_RENDER_LOCK): the poster and the
+    endorsement template, like certificates and the data download's summary, draw only while
+    holding the lock — held here, the drawing waits until it is released."""
+    import threading
+
+    from threehours.activities.pdf import activity_poster_pdf
+    from threehours.orgs.pdf import endorsement_template_pdf
+
+    org = approved_org(operator=operator)
+    if document == "poster":
+        activity = activity_services.activity_create(
+            org=org, user=org.applicant, data=activity_data()
+        )
+
+        def draw() -> bytes:
+            return activity_poster_pdf(activity=activity, url="http://127.0.0.1/a/1")
+    else:
+
+        def draw() -> bytes:
+            return endorsement_template_pdf(org=org)
+
+    out: list[bytes] = []
+    worker = threading.Thread(target=lambda: out.append(draw()))
+    with fonts.PDF_RENDER_LOCK:
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive() and not out  # waiting for the lock
+    worker.join(10)
+    assert out and out[0].startswith(b"%PDF")
