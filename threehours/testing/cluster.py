@@ -12,6 +12,7 @@ what is deployed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -204,7 +205,9 @@ class Cluster:
                 "DATABASE_URL": self.database_url,
                 "REDIS_URL": self.redis_url,
                 "THREEHOURS_DEBUG": "false",
-                "THREEHOURS_SECRET_KEY": self._secret("secret_key", lambda: secrets.token_urlsafe(50)),
+                "THREEHOURS_SECRET_KEY": self._secret(
+                    "secret_key", lambda: secrets.token_urlsafe(50)
+                ),
                 "THREEHOURS_FIELD_ENCRYPTION_KEYS": self._secret(
                     "field_encryption_keys", lambda: Fernet.generate_key().decode()
                 ),
@@ -226,7 +229,7 @@ class Cluster:
     def _run(self, *args: str, log_name: str) -> None:
         log = self.log_dir / log_name
         with log.open("a") as out:
-            done = subprocess.run(
+            done = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)
                 [sys.executable, "-m", "threehours.cli", *args],
                 cwd=REPO,
                 env=self.environment(),
@@ -234,9 +237,8 @@ class Cluster:
                 stderr=subprocess.STDOUT,
             )
         if done.returncode != 0:
-            raise ClusterError(
-                f"`threehours {' '.join(args)}` failed ({done.returncode}):\n{log.read_text()[-4000:]}"
-            )
+            command = " ".join(args)
+            raise ClusterError(f"`threehours {command}` failed ({done.returncode}):\n{_tail(log)}")
 
     # --- nginx configuration ---------------------------------------------------------------
     def write_nginx_config(self) -> Path:
@@ -249,8 +251,8 @@ class Cluster:
         proxy_file = prefix / "threehours-proxy.conf"
         # The stand-in for the TLS server: what nginx passes on when it terminated TLS.
         https_standin = (
-            "\n# Local cluster only: a plain port that passes X-Forwarded-Proto: https, standing in\n"
-            "# for the TLS server (no certificate on a test machine).\n"
+            "\n# Local cluster only: a plain port that passes X-Forwarded-Proto: https, standing\n"
+            "# in for the TLS server (no certificate on a test machine).\n"
             "server {\n"
             f"    listen 127.0.0.1:{self._https_port};\n"
             "    server_name _;\n"
@@ -307,7 +309,7 @@ class Cluster:
         binary = nginx_binary()
         if binary is None:
             raise ClusterError("nginx is not installed (Debian: apt-get install nginx)")
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 (nginx, fixed arguments)
             [binary, "-t", "-p", f"{self.nginx_prefix}/", "-c", str(self.nginx_conf)],
             capture_output=True,
             text=True,
@@ -357,7 +359,7 @@ class Cluster:
     def _spawn(self, command: list[str], log: Path) -> subprocess.Popen:
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("a") as out:
-            proc = subprocess.Popen(
+            proc = subprocess.Popen(  # noqa: S603 (our interpreter or nginx, no shell)
                 command,
                 cwd=REPO,
                 env=self.environment(),
@@ -405,7 +407,8 @@ class Cluster:
             if pid is not None and not _alive(pid):
                 raise ClusterError(f"{what} stopped at start:\n{_tail(log)}")
             try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+                health = f"{url}/healthz"  # http://127.0.0.1:<port>, ours
+                with urllib.request.urlopen(health, timeout=5) as response:  # noqa: S310
                     body = json.loads(response.read())
                     if response.status == 200 and body.get("redis") == "ok":
                         return
@@ -427,10 +430,8 @@ class Cluster:
     def _signal_group(self, pid: int, sig: int) -> None:
         if not pid:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, sig)
-        except ProcessLookupError:
-            pass
 
     def _reap(self, pid: int, timeout_s: float = 10) -> bool:
         """Wait until `pid` has ended (reaping it when this process started it)."""
