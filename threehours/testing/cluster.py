@@ -227,20 +227,6 @@ class Cluster:
         env.update(self.extra_env)
         return env
 
-    def _run(self, *args: str, log_name: str) -> None:
-        log = self.log_dir / log_name
-        with log.open("a") as out:
-            done = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)
-                [sys.executable, "-m", "threehours.cli", *args],
-                cwd=REPO,
-                env=self.environment(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        if done.returncode != 0:
-            command = " ".join(args)
-            raise ClusterError(f"`threehours {command}` failed ({done.returncode}):\n{_tail(log)}")
-
     def manage(self, *args: str) -> str:
         """`threehours manage …` with the cluster's environment (its database, keys, media):
         the command's output. ClusterError when it fails."""
@@ -339,9 +325,23 @@ class Cluster:
         """Directories, the database's migrations and the build (once: skipped when done)."""
         for path in (self.directory, self.log_dir, self.media_root, self.private_media_root):
             path.mkdir(parents=True, exist_ok=True)
-        self._run("manage", "migrate", "--no-input", "-v", "0", log_name="prepare.log")
+        # One interpreter for both (each start of Django costs seconds on a busy machine).
+        steps = []
         if not (self.static_root / "staticfiles.json").exists():
-            self._run("build", log_name="prepare.log")
+            steps.append(["build"])
+        steps.append(["manage", "migrate", "--no-input", "-v", "0"])
+        script = f"from threehours import cli\nfor argv in {steps!r}:\n    cli.main(argv)\n"
+        log = self.log_dir / "prepare.log"
+        with log.open("a") as out:
+            done = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)
+                [sys.executable, "-c", script],
+                cwd=REPO,
+                env=self.environment(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        if done.returncode != 0:
+            raise ClusterError(f"building and migrating failed:\n{_tail(log)}")
 
     def up(self) -> None:
         if nginx_binary() is None:
