@@ -58,6 +58,7 @@ def render_site(
     media_root: Path,
     locations_file: Path,
     proxy_file: Path,
+    access_log: Path = Path("/var/log/nginx/threehours.log"),
     extra_servers: str = "",
     max_fails: int = 2,
     fail_timeout: str = "5s",
@@ -77,6 +78,7 @@ def render_site(
         "MEDIA_ROOT": str(media_root).rstrip("/"),
         "LOCATIONS_FILE": str(locations_file),
         "PROXY_FILE": str(proxy_file),
+        "ACCESS_LOG": str(access_log),
         "EXTRA_SERVERS": extra_servers,
     }
     for name, value in values.items():
@@ -261,6 +263,7 @@ class Cluster:
             f"    listen 127.0.0.1:{self._https_port};\n"
             "    server_name _;\n"
             "    set $threehours_proto https;\n"
+            f"    access_log {prefix / 'logs' / 'access.log'} threehours_json;\n"
             f"    include {locations_file};\n"
             "}\n"
         )
@@ -272,6 +275,7 @@ class Cluster:
             media_root=self.media_root,
             locations_file=locations_file,
             proxy_file=proxy_file,
+            access_log=prefix / "logs" / "access.log",
             extra_servers=https_standin,
         )
         (prefix / "threehours.conf").write_text(site)
@@ -301,8 +305,8 @@ class Cluster:
             f"    fastcgi_temp_path {temp / 'fastcgi'};\n"
             f"    uwsgi_temp_path {temp / 'uwsgi'};\n"
             f"    scgi_temp_path {temp / 'scgi'};\n"
+            "    access_log off;  # each server logs JSON (threehours.conf)\n"
             f"    include {prefix / 'threehours.conf'};\n"
-            f"    access_log {prefix / 'logs' / 'access.log'} threehours_json;\n"
             "}\n"
         )
         self.nginx_conf.write_text(main)

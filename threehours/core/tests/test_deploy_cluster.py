@@ -61,6 +61,14 @@ def test_a_clients_request_id_is_passed_on_and_returned(cluster):  # noqa: F811
     status, headers, _ = get(cluster.url + "/healthz", **{"X-Request-ID": "abc-123"})
     assert status == 200
     assert headers["X-Request-ID"] == "abc-123"
+    assert get(cluster.url + "/api/v1/activities", **{"X-Request-ID": "abc-456"})[0] == 200
+    logged = [
+        json.loads(line)
+        for line in (cluster.nginx_prefix / "logs" / "access.log").read_text().splitlines()
+    ]
+    entry = next(entry for entry in logged if entry["request_id"] == "abc-456")
+    assert (entry["uri"], entry["status"]) == ("/api/v1/activities", 200)
+    assert entry["upstream"] in {url.removeprefix("http://") for url in cluster.node_urls}
     assert json.loads(get(cluster.url + "/healthz")[2]) == {
         "status": "ok",
         "database": "ok",
