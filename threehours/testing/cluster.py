@@ -223,6 +223,10 @@ class Cluster:
                 # Short, so that a test sees the header on requests nginx marks as HTTPS.
                 "THREEHOURS_HSTS_SECONDS": "60",
                 "THREEHOURS_SITE_URL": self.url or "http://127.0.0.1",
+                # Messages land in DIR/outbox/ (sms/, email/), where tests can read them.
+                "THREEHOURS_SMS_BACKEND": "file",
+                "THREEHOURS_EMAIL_BACKEND": "file",
+                "THREEHOURS_OUTBOX_DIR": str(self.directory / "outbox"),
                 # nginx passes the client's address as X-Real-IP (rate limits key on it).
                 "THREEHOURS_CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
                 "PYTHONUNBUFFERED": "1",
