@@ -316,13 +316,19 @@ class Cluster:
         self.nginx_conf.write_text(main)
         return self.nginx_conf
 
+    def _nginx_paths(self) -> list[str]:
+        # -e: the error log before the configuration is read (not as root, the compiled-in
+        # /var/log/nginx/error.log cannot be opened).
+        error_log = self.nginx_prefix / "logs" / "error.log"
+        return ["-p", f"{self.nginx_prefix}/", "-c", str(self.nginx_conf), "-e", str(error_log)]
+
     def check_nginx_config(self) -> str:
         """`nginx -t` on the generated configuration: its output; ClusterError when it fails."""
         binary = nginx_binary()
         if binary is None:
             raise ClusterError("nginx is not installed (Debian: apt-get install nginx)")
         done = subprocess.run(  # noqa: S603 (nginx, fixed arguments)
-            [binary, "-t", "-p", f"{self.nginx_prefix}/", "-c", str(self.nginx_conf)],
+            [binary, "-t", *self._nginx_paths()],
             capture_output=True,
             text=True,
         )
@@ -423,8 +429,7 @@ class Cluster:
         self.save_state()
 
     def _start_nginx(self) -> None:
-        command = [nginx_binary() or "nginx", "-p", f"{self.nginx_prefix}/", "-c"]
-        command.append(str(self.nginx_conf))
+        command = [nginx_binary() or "nginx", *self._nginx_paths()]
         self.nginx_pid = self._spawn(command, self.log_dir / "nginx.log").pid
 
     def _wait_healthy(self, url: str, *, what: str, log: Path, pid: int | None = None) -> None:
