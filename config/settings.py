@@ -486,7 +486,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("THREEHOURS_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind the proxy of deploy/nginx (which always overwrites X-Forwarded-Proto) the header says
+    # whether the client used https. Turn it off when the nodes can be reached without that
+    # proxy: a client could then claim https itself.
+    if env_bool("THREEHOURS_TRUST_X_FORWARDED_PROTO", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("THREEHOURS_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = env_int("THREEHOURS_HSTS_SECONDS", 31536000, minimum=0)

@@ -28,7 +28,9 @@ def serve_command(monkeypatch):
     monkeypatch.setattr(cli.os, "execv", lambda path, command: ran.append(command))
 
     def run(**overrides) -> list[str]:
-        args = argparse.Namespace(migrate=False, workers=None, bind=None, access_log=False)
+        args = argparse.Namespace(
+            migrate=False, workers=None, bind=None, access_log=False, build=False
+        )
         for key, value in overrides.items():
             setattr(args, key, value)
         cli.serve(args)
@@ -115,7 +117,8 @@ def test_threehours_serve_answers_pages_and_the_api(server, tmp_path):
         THREEHOURS_WEB_SERVER=server,
         THREEHOURS_LOG_LEVEL="WARNING",
     )
-    command = [sys.executable, "-m", "threehours.cli", "serve", "--migrate", "--workers", "1"]
+    command = [sys.executable, "-m", "threehours.cli", "serve", "--build", "--migrate"]
+    command += ["--workers", "1"]
     command += ["--bind", f"127.0.0.1:{port}"]
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(
@@ -307,3 +310,50 @@ def test_sigterm_stops_the_demo_and_its_server_and_worker(tmp_path):
             os.killpg(demo.pid, signal.SIGKILL)
         demo.wait(timeout=30)
         log.close()
+
+
+def _production_env(tmp_path, **extra) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        and not key.startswith("THREEHOURS_")
+    }
+    env.update(
+        THREEHOURS_DEBUG="false",
+        THREEHOURS_SECRET_KEY="serve-test-" + "x" * 50,
+        THREEHOURS_FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        THREEHOURS_ALLOWED_HOSTS="127.0.0.1",
+        THREEHOURS_VAR_DIR=str(tmp_path / "var"),
+        THREEHOURS_STATIC_ROOT=str(tmp_path / "static"),
+        **extra,
+    )
+    return env
+
+
+def test_serve_refuses_an_install_that_is_not_built_and_build_makes_it(tmp_path):
+    """A production install is built once (`threehours build`); `serve` never writes the
+    static files at start (the install may be read-only) and says what to run instead."""
+    env = _production_env(tmp_path)
+    command = [sys.executable, "-m", "threehours.cli"]
+    refused = subprocess.run(
+        [*command, "serve", "--bind", "127.0.0.1:9"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 2
+    assert "threehours build" in refused.stderr
+    assert not (tmp_path / "static").exists(), "nothing was written"
+
+    built = subprocess.run(
+        [*command, "build"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert built.returncode == 0, built.stderr
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["css/app.css"]
+    assert (tmp_path / "static" / hashed).exists()
+    assert (tmp_path / "static" / (hashed + ".gz")).exists(), "nginx's gzip_static uses these"
+    assert (ROOT / "threehours/locale/zh_Hans/LC_MESSAGES/django.mo").exists()

@@ -225,3 +225,13 @@ def test_production_logs_are_one_json_object_a_line(production):
         "threehours",
         3,
     )
+
+
+def test_x_forwarded_proto_is_trusted_behind_the_proxy_unless_turned_off(production):
+    """deploy/nginx overwrites X-Forwarded-Proto; where nodes are reachable without it, the
+    header must not make a plain request look secure."""
+    result = start(production, "SECURE_PROXY_SSL_HEADER")
+    assert result.stdout.splitlines() == ["('HTTP_X_FORWARDED_PROTO', 'https')"], result.stdout
+    production["THREEHOURS_TRUST_X_FORWARDED_PROTO"] = "false"
+    result = start(production, "SECURE_PROXY_SSL_HEADER")
+    assert result.stdout.splitlines() == ["None"], result.stdout + result.stderr
