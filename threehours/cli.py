@@ -1,6 +1,7 @@
 """`threehours`: the one command that runs the platform.
 
 threehours demo      migrate the SQLite database, load demo data, serve on :8000 with a job worker
+threehours build     collect the static files and compile the translations (before serving)
 threehours serve     production web server (granian, or gunicorn)
 threehours worker    the job worker (huey consumer)
 threehours manage …  any Django management command
@@ -14,18 +15,72 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 DEMO_PHONES = ",".join(f"1380000000{i}:123456" for i in range(1, 6))
 
 
-def _setup_django() -> None:
+def _setup_django(*, build_catalogues: bool | None = None) -> None:
+    """Django in this process. The message catalogues are compiled first when asked
+    (`build_catalogues`), or by default only in debug (a checkout): a production install is
+    built once by `threehours build` and never written to at start (it may be read-only)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from threehours.core.i18n import compile_messages
+    from django.conf import settings
 
-    compile_messages()
+    from threehours.core.i18n import compile_messages, stale_catalogues
+
+    if build_catalogues is None:
+        build_catalogues = settings.DEBUG
+    if build_catalogues:
+        compile_messages()
+    elif stale_catalogues():
+        print(
+            "threehours: the translations are not compiled (run `threehours build`); "
+            "pages will be in English.",
+            file=sys.stderr,
+        )
     import django
 
     django.setup()
+
+
+def _missing_build(settings) -> list[str]:
+    """What `threehours build` makes that is not there: the static files' manifest (when the
+    storage names files by their hash) and the compiled catalogues."""
+    from django.contrib.staticfiles.storage import ManifestFilesMixin
+    from django.core.files.storage import storages
+
+    from threehours.core.i18n import stale_catalogues
+
+    missing = [str(po.with_suffix(".mo")) for po in stale_catalogues()]
+    storage = storages["staticfiles"]
+    if isinstance(storage, ManifestFilesMixin):
+        manifest = Path(settings.STATIC_ROOT) / storage.manifest_name
+        if not manifest.exists():
+            missing.append(str(manifest))
+    return missing
+
+
+def _build() -> None:
+    """collectstatic into STATIC_ROOT (THREEHOURS_STATIC_ROOT) and the .mo catalogues beside
+    their .po files. Run at install time, by a user who may write there."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from threehours.core.i18n import compile_messages
+
+    compile_messages()
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def build(args: argparse.Namespace) -> int:
+    _setup_django(build_catalogues=True)
+    from django.conf import settings
+
+    _build()
+    print(f"threehours: built the static files into {settings.STATIC_ROOT} and the translations.")
+    return 0
 
 
 def _manage(args: list[str]) -> None:
@@ -106,13 +161,25 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    _setup_django()
+    build_first = getattr(args, "build", False)
+    _setup_django(build_catalogues=build_first or None)
     from django.conf import settings
     from django.core.management import call_command
 
+    if build_first:
+        _build()
+    elif missing := _missing_build(settings):
+        if not settings.DEBUG:
+            print(
+                "threehours serve: the install is not built; run `threehours build` first "
+                "(or `threehours serve --build` where the install may be written to). "
+                "Missing: " + ", ".join(missing),
+                file=sys.stderr,
+            )
+            return 2
+        _build()  # debug, a checkout: build into var/ (THREEHOURS_VAR_DIR)
     if args.migrate:
         call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
     workers = str(args.workers or settings.SERVE_WORKERS)
     bind = args.bind or settings.SERVE_BIND
     access_log = settings.DEBUG or args.access_log
@@ -196,11 +263,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--no-worker", action="store_true", help="do not start the job worker")
     p.set_defaults(func=demo)
+    p = commands.add_parser(
+        "build", help="collect the static files and compile the translations (install time)"
+    )
+    p.set_defaults(func=build)
     p = commands.add_parser("serve", help="production web server (granian, or gunicorn)")
     p.add_argument("--workers", type=int, help="processes (THREEHOURS_WEB_WORKERS, default 2)")
     p.add_argument("--bind", help="address (THREEHOURS_BIND, default 127.0.0.1:8000)")
     p.add_argument("--migrate", action="store_true", help="apply migrations first")
     p.add_argument("--access-log", action="store_true", help="log every request")
+    p.add_argument("--build", action="store_true", help="run `threehours build` first")
     p.set_defaults(func=serve)
     p = commands.add_parser("worker", help="the job worker (huey consumer)")
     p.set_defaults(func=worker)

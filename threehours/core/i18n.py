@@ -17,6 +17,16 @@ from babel.messages.pofile import read_po
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 
+def stale_catalogues(locale_dir: Path = LOCALE_DIR) -> list[Path]:
+    """The .po files whose .mo is missing or older (what compile_messages would write)."""
+    stale = []
+    for po_path in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            stale.append(po_path)
+    return stale
+
+
 def compile_messages(locale_dir: Path = LOCALE_DIR) -> list[Path]:
     """Write every .mo that is missing or older than its .po; return the ones written."""
     written = []
