@@ -86,7 +86,8 @@ def start_server(
     full = {**os.environ, **env}
     for name in ("DJANGO_SETTINGS_MODULE", *drop):
         full.pop(name, None)
-    command = ["uv", "run", "threehours", "serve", "--workers", str(workers)]
+    # --build: `threehours serve` no longer collects static files itself (issue #17).
+    command = ["uv", "run", "threehours", "serve", "--build", "--workers", str(workers)]
     command += ["--bind", f"127.0.0.1:{port}"]
     output = {}
     if log_path is not None:
