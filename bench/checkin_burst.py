@@ -7,6 +7,7 @@ burst from 32 concurrent clients through the real server on PostgreSQL, then che
     uv run python bench/checkin_burst.py --via page     # the phone's page instead of the API
     uv run python bench/checkin_burst.py --proof code   # the day's 4-digit code, not the QR
     uv run python bench/checkin_burst.py --checkout ../wt-old   # another checkout's code
+    uv run python bench/checkin_burst.py --cluster      # through nginx to two nodes (issue #17)
 
 Steps: wait until no other benchmark runs (wrk, `threehours serve`/granian, another bench/*.py;
 poll every 30 s, up to 20 min) and print the load average (before the bursts it also waits up to
@@ -76,6 +77,11 @@ over the wall time of the burst), each family's latency (p50/p90/p99/max, its th
 end to end) and each request kind's; verified: 3 attendance rows per family, one ChildPhoto
 per child check-in with its file in the private storage, no attempt refused.
 
+--cluster: the same burst through Debian's nginx to two `threehours serve` nodes of
+--workers / 2 processes each (the local cluster of issue #17, threehours/testing/cluster.py,
+nginx configured from deploy/nginx/), instead of one server direct. The CPU per request also
+counts nginx's processes (master and worker, /proc) and prints their share of what the run took.
+
 CPU: wrk's own share (wait4 rusage over wall time × cores), and per request the CPU seconds of
 the server's processes and of PostgreSQL (/proc/<pid>/stat), which bound the rate the 2 cores
 allow whatever else runs; with --py-spy, the workers' GIL-holding samples by package and frame.
@@ -137,7 +143,7 @@ SITE = (Decimal("31.174500"), Decimal("121.460200"))
 RADIUS_M = 500
 PROOF_NAMES = {"qr": "the QR token", "code": "the day's 4-digit code"}
 LOG_PATH = Path(tempfile.gettempdir()) / "threehours-checkin-server.log"
-OWN_SERVER: list[int] = []  # the session id of the server this script started
+OWN_SERVER: list[int] = []  # the session ids of the server(s) this script started
 
 LUA = r"""
 -- Written by bench/checkin_burst.py. Each line of WRK_REQUESTS is "token<TAB>json body"
@@ -276,7 +282,7 @@ def other_benchmarks(*, tests: bool = False) -> list[str]:
             if int(pid) in mine or "checkin_burst" in command:
                 continue
             try:
-                if own_server is not None and os.getsid(int(pid)) == own_server:
+                if own_server is not None and os.getsid(int(pid)) in OWN_SERVER:
                     continue
             except ProcessLookupError:
                 continue
@@ -609,6 +615,28 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
     return server
 
 
+def start_cluster(env: dict[str, str], var_dir: Path, web_workers: int):
+    """--cluster: Debian's nginx in front of two `threehours serve` nodes of `web_workers`
+    processes each (threehours/testing/cluster.py, as `deploy/local-cluster` starts them), on
+    the bench database and Redis, with the server's environment (same secret: the QR token
+    made here validates there). No job worker: the burst queues nothing."""
+    from threehours.testing.cluster import Cluster
+
+    cluster = Cluster(
+        database_url=env["DATABASE_URL"],
+        redis_url=env["REDIS_URL"],
+        directory=var_dir / "cluster",
+        nodes=2,
+        workers=0,
+        env={k: v for k, v in env.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        web_workers=web_workers,
+        startup_timeout_s=120,
+    )
+    cluster.up()
+    OWN_SERVER[:] = [*cluster.node_pids, cluster.nginx_pid]
+    return cluster
+
+
 def send_all(requests: list[urllib.request.Request]) -> dict[str, int]:
     """Send the requests from 8 threads at once; how many answered with each status."""
 
@@ -659,11 +687,13 @@ def warm_up_page(port: int, path: str, cookie: str, body: str) -> dict[str, int]
     )
 
 
-def process_cpu(server_sid: int) -> dict[str, float]:
-    """CPU seconds (user + system) so far of the server's processes and of every PostgreSQL
+def process_cpu(server_sid: int | list[int], nginx_sid: int = 0) -> dict[str, float]:
+    """CPU seconds (user + system) so far of the server's processes (the sessions of every
+    node with --cluster), of nginx's (master and workers, --cluster) and of every PostgreSQL
     process, read from /proc/<pid>/stat."""
     tick = os.sysconf("SC_CLK_TCK")
-    totals = {"server": 0.0, "postgres": 0.0}
+    sids = {server_sid} if isinstance(server_sid, int) else set(server_sid)
+    totals = {"server": 0.0, "postgres": 0.0, "nginx": 0.0}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -675,8 +705,10 @@ def process_cpu(server_sid: int) -> dict[str, float]:
         fields = stat[stat.rindex(")") + 2 :].split()
         # fields[0] is field 3 (state): session is field 6, utime 14, stime 15.
         seconds = (int(fields[11]) + int(fields[12])) / tick
-        if int(fields[3]) == server_sid:
+        if int(fields[3]) in sids:
             totals["server"] += seconds
+        elif nginx_sid and int(fields[3]) == nginx_sid:
+            totals["nginx"] += seconds
         elif comm == "postgres" or comm.startswith("postgres:"):
             totals["postgres"] += seconds
     return totals
@@ -1003,6 +1035,12 @@ def main() -> int:
         help="the volunteers' first check-in ever: each records the location consent it sends "
         "(by default they gave it at an earlier check-in, as nearly every check-in finds)",
     )
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="the burst through nginx to two nodes (the local cluster, issue #17) of --workers "
+        "/ 2 processes each, instead of one server direct; reports nginx's share of the CPU",
+    )
     parser.add_argument("--keep-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--py-spy",
@@ -1019,6 +1057,8 @@ def main() -> int:
         log(f"Running again from {checkout}: {' '.join(command)}")
         os.execvpe("uv", command, {**os.environ, "THREEHOURS_BENCH_CHECKOUT": str(checkout)})
 
+    if args.cluster and (args.families or args.py_spy):
+        parser.error("--cluster runs the API or page burst, without --families or --py-spy")
     if args.families:
         return families_main(args)
     log(
@@ -1125,8 +1165,19 @@ def main() -> int:
         wait_until_quiet(args.max_wait // 2)
     # Test runs are not benchmarks but take the same cores: wait a little for them too.
     wait_until_quiet(args.max_test_wait, 15, tests=True)
-    log(f"\nStarting `threehours serve --workers {args.workers}` on 127.0.0.1:{port} …")
-    server = start_server(env, port, args.workers)
+    cluster = None
+    if args.cluster:
+        node_workers = max(1, args.workers // 2)
+        log(f"\nStarting the local cluster: nginx → 2 nodes × {node_workers} processes …")
+        cluster = start_cluster(env, var_dir, node_workers)
+        port = urlsplit(cluster.url).port
+        server_sids: int | list[int] = list(cluster.node_pids)
+        log(f"nginx on {cluster.url}, nodes {', '.join(cluster.node_urls)}")
+    else:
+        log(f"\nStarting `threehours serve --workers {args.workers}` on 127.0.0.1:{port} …")
+        server = start_server(env, port, args.workers)
+        server_sids = server.pid
+    nginx_sid = cluster.nginx_pid if cluster else 0
     runs: dict[str, dict] = {}
     spans: dict[str, tuple[int, float]] = {}
     others: dict[str, list[str]] = {}
@@ -1150,7 +1201,7 @@ def main() -> int:
             others[action] = other_benchmarks() + other_benchmarks(tests=True)
             log(f"Phase {action}: {len(lines):,} requests, {args.connections} connections …")
             spies = py_spy_start(server.pid, work / action) if args.py_spy else []
-            cpu0 = process_cpu(server.pid)
+            cpu0 = process_cpu(server_sids, nginx_sid)
             runs[action] = run_wrk(
                 port=port,
                 path=page_path if page else f"/api/v1/activities/{activity.pk}/{action}",
@@ -1160,14 +1211,16 @@ def main() -> int:
                 work=work,
                 mode=args.via,
             )
-            cpu1 = process_cpu(server.pid)
+            cpu1 = process_cpu(server_sids, nginx_sid)
             runs[action]["cpu"] = {k: cpu1[k] - cpu0[k] for k in cpu0}
             if spies:
                 profiles[action] = py_spy_stop(spies)
             spans[action] = server_span(activity.pk, action, since)
             connections.close_all()
     finally:
-        if not args.keep_server:
+        if cluster is not None:
+            cluster.down()
+        elif not args.keep_server:
             stop_server(server, timeout_s=30)
         shutil.rmtree(work, ignore_errors=True)
 
@@ -1210,10 +1263,16 @@ def main() -> int:
     for name, r in runs.items():
         n = max(1, r["requests"])
         cpu = r["cpu"]
-        total = (cpu["server"] + cpu["postgres"] + r["wrk_cpu_s"]) * 1000 / n
+        total = (cpu["server"] + cpu["postgres"] + cpu["nginx"] + r["wrk_cpu_s"]) * 1000 / n
+        nginx = (
+            f", nginx {cpu['nginx'] * 1000 / n:.2f} "
+            f"({cpu['nginx'] * 1000 / n / total:.1%} of the CPU the run took)"
+            if args.cluster
+            else ""
+        )
         log(
             f"  {name:<9} server {cpu['server'] * 1000 / n:.2f}, PostgreSQL "
-            f"{cpu['postgres'] * 1000 / n:.2f}, wrk {r['wrk_cpu_s'] * 1000 / n:.2f} → "
+            f"{cpu['postgres'] * 1000 / n:.2f}, wrk {r['wrk_cpu_s'] * 1000 / n:.2f}{nginx} → "
             f"{total:.2f} ms per request = at most {2000 / total:.0f} requests/s on 2 cores"
         )
     for name, rows in profiles.items():

@@ -282,7 +282,8 @@ AUTHENTICATION_BACKENDS = ["threehours.accounts.backends.AccountBackend"]
 HUEY_IMMEDIATE = env_bool("THREEHOURS_JOBS_IMMEDIATE", False)
 if REDIS_URL:
     HUEY = {
-        "huey_class": "huey.PriorityRedisHuey",
+        # Periodic tasks run once per schedule slot however many workers run (issue #17).
+        "huey_class": "threehours.core.jobs.OncePerSlotRedisHuey",
         "name": "threehours",
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,

@@ -161,20 +161,30 @@ def delivery_attempt(*, delivery_id: int, final: bool) -> bool:
 
 
 def delivery_requeue_stale(*, now: dt.datetime | None = None) -> list[int]:
-    """Hand back deliveries that no worker finished (worker stopped mid-send, queue lost):
-    pending or sending for longer than STALE_AFTER. Returns their ids, to be queued again."""
+    """Hand back deliveries that no worker finished (worker stopped mid-send, killed outright,
+    queue lost): pending or sending for longer than STALE_AFTER. Returns their ids, to be queued
+    again. A stale row that has used every attempt (NOTIFY_MAX_RETRIES + 1) is marked failed with
+    its error instead, so that a message whose sending kills its worker is not tried forever and
+    none stays pending silently (issue #17 §4)."""
     now = now or timezone.now()
     cutoff = now - STALE_AFTER
-    stuck = Delivery.objects.filter(
-        Q(status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
-        | Q(
-            status=Delivery.Status.PENDING,
-            created_at__lt=cutoff,
-            attempts__lt=settings.NOTIFY_MAX_RETRIES + 1,
+    spent = settings.NOTIFY_MAX_RETRIES + 1
+    stale = Q(status=Delivery.Status.SENDING, claimed_at__lt=cutoff) | Q(
+        status=Delivery.Status.PENDING, created_at__lt=cutoff
+    )
+    with transaction.atomic():
+        Delivery.objects.filter(stale, status=Delivery.Status.SENDING, attempts__gte=spent).update(
+            status=Delivery.Status.FAILED,
+            last_error="the worker stopped while sending, on its last attempt",
         )
-    )
-    ids = list(stuck.values_list("pk", flat=True)[:500])
-    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.PENDING
-    )
+        Delivery.objects.filter(
+            stale, status=Delivery.Status.PENDING, attempts__gte=spent, last_error=""
+        ).update(status=Delivery.Status.FAILED, last_error="no attempt left")
+        Delivery.objects.filter(stale, status=Delivery.Status.PENDING, attempts__gte=spent).update(
+            status=Delivery.Status.FAILED
+        )
+        ids = list(Delivery.objects.filter(stale).values_list("pk", flat=True)[:500])
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.PENDING
+        )
     return ids

@@ -335,6 +335,38 @@ def test_delivery_requeue_stale_hands_back_stuck_and_old_pending_rows(volunteer,
     assert statuses[recent_claim] == "sending" and statuses[recent_pending] == "pending"
 
 
+def test_the_sweeper_marks_failed_what_has_no_attempt_left(volunteer, settings):
+    """A worker killed (kill -9) while sending on the last attempt leaves the row `sending`:
+    the sweeper marks it failed with its error instead of handing it back forever; a pending row
+    that used every attempt is marked failed too (issue #17 §4)."""
+    spent = settings.NOTIFY_MAX_RETRIES + 1
+    with time_machine.travel(T0, tick=False):
+        killed = services.sms_send(phone=volunteer.phone, text="killed").pk
+        Delivery.objects.filter(pk=killed).update(
+            status="sending", claimed_at=timezone.now(), attempts=spent
+        )
+        killed_early = services.sms_send(phone=volunteer.phone, text="killed early").pk
+        Delivery.objects.filter(pk=killed_early).update(
+            status="sending", claimed_at=timezone.now(), attempts=1
+        )
+        errored = services.sms_send(phone=volunteer.phone, text="errored").pk
+        Delivery.objects.filter(pk=errored).update(attempts=spent, last_error="TimeoutError()")
+        silent = services.sms_send(phone=volunteer.phone, text="silent").pk
+        Delivery.objects.filter(pk=silent).update(attempts=spent)
+
+    with time_machine.travel(T0 + dt.timedelta(minutes=11), tick=False):
+        assert services.delivery_requeue_stale() == [killed_early]
+
+    rows = {d.pk: d for d in Delivery.objects.all()}
+    assert (rows[killed].status, rows[killed].last_error) == (
+        "failed",
+        "the worker stopped while sending, on its last attempt",
+    )
+    assert rows[killed_early].status == "pending"
+    assert (rows[errored].status, rows[errored].last_error) == ("failed", "TimeoutError()")
+    assert (rows[silent].status, rows[silent].last_error) == ("failed", "no attempt left")
+
+
 def test_the_sweeper_job_sends_a_delivery_whose_job_was_lost(volunteer, sms_outbox):
     with time_machine.travel(T0, tick=False):
         lost = services.sms_send(phone=volunteer.phone, text="丢失的短信")  # never committed
