@@ -1,3 +1,5 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from threehours.hours.services import VerifyProgress, ledger_verify_iter
@@ -16,6 +18,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        started = time.perf_counter()
         progress = VerifyProgress()
         count = 0
         for d in ledger_verify_iter(batch_size=options["batch_size"], progress=progress):
@@ -29,6 +32,7 @@ class Command(BaseCommand):
             raise CommandError(f"{count} difference(s) between summaries and entries")
         self.stdout.write(
             self.style.SUCCESS(
-                f"ledger OK: every summary equals its entries ({progress.volunteers} volunteers)"
+                f"ledger OK: every summary equals its entries ({progress.volunteers} volunteers,"
+                f" {time.perf_counter() - started:.1f} s)"
             )
         )
