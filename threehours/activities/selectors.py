@@ -70,7 +70,7 @@ SORTS = ("soonest", "nearest", "newest")
 NEAREST_DEFAULT_RADIUS_KM = 50.0
 # Up to this radius a box read through the GiST index beats walking the sort-order index with
 # the box as a filter (1,000,000 activities over 300 cities: 10 km 1.8 vs 4.9 ms, 100 km 6.7 vs
-# 41 ms, 200 km 24 vs 1.5 ms); nearest-first reads the whole circle either way.
+# 41 ms, 200 km 24 vs 1.5 ms). Nearest first walks the same index nearest-first (k-NN, below).
 GIST_MAX_RADIUS_KM = 100.0
 _M_PER_DEGREE = 111_195.0  # metres per degree of latitude (mean Earth radius)
 
