@@ -19,7 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         keys = len(settings.FIELD_ENCRYPTION_KEYS)
-        self.stdout.write(f"{keys} key(s) configured; the first one encrypts")
+        self.stdout.write(
+            f"{keys} key(s) configured; the first one encrypts. The blind index of ID numbers "
+            "is keyed by the last one: keep that key last (docs/operations.md)."
+        )
 
         def progress(label, counts):
             self.stdout.write(
