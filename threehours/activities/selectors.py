@@ -70,7 +70,7 @@ SORTS = ("soonest", "nearest", "newest")
 NEAREST_DEFAULT_RADIUS_KM = 50.0
 # Up to this radius a box read through the GiST index beats walking the sort-order index with
 # the box as a filter (1,000,000 activities over 300 cities: 10 km 1.8 vs 4.9 ms, 100 km 6.7 vs
-# 41 ms, 200 km 24 vs 1.5 ms); nearest-first reads the whole circle either way.
+# 41 ms, 200 km 24 vs 1.5 ms). Nearest first walks the same index nearest-first (k-NN, below).
 GIST_MAX_RADIUS_KM = 100.0
 _M_PER_DEGREE = 111_195.0  # metres per degree of latitude (mean Earth radius)
 
@@ -268,7 +268,40 @@ def activity_search(
         select += f", {distance[0]}"
         select_params = list(distance[1])
     table = _LIST.table(connection)
-    if in_box:
+    if in_box and sort == "nearest":
+        # Nearest first as a k-nearest-neighbour scan of the same GiST index (issue #17): the
+        # index hands out rows by plain distance in degrees (`<->`), nearest first, and stops
+        # after k = one page; reading the whole box and sorting it grew with the box's rows.
+        # That order is not the displayed one (a degree of longitude is cos(lat) of a degree of
+        # latitude), so it only bounds it: for every row, exact metres >= cos(lat) × 111,195 ×
+        # degrees. The k-th exact distance among the k nearest in degrees gives a circle in
+        # degrees that holds every row of the exact first page; that circle (≈ k rows, read
+        # from the index alone) is then sorted exactly, as before. Same rows, same order.
+        assert distance is not None  # noqa: S101
+        point = "point(a.lng::float8, a.lat::float8)"
+        here = [float(lng), float(lat)]
+        to_degrees = _M_PER_DEGREE * max(0.1, math.cos(math.radians(float(lat))))
+        knn = (
+            f"SELECT {distance[0]} AS d FROM {table} WHERE {' AND '.join(where)}"  # noqa: S608
+            f" ORDER BY {point} <-> point(%s, %s) LIMIT %s"
+        )
+        # 1e-5 degree (≈ 1 m) covers the rounding of the integer squared metres.
+        circle = f"{point} <@ circle(point(%s, %s), (SELECT sqrt(max(k.d)) FROM knn k) / %s + 1e-5)"  # noqa: S608
+        inner = (
+            f"SELECT a.id FROM {table} WHERE {' AND '.join(where)} AND {circle}"  # noqa: S608
+            f" ORDER BY {order_sql} LIMIT %s"
+        )
+        statement = (
+            f"WITH knn AS MATERIALIZED ({knn}) SELECT {select} FROM {table}"  # noqa: S608
+            f" WHERE a.id IN ({inner}) ORDER BY {order_sql}"
+        )
+        params = [
+            *[*distance[1], *params, *here, limit + 1],
+            *select_params,
+            *[*params, *here, to_degrees, *order_params, limit + 1],
+            *order_params,
+        ]
+    elif in_box:
         # Two steps: the page's ids from the GiST index alone (an index-only scan, no visit to
         # the ≈ 1,000 rows of the box), then those rows.
         inner = (

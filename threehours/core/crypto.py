@@ -35,3 +35,22 @@ def decrypt_text(token: str) -> str:
 def blind_index(value: str, *, purpose: str) -> str:
     key = hashlib.sha256(f"{purpose}:{settings.FIELD_ENCRYPTION_KEYS[-1]}".encode()).digest()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def newest_key_decrypts(token: str) -> bool:
+    """Whether `token` is already encrypted under the newest key (cheap: one HMAC check
+    and one decryption, no re-encryption)."""
+    try:
+        Fernet(settings.FIELD_ENCRYPTION_KEYS[0]).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate_text(token: str) -> str:
+    """Re-encrypt `token` under the newest key (MultiFernet.rotate: any configured key
+    decrypts, the first encrypts, the original timestamp is kept)."""
+    try:
+        return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS)).rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError("cannot decrypt: no configured key matches") from exc

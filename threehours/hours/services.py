@@ -135,20 +135,76 @@ class Difference:
     ledger: Decimal
 
 
-def ledger_verify() -> list[Difference]:
+def ledger_verify(*, batch_size: int = 5000) -> list[Difference]:
     """Recompute every volunteer's totals from the entries and list where the summary row
     disagrees (a missing row counts as zero)."""
-    sums: dict[tuple[int, str], Decimal] = {}
-    for row in LedgerEntry.objects.values("volunteer_id", "kind").annotate(s=Sum("hours")):
-        sums[(row["volunteer_id"], row["kind"])] = row["s"] or Decimal("0.0")
-    summaries = {s.volunteer_id: s for s in HoursSummary.objects.all()}
-    differences = []
-    volunteers = {v for v, _k in sums} | set(summaries)
-    for volunteer_id in sorted(volunteers):
-        summary = summaries.get(volunteer_id)
-        for kind, field in ((Kind.SERVICE, "service_hours"), (Kind.ONLINE, "online_hours")):
-            kept = getattr(summary, field) if summary else Decimal("0.0")
-            ledger = sums.get((volunteer_id, kind), Decimal("0.0"))
-            if kept != ledger:
-                differences.append(Difference(volunteer_id, kind, kept, ledger))
-    return differences
+    return list(ledger_verify_iter(batch_size=batch_size))
+
+
+@dataclass
+class VerifyProgress:
+    volunteers: int = 0
+    batches: int = 0
+
+
+_VERIFY_SQL = """
+SELECT u.id,
+       ROUND(COALESCE(s.service_hours, 0), 1), ROUND(COALESCE(e.service, 0), 1),
+       ROUND(COALESCE(s.online_hours, 0), 1), ROUND(COALESCE(e.online, 0), 1)
+FROM {user} u
+LEFT JOIN {summary} s ON s.volunteer_id = u.id
+LEFT JOIN (
+    SELECT volunteer_id,
+           SUM(CASE WHEN kind = %s THEN hours ELSE 0 END) AS service,
+           SUM(CASE WHEN kind = %s THEN hours ELSE 0 END) AS online
+    FROM {entry}
+    WHERE volunteer_id > %s AND volunteer_id <= %s
+    GROUP BY volunteer_id
+) e ON e.volunteer_id = u.id
+WHERE u.id > %s AND u.id <= %s
+  AND (ROUND(COALESCE(s.service_hours, 0), 1) <> ROUND(COALESCE(e.service, 0), 1)
+       OR ROUND(COALESCE(s.online_hours, 0), 1) <> ROUND(COALESCE(e.online, 0), 1))
+ORDER BY u.id
+"""
+
+
+def _dec(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.1"))
+
+
+def ledger_verify_iter(*, batch_size: int = 5000, progress: VerifyProgress | None = None):
+    """Yield the differences batch by batch, in constant memory: volunteers are walked by
+    primary key (keyset pagination, `batch_size` a query) and each batch's entries are summed
+    and compared with the summary rows in the database. Every entry and summary row points at
+    a user (foreign keys), so walking the users covers both."""
+    from django.db import connection
+
+    sql = _VERIFY_SQL.format(
+        user=connection.ops.quote_name(User._meta.db_table),
+        summary=connection.ops.quote_name(HoursSummary._meta.db_table),
+        entry=connection.ops.quote_name(LedgerEntry._meta.db_table),
+    )
+    progress = progress if progress is not None else VerifyProgress()
+    last = 0
+    while True:
+        ids = list(
+            User.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return
+        high = ids[-1]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [Kind.SERVICE, Kind.ONLINE, last, high, last, high])
+            rows = cursor.fetchall()
+        for volunteer_id, kept_s, ledger_s, kept_o, ledger_o in rows:
+            for kind, kept, ledger in (
+                (Kind.SERVICE, _dec(kept_s), _dec(ledger_s)),
+                (Kind.ONLINE, _dec(kept_o), _dec(ledger_o)),
+            ):
+                if kept != ledger:
+                    yield Difference(volunteer_id, kind, kept, ledger)
+        progress.volunteers += len(ids)
+        progress.batches += 1
+        last = high
