@@ -175,6 +175,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "threehours.core.observe.RequestMiddleware",  # request id, metrics, access log (issue #17)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,13 +194,16 @@ MIDDLEWARE = [
 ]
 # Requests under /api/ (bearer tokens, JSON answers) pass only these (core/handlers.py).
 API_MIDDLEWARE = [
+    "threehours.core.observe.RequestMiddleware",  # request id, metrics, access log (issue #17)
     "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, HSTS, nosniff
+    "threehours.api.cors.ApiCorsMiddleware",  # CORS_ORIGINS; not loaded when the list is empty
     "django.middleware.locale.LocaleMiddleware",  # Accept-Language: en gives English messages
     "threehours.api.middleware.ApiErrorMiddleware",  # JSON 404 and 405
 ]
 # The public verification pages /verify/… (anyone, logged out, no cookie set; core/handlers.py)
 # pass only these: every response header of the full stack but the session's and CSRF's.
 PUBLIC_PAGE_MIDDLEWARE = [
+    "threehours.core.observe.RequestMiddleware",  # request id, metrics, access log (issue #17)
     "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, HSTS, nosniff, referrer
     "threehours.hours.verify_cache.VerifyPageCacheMiddleware",  # rendered pages, ≤ 60 s
     "django.middleware.locale.LocaleMiddleware",  # the language cookie or Accept-Language
@@ -491,7 +495,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = env_int("THREEHOURS_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preload lists are hard to leave: opt in (issue #17 §6).
+    SECURE_HSTS_PRELOAD = env_bool("THREEHOURS_HSTS_PRELOAD", False)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -533,14 +538,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # Every line carries the id of the request (or job) it belongs to (core/observe.py).
+    "filters": {"request_id": {"()": "threehours.core.observe.RequestIdFilter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
         # Giving huey a handler here stops run_huey from adding a second one of its own.
@@ -549,5 +562,51 @@ LOGGING = {
         # 4xx answers (full, closed, wrong code) are the API working as designed; a log line for
         # each costs a registration rush dearly. Server errors are still logged.
         "django.request": {"level": "ERROR"},
+        "threehours.access": {"level": "INFO"},
     },
 }
+
+# --- Observability (issue #17 §6; docs/operations.md "Watching") ------------------------------
+# One JSON line per request on the logger `threehours.access` (core/observe.py).
+ACCESS_LOG = env_bool("THREEHOURS_ACCESS_LOG", not DEBUG)
+# The request header the proxy puts the client's address in ("HTTP_X_FORWARDED_FOR" or
+# "HTTP_X_REAL_IP"); empty: REMOTE_ADDR. Read for the access log only.
+CLIENT_IP_HEADER = env_str("THREEHOURS_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
+# Prometheus: `/metrics` answers only `Authorization: Bearer <token>`; 404 when unset.
+METRICS_TOKEN = env_secret("THREEHOURS_METRICS_TOKEN") or ""
+METRICS_ENABLED = env_bool("THREEHOURS_METRICS", bool(METRICS_TOKEN))
+# Several processes (web workers, the job worker) write their counts here; `/metrics` sums
+# them. `threehours serve` empties it at start (core.metrics.metrics_dir_clean).
+METRICS_DIR = env_str("THREEHOURS_METRICS_DIR") or env_str("PROMETHEUS_MULTIPROC_DIR")
+if METRICS_ENABLED and not METRICS_DIR and not DEBUG:
+    METRICS_DIR = str(VAR_DIR / "metrics")
+if METRICS_ENABLED and METRICS_DIR:
+    Path(METRICS_DIR).mkdir(parents=True, exist_ok=True)
+    # prometheus-client reads it when first imported (after settings).
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
+elif not METRICS_ENABLED:
+    METRICS_DIR = ""
+
+# Sentry: only with a DSN. No personal data is sent (core/sentry.py).
+SENTRY_DSN = env_secret("SENTRY_DSN") or ""
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0") or 0)
+except ValueError as exc:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1") from exc
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1")
+if SENTRY_DSN:
+    from threehours.core.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+
+# CORS for the JSON API (api/cors.py): origins allowed to call /api/v1/ from a browser, e.g.
+# "https://app.example.org". Empty: same-origin only (no CORS header is ever sent).
+CORS_ORIGINS = env_list("THREEHOURS_CORS_ORIGINS")
+CORS_ALLOW_CREDENTIALS = env_bool("THREEHOURS_CORS_ALLOW_CREDENTIALS", False)
+CORS_MAX_AGE = env_int("THREEHOURS_CORS_MAX_AGE", 600, minimum=0)

@@ -5,3 +5,12 @@ class CoreConfig(AppConfig):
     name = "threehours.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        # Failed jobs are counted for /metrics (core/metrics.py).
+        from huey.contrib.djhuey import HUEY
+        from huey.signals import SIGNAL_ERROR
+
+        from .metrics import job_failed
+
+        HUEY.signal(SIGNAL_ERROR)(job_failed)

@@ -29,6 +29,7 @@ from threehours.activities.models import Activity
 from threehours.core.db import insert_one, lock_one
 from threehours.core.errors import DomainError, InvalidInput, NotFound
 from threehours.core.images import image_clean
+from threehours.core.metrics import checkin_counted
 from threehours.core.numbers import format_hours
 from threehours.core.timeutil import local_tz
 from threehours.family.selectors import is_guardian_of
@@ -149,6 +150,7 @@ def _checkin_write(activity, guardian, children, signup, day, now, proof, log, n
             insert_one(attendance)
             insert_one(_attempt(activity, child, day, "checkin", "ok", proof, log, guardian))
             rows.append(attendance)
+    checkin_counted(len(rows))
     return rows
 
 

@@ -15,6 +15,7 @@ from threehours.accounts.models import Consent, User
 from threehours.activities.models import Activity
 from threehours.core.db import lock_one
 from threehours.core.errors import InvalidInput
+from threehours.core.metrics import registration_counted
 from threehours.core.timeutil import local_today
 
 from .. import rules
@@ -286,6 +287,7 @@ def signup_create(
             _notify(signup, signup.status)
             if not _places_take(activity.pk, seats):
                 raise _NoPlaceLeft()
+        registration_counted()  # committed (durable): /metrics
         return signup
     except IntegrityError as exc:
         # The only constraint the insert can break is one live registration per volunteer.
@@ -308,6 +310,7 @@ def signup_create(
             _notify(signup, signup.status)
     except IntegrityError as exc:
         raise AlreadyRegistered() from exc
+    registration_counted()
     return signup
 
 
