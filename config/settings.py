@@ -605,6 +605,10 @@ if SENTRY_DSN:
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )
 
+# The deploy check warns when preload is off (security.W021): off is the chosen default.
+if not DEBUG and not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
+
 # CORS for the JSON API (api/cors.py): origins allowed to call /api/v1/ from a browser, e.g.
 # "https://app.example.org". Empty: same-origin only (no CORS header is ever sent).
 CORS_ORIGINS = env_list("THREEHOURS_CORS_ORIGINS")
