@@ -253,7 +253,7 @@ else:
             "NAME": VAR_DIR / "threehours.sqlite3",
             "OPTIONS": {
                 # The write lock is taken at BEGIN, so check-then-write services queue on SQLite
-                # the way select_for_update() makes them queue on PostgreSQL (STYLE.md §4).
+                # the way select_for_update() makes them queue on PostgreSQL (docs/style.md §4).
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 5,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -326,7 +326,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:me"
 
 
-# Phone login (API.md "Accounts"). Test phones accept a fixed code and never send an SMS.
+# Phone login (docs/api.md "Accounts"). Test phones accept a fixed code and never send an SMS.
 def _parse_test_phones(raw: list[str]) -> dict[str, str]:
     phones: dict[str, str] = {}
     for item in raw:
@@ -354,7 +354,7 @@ LOGIN_MAX_FAILURES = env_int("THREEHOURS_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("THREEHOURS_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
 EMAIL_VERIFY_MAX_AGE_SECONDS = 3 * 24 * 3600
 
-# Attendance (PRODUCT.md §4): the on-site QR token's lifetime, wrong 4-digit codes allowed per
+# Attendance (docs/product.md §4): the on-site QR token's lifetime, wrong 4-digit codes allowed per
 # volunteer and activity-day, the identity provider (dotted path or "none"), and how long a
 # pending credit after a forgotten check-out waits for confirmation.
 CHECKIN_QR_SECONDS = env_int("THREEHOURS_CHECKIN_QR_SECONDS", 30, minimum=10)

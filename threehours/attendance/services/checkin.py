@@ -1,4 +1,4 @@
-"""Check-in and check-out, by the volunteer or by staff (PRODUCT.md §4, issue #6)."""
+"""Check-in and check-out, by the volunteer or by staff (docs/product.md §4, issue #6)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ from .proof import Proof, _attempt, _Log, _on_site, _record
 
 
 def _checkin_closed(activity: Activity, day: dt.date) -> OutsideWindow:
-    """The refusal, naming when check-in is open (PRODUCT.md §4): on each activity day until
+    """The refusal, naming when check-in is open (docs/product.md §4): on each activity day until
     that day's check-out time."""
     end = activity.checkout_time.strftime("%H:%M")
     if rules.is_activity_day(activity, day) or activity.start_date == activity.end_date:

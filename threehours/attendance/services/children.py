@@ -1,4 +1,4 @@
-"""Children's check-in and check-out (PRODUCT.md §6, issue #14 §3): the guardian checks in
+"""Children's check-in and check-out (docs/product.md §6, issue #14 §3): the guardian checks in
 first, then "继续签到 → 为孩子签到" — one photo taken on site (guardian, children and the
 activity's banner) and the day's code or the rotating QR — for one child or all at once; at
 the end each child is checked out with the code, and credited like an adult.
