@@ -576,9 +576,9 @@ LOGGING = {
 # --- Observability (issue #17 §6; docs/operations.md "Watching") ------------------------------
 # One JSON line per request on the logger `threehours.access` (core/observe.py).
 ACCESS_LOG = env_bool("THREEHOURS_ACCESS_LOG", not DEBUG)
-# The request header the proxy puts the client's address in ("HTTP_X_FORWARDED_FOR" or
-# "HTTP_X_REAL_IP"); empty: REMOTE_ADDR. Read for the access log only.
-CLIENT_IP_HEADER = env_str("THREEHOURS_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
+# The client's address in the access log: the header the rate limits key on
+# (THREEHOURS_CLIENT_IP_HEADER, e.g. HTTP_X_REAL_IP; its last address), else REMOTE_ADDR.
+CLIENT_IP_HEADER = env_str("THREEHOURS_CLIENT_IP_HEADER")
 # Prometheus: `/metrics` answers only `Authorization: Bearer <token>`; 404 when unset.
 METRICS_TOKEN = env_secret("THREEHOURS_METRICS_TOKEN") or ""
 METRICS_ENABLED = env_bool("THREEHOURS_METRICS", bool(METRICS_TOKEN))
