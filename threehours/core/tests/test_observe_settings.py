@@ -127,3 +127,49 @@ def test_the_scrubber_leaves_ordinary_numbers():
         scrub_text("activity 1234, 12.5 h, order 20261207")
         == "activity 1234, 12.5 h, order 20261207"
     )
+
+
+COUNT_ONE = """
+import django
+django.setup()
+from threehours.core import metrics
+metrics.checkin_counted()
+metrics.REQUESTS.labels("api/v1/x", "GET", "200").inc()
+"""
+
+READ = """
+import django
+django.setup()
+from django.test import Client
+answer = Client().get("/metrics", headers={"Authorization": "Bearer t0ken"})
+print(answer.status_code)
+print(answer.content.decode())
+"""
+
+
+def test_the_processes_of_a_machine_are_summed(production, tmp_path):  # noqa: F811
+    """Two processes (two web workers, or a worker) count; a third answers /metrics."""
+    production["THREEHOURS_METRICS_TOKEN"] = "t0ken"
+    production["THREEHOURS_METRICS_DIR"] = str(tmp_path / "metrics")
+    production["THREEHOURS_SSL_REDIRECT"] = "false"
+    production["THREEHOURS_ALLOWED_HOSTS"] = "testserver"
+
+    def run(code):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=production,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    run(COUNT_ONE)
+    run(COUNT_ONE)
+    status, _, body = run(READ).partition("\n")
+
+    assert status == "200"
+    assert "threehours_checkins_total 2.0" in body
+    assert 'threehours_http_requests_total{method="GET",route="api/v1/x",status="200"} 2.0' in body
