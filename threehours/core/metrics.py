@@ -13,6 +13,7 @@ the task a job's name. No label holds a user, an activity or a query.
 from __future__ import annotations
 
 import hmac
+import logging
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+from .observe import request_id
 
 REQUESTS = Counter(
     "threehours_http_requests",
@@ -70,6 +73,16 @@ def job_failed(signal, task, exc=None) -> None:
     """huey's SIGNAL_ERROR handler (core/apps.py)."""
     if settings.METRICS_ENABLED:
         JOB_FAILURES.labels(getattr(task, "name", "unknown")).inc()
+
+
+_jobs_logger = logging.getLogger("threehours.jobs")
+
+
+def job_enqueued(signal, task, exc=None) -> None:
+    """huey's SIGNAL_ENQUEUED handler: a job queued while serving a request is logged with that
+    request's id and the job's id, which the worker's own lines name ("Executing …: <id>")."""
+    if request_id() != "-":
+        _jobs_logger.info("job queued: %s %s", getattr(task, "name", "?"), getattr(task, "id", "?"))
 
 
 class QueueCollector:

@@ -235,3 +235,26 @@ def test_the_multiprocess_directory_is_emptied(tmp_path):
     (tmp_path / "m" / "counter_123.db").write_bytes(b"old")
     metrics_dir_clean(tmp_path / "m")
     assert list((tmp_path / "m").iterdir()) == []
+
+
+def test_a_job_queued_during_a_request_is_logged_with_its_id(caplog):
+    from huey.contrib.djhuey import HUEY
+    from huey.signals import SIGNAL_ENQUEUED
+
+    from threehours.core.observe import request_id_reset, request_id_set
+
+    class Task:
+        name = "notifications.deliver"
+        id = "job-1"
+
+    with caplog.at_level(logging.INFO, logger="threehours.jobs"):
+        HUEY._signal.send(SIGNAL_ENQUEUED, Task())  # outside a request: nothing
+        token = request_id_set("req-777")
+        try:
+            HUEY._signal.send(SIGNAL_ENQUEUED, Task())
+        finally:
+            request_id_reset(token)
+    lines = [r for r in caplog.records if r.name == "threehours.jobs"]
+    assert len(lines) == 1
+    assert lines[0].getMessage() == "job queued: notifications.deliver job-1"
+    assert lines[0].request_id == "req-777"
