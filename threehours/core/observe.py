@@ -66,10 +66,11 @@ class RequestIdFilter(logging.Filter):
 
 def route_of(request) -> str:
     """The URL pattern that served the request ("api/v1/activities/<int:activity_id>"), or
-    "unmatched" (404 before any view, 400 of a middleware): bounded label values."""
+    "static" (whitenoise), "unmatched" (404 before any view, 400 of a middleware): bounded."""
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return "unmatched"
+        # Files answered by whitenoise before any URL is resolved.
+        return "static" if request.path.startswith(settings.STATIC_URL) else "unmatched"
     return match.route or match.view_name or "unmatched"
 
 
