@@ -582,6 +582,9 @@ CLIENT_IP_HEADER = env_str("THREEHOURS_CLIENT_IP_HEADER")
 # Prometheus: `/metrics` answers only `Authorization: Bearer <token>`; 404 when unset.
 METRICS_TOKEN = env_secret("THREEHOURS_METRICS_TOKEN") or ""
 METRICS_ENABLED = env_bool("THREEHOURS_METRICS", bool(METRICS_TOKEN))
+# Prometheus scrapes each web node directly, over plain HTTP on the private network: no
+# redirect to https for /metrics (the token is still required).
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 # Several processes (web workers, the job worker) write their counts here; `/metrics` sums
 # them. `threehours serve` empties it at start (core.metrics.metrics_dir_clean).
 METRICS_DIR = env_str("THREEHOURS_METRICS_DIR") or env_str("PROMETHEUS_MULTIPROC_DIR")

@@ -258,3 +258,15 @@ def test_a_job_queued_during_a_request_is_logged_with_its_id(caplog):
     assert len(lines) == 1
     assert lines[0].getMessage() == "job queued: notifications.deliver job-1"
     assert lines[0].request_id == "req-777"
+
+
+@override_settings(**METRICS, SECURE_SSL_REDIRECT=True)
+def test_metrics_are_scraped_over_plain_http_on_the_node():
+    from conftest import SiteClient
+
+    site = SiteClient()
+    scrape = site.get("/metrics", headers={"Authorization": "Bearer s3cret-token"})
+    page = site.get("/")
+
+    assert scrape.status_code == 200
+    assert page.status_code == 301 and page["Location"].startswith("https://")
