@@ -175,6 +175,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "threehours.core.observe.RequestMiddleware",  # request id, metrics, access log (issue #17)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,13 +194,16 @@ MIDDLEWARE = [
 ]
 # Requests under /api/ (bearer tokens, JSON answers) pass only these (core/handlers.py).
 API_MIDDLEWARE = [
+    "threehours.core.observe.RequestMiddleware",  # request id, metrics, access log (issue #17)
     "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, HSTS, nosniff
+    "threehours.api.cors.ApiCorsMiddleware",  # CORS_ORIGINS; not loaded when the list is empty
     "django.middleware.locale.LocaleMiddleware",  # Accept-Language: en gives English messages
     "threehours.api.middleware.ApiErrorMiddleware",  # JSON 404 and 405
 ]
 # The public verification pages /verify/… (anyone, logged out, no cookie set; core/handlers.py)
 # pass only these: every response header of the full stack but the session's and CSRF's.
 PUBLIC_PAGE_MIDDLEWARE = [
+    "threehours.core.observe.RequestMiddleware",  # request id, metrics, access log (issue #17)
     "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, HSTS, nosniff, referrer
     "threehours.hours.verify_cache.VerifyPageCacheMiddleware",  # rendered pages, ≤ 60 s
     "django.middleware.locale.LocaleMiddleware",  # the language cookie or Accept-Language
@@ -249,7 +253,7 @@ else:
             "NAME": VAR_DIR / "threehours.sqlite3",
             "OPTIONS": {
                 # The write lock is taken at BEGIN, so check-then-write services queue on SQLite
-                # the way select_for_update() makes them queue on PostgreSQL (STYLE.md §4).
+                # the way select_for_update() makes them queue on PostgreSQL (docs/style.md §4).
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 5,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -323,7 +327,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:me"
 
 
-# Phone login (API.md "Accounts"). Test phones accept a fixed code and never send an SMS.
+# Phone login (docs/api.md "Accounts"). Test phones accept a fixed code and never send an SMS.
 def _parse_test_phones(raw: list[str]) -> dict[str, str]:
     phones: dict[str, str] = {}
     for item in raw:
@@ -351,7 +355,7 @@ LOGIN_MAX_FAILURES = env_int("THREEHOURS_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("THREEHOURS_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
 EMAIL_VERIFY_MAX_AGE_SECONDS = 3 * 24 * 3600
 
-# Attendance (PRODUCT.md §4): the on-site QR token's lifetime, wrong 4-digit codes allowed per
+# Attendance (docs/product.md §4): the on-site QR token's lifetime, wrong 4-digit codes allowed per
 # volunteer and activity-day, the identity provider (dotted path or "none"), and how long a
 # pending credit after a forgotten check-out waits for confirmation.
 CHECKIN_QR_SECONDS = env_int("THREEHOURS_CHECKIN_QR_SECONDS", 30, minimum=10)
@@ -496,7 +500,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = env_int("THREEHOURS_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preload lists are hard to leave: opt in (issue #17 §6).
+    SECURE_HSTS_PRELOAD = env_bool("THREEHOURS_HSTS_PRELOAD", False)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -538,14 +543,29 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
+        "access_json": {"()": "threehours.core.observe.AccessJsonFormatter"},
     },
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # Every line carries the id of the request (or job) it belongs to (core/observe.py).
+    "filters": {"request_id": {"()": "threehours.core.observe.RequestIdFilter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+        # The access log (one line per request): a cheaper JSON formatter of its own.
+        "access": {
+            "class": "logging.StreamHandler",
+            "formatter": "access_json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_id"],
+        },
+    },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
         # Giving huey a handler here stops run_huey from adding a second one of its own.
@@ -554,5 +574,58 @@ LOGGING = {
         # 4xx answers (full, closed, wrong code) are the API working as designed; a log line for
         # each costs a registration rush dearly. Server errors are still logged.
         "django.request": {"level": "ERROR"},
+        "threehours.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Observability (issue #17 §6; docs/operations.md "Watching") ------------------------------
+# One JSON line per request on the logger `threehours.access` (core/observe.py).
+ACCESS_LOG = env_bool("THREEHOURS_ACCESS_LOG", not DEBUG)
+# The client's address in the access log: the header the rate limits key on
+# (THREEHOURS_CLIENT_IP_HEADER, e.g. HTTP_X_REAL_IP; its last address), else REMOTE_ADDR.
+CLIENT_IP_HEADER = env_str("THREEHOURS_CLIENT_IP_HEADER")
+# Prometheus: `/metrics` answers only `Authorization: Bearer <token>`; 404 when unset.
+METRICS_TOKEN = env_secret("THREEHOURS_METRICS_TOKEN") or ""
+METRICS_ENABLED = env_bool("THREEHOURS_METRICS", bool(METRICS_TOKEN))
+# Prometheus scrapes each web node directly, over plain HTTP on the private network: no
+# redirect to https for /metrics (the token is still required).
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+# Several processes (web workers, the job worker) write their counts here; `/metrics` sums
+# them. `threehours serve` empties it at start (core.metrics.metrics_dir_clean).
+METRICS_DIR = env_str("THREEHOURS_METRICS_DIR") or env_str("PROMETHEUS_MULTIPROC_DIR")
+if METRICS_ENABLED and not METRICS_DIR and not DEBUG:
+    METRICS_DIR = str(VAR_DIR / "metrics")
+if METRICS_ENABLED and METRICS_DIR:
+    Path(METRICS_DIR).mkdir(parents=True, exist_ok=True)
+    # prometheus-client reads it when first imported (after settings).
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
+elif not METRICS_ENABLED:
+    METRICS_DIR = ""
+
+# Sentry: only with a DSN. No personal data is sent (core/sentry.py).
+SENTRY_DSN = env_secret("SENTRY_DSN") or ""
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0") or 0)
+except ValueError as exc:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1") from exc
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1")
+if SENTRY_DSN:
+    from threehours.core.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+
+# The deploy check warns when preload is off (security.W021): off is the chosen default.
+if not DEBUG and not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
+
+# CORS for the JSON API (api/cors.py): origins allowed to call /api/v1/ from a browser, e.g.
+# "https://app.example.org". Empty: same-origin only (no CORS header is ever sent).
+CORS_ORIGINS = env_list("THREEHOURS_CORS_ORIGINS")
+CORS_ALLOW_CREDENTIALS = env_bool("THREEHOURS_CORS_ALLOW_CREDENTIALS", False)
+CORS_MAX_AGE = env_int("THREEHOURS_CORS_MAX_AGE", 600, minimum=0)

@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from threehours.accounts import views as account_views
 from threehours.api.api import api
+from threehours.core.metrics import metrics_view
 from threehours.core.views import healthz_view
 from threehours.signups import views as signup_views
 
@@ -39,6 +40,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", healthz_view, name="healthz"),
+    # Prometheus, behind THREEHOURS_METRICS_TOKEN (404 without it; core/metrics.py).
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 if settings.DEBUG:

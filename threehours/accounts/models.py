@@ -47,7 +47,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     nickname = models.CharField(_("nickname"), max_length=30, blank=True)
 
     real_name = models.CharField(_("real name"), max_length=30, blank=True)
-    # The ID number itself is only ever stored encrypted (PRODUCT.md §9).
+    # The ID number itself is only ever stored encrypted (docs/product.md §9).
     id_number_encrypted = models.TextField(_("ID number (encrypted)"), blank=True)
     id_number_index = models.CharField(
         max_length=64, unique=True, null=True, blank=True, editable=False
@@ -56,7 +56,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     real_name_verified_at = models.DateTimeField(_("real name recorded at"), null=True, blank=True)
 
-    # A child's record kept by guardians (family app, PRODUCT.md §6): no phone, no e-mail, no
+    # A child's record kept by guardians (family app, docs/product.md §6): no phone, no e-mail, no
     # password, so nobody logs in as it, until the child claims it at 18 with an own phone.
     guarded = models.BooleanField(_("child kept by guardians"), default=False)
 

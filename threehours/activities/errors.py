@@ -27,7 +27,8 @@ class ActivityWrongState(ActivityError):
 
 
 class PaymentQrImage(ActivityError):
-    """PRODUCT.md §2: fees are collected on site; payment QR codes may not be on the platform."""
+    """docs/product.md §2: fees are collected on site; payment QR codes may not be on the
+    platform."""
 
     code = "payment_qr"
     default_message = _(

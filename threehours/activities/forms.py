@@ -82,7 +82,7 @@ class ActivityForm(forms.Form):
         initial=True,
         help_text=_("When a place becomes free, the first on the list gets it and is told."),
     )
-    # 和孩子一起报名 (PRODUCT.md §6); the service turns it on for the parent-child type.
+    # 和孩子一起报名 (docs/product.md §6); the service turns it on for the parent-child type.
     family = forms.BooleanField(
         label=_("Parent-child activity: volunteers may register with their children"),
         required=False,
@@ -135,7 +135,7 @@ class ActivityForm(forms.Form):
         ),
     )
     field = forms.ChoiceField(label=_("Field"), required=False)
-    # The optional attribute lists (PRODUCT.md §2): a form without them would save them empty.
+    # The optional attribute lists (docs/product.md §2): a form without them would save them empty.
     regions = forms.MultipleChoiceField(
         label=_("Beneficiary regions"), required=False, widget=forms.CheckboxSelectMultiple
     )

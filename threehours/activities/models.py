@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AttributeOption(models.Model):
-    """One entry of an activity attribute list (PRODUCT.md §2 "Attributes"): data, not code.
+    """One entry of an activity attribute list (docs/product.md §2 "Attributes"): data, not code.
     Seeded from activities/data/attributes.json by a data migration, edited by operators.
     Codes are stable (clients and exports rely on them); labels exist in both UI languages."""
 
@@ -65,7 +65,7 @@ class ActivityQuerySet(models.QuerySet):
 
 
 class Activity(models.Model):
-    """A volunteer activity (PRODUCT.md §2). Rules live in activities.services; derived values
+    """A volunteer activity (docs/product.md §2). Rules live in activities.services; derived values
     (registration open, not started / in progress / finished) are computed, never stored."""
 
     class State(models.TextChoices):
@@ -112,7 +112,7 @@ class Activity(models.Model):
         _("screening"), max_length=8, choices=Screening.choices, default=Screening.AUTO
     )
     waitlist_enabled = models.BooleanField(_("waiting list when full"), default=True)
-    # Parent-child activity (PRODUCT.md §6): guardians register with their children
+    # Parent-child activity (docs/product.md §6): guardians register with their children
     # (和孩子一起报名), each child taking a place, optionally within an age range (full years on
     # the first day).
     family = models.BooleanField(
@@ -171,7 +171,7 @@ class Activity(models.Model):
         related_name="+",
         verbose_name=_("district"),
     )
-    # GCJ-02, as Chinese maps use (PRODUCT.md §4).
+    # GCJ-02, as Chinese maps use (docs/product.md §4).
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     checkin_radius_m = models.PositiveIntegerField(_("check-in radius (m)"), null=True, blank=True)
@@ -277,7 +277,7 @@ class Activity(models.Model):
         return max_hours_per_day(self.checkin_time, self.checkout_time, online=self.online)
 
     def phase_on(self, day) -> str:
-        """not_started / in_progress / finished on a local day (PRODUCT.md §5)."""
+        """not_started / in_progress / finished on a local day (docs/product.md §5)."""
         if day < self.start_date:
             return "not_started"
         return "finished" if day > self.end_date else "in_progress"

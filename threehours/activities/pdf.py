@@ -1,5 +1,5 @@
 """The printable A4 poster of an activity: title, time, place, organiser and the share QR code
-(PRODUCT.md §2, "Activity management")."""
+(docs/product.md §2, "Activity management")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pure rules of the activity form (PRODUCT.md §2), without the database, so that the service,
+"""Pure rules of the activity form (docs/product.md §2), without the database, so that the service,
 the live preview and the tests share one definition."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ MAX_WINDOW = dt.timedelta(hours=8)
 ONLINE_HOURS = Decimal("0.1")
 MAX_REQUIREMENT_CHARS = 20
 MAX_QUESTIONS = 5
-# Parent-child activities (PRODUCT.md §6): children are 0 to 17 (family.rules.CHILD_MAX_AGE);
+# Parent-child activities (docs/product.md §6): children are 0 to 17 (family.rules.CHILD_MAX_AGE);
 # the organiser's registration commitment (报名承诺) is at most this long.
 CHILD_AGE_LIMIT = 17
 MAX_COMMITMENT_CHARS = 1000

@@ -1,4 +1,5 @@
-"""Accounts operations of API.md: phone-code login, e-mail login, logout, me, real name, phone."""
+"""Accounts operations of docs/api.md: phone-code login, e-mail login, logout, me, real name,
+phone."""
 
 from __future__ import annotations
 

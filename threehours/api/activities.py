@@ -1,4 +1,4 @@
-"""Activities operations of API.md: the organisation's create/edit/publish/copy/cancel, the
+"""Activities operations of docs/api.md: the organisation's create/edit/publish/copy/cancel, the
 attribute lists, and discovery for volunteers."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class AttributesOut(Out):
     incentives: list[OptionOut]
 
 
-# A child's age in full years on the first day (PRODUCT.md §6: children are 0 to 17).
+# A child's age in full years on the first day (docs/product.md §6: children are 0 to 17).
 ChildAge = Annotated[int, Field(ge=0, le=17)]
 # The organiser's registration commitment (报名承诺); the service counts the characters.
 Commitment = Annotated[str, Field(max_length=1000)]

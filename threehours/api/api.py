@@ -1,4 +1,5 @@
-"""The JSON API (`/api/v1/`): one NinjaAPI, one router per context, one error format (API.md)."""
+"""The JSON API (`/api/v1/`): one NinjaAPI, one router per context, one error format
+(docs/api.md)."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def error_response(
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    # API.md: `fields` belong to validation errors (400) only; a conflict names no field.
+    # docs/api.md: `fields` belong to validation errors (400) only; a conflict names no field.
     fields = exc.fields if exc.status == 400 else None
     return error_response(request, exc.status, exc.code, exc.message, fields, exc.retry_after)
 

@@ -1,4 +1,4 @@
-"""Attendance and hours operations of API.md: check-in / check-out with a QR token or the code
+"""Attendance and hours operations of docs/api.md: check-in / check-out with a QR token or the code
 and the position, my hours, the staff's check-in code and corrections."""
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ def _correction_out(c) -> dict:
 )
 def attendance_correct(request: HttpRequest, org_id: Id, reg_id: Id, payload: CorrectionIn):
     """Applied at once (200, the day's attendance), or 202 `pending_approval` when a second
-    staff member must approve it (API.md, "Integrity")."""
+    staff member must approve it (docs/api.md, "Integrity")."""
     org = access_org_for_staff(user=request.user, org_id=org_id)
     signup = access_signup_for_org(org=org, signup_id=reg_id)
     correction = services.attendance_correct(
@@ -354,7 +354,7 @@ def correction_reject(request: HttpRequest, org_id: Id, correction_id: Id, paylo
     return _correction_out(correction)
 
 
-# -- children (issue #14 §3, API.md "Family") ------------------------------------------------
+# -- children (issue #14 §3, docs/api.md "Family") ------------------------------------------------
 
 Accuracy = Annotated[float, Field(ge=0, le=services.ACCURACY_MAX_M, allow_inf_nan=False)]
 

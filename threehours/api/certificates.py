@@ -1,4 +1,4 @@
-"""Certificates over the API (API.md "After the activity", issue #15 §3): issue one for myself
+"""Certificates over the API (docs/api.md "After the activity", issue #15 §3): issue one for myself
 or one of my children, list mine, download a PDF. Rules live in hours.certificates."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Service evaluations (服务评价, API.md "After the activity", issue #15 §2): staff record the
+"""Service evaluations (服务评价, docs/api.md "After the activity", issue #15 §2): staff record the
 organisation's evaluation of a credited registrant (or a child on their registration) and read a
 registration's evaluations. Another organisation's registration answers 404."""
 

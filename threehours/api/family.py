@@ -1,4 +1,4 @@
-"""Family accounts (小宝) over the API (API.md "Family"): the guardian's children, adding and
+"""Family accounts (小宝) over the API (docs/api.md "Family"): the guardian's children, adding and
 removing one, and the second guardian's invitations. Rules live in family.services."""
 
 from __future__ import annotations

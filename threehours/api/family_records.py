@@ -1,4 +1,5 @@
-"""Family accounts (小宝) over the API (API.md "Family"): a child's own hours as /me/hours shows
+"""Family accounts (小宝) over the API (docs/api.md "Family"): a child's own hours as /me/hours
+shows
 them, the family's hours, and the hand-over of a record at 18."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""JSON errors for API requests that no operation answered (API.md, "Errors")."""
+"""JSON errors for API requests that no operation answered (docs/api.md, "Errors")."""
 
 from __future__ import annotations
 

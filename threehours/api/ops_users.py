@@ -1,4 +1,4 @@
-"""Issue #16 §6 (API.md "Privacy and account"): the operators' users, take-down and statistics.
+"""Issue #16 §6 (docs/api.md "Privacy and account"): the operators' users, take-down and statistics.
 Operators only (403 for everyone else); every change goes through the same services as the
 operator console."""
 

@@ -1,4 +1,4 @@
-"""Organisations operations of API.md: sign-up, application, files, submission, review."""
+"""Organisations operations of docs/api.md: sign-up, application, files, submission, review."""
 
 from __future__ import annotations
 

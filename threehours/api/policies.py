@@ -1,4 +1,5 @@
-"""Policies and consents of API.md "Privacy and account" (issue #16 §1): the documents in force,
+"""Policies and consents of docs/api.md "Privacy and account" (issue #16 §1): the documents in
+force,
 and the consents a person has given (the user agreement and privacy policy at log-in, the
 separate consents before the act that needs them)."""
 

@@ -1,4 +1,4 @@
-"""Issue #16 (API.md "Privacy and account"): the person's data download and closing the
+"""Issue #16 (docs/api.md "Privacy and account"): the person's data download and closing the
 account (注销). Rules live in privacy.services."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""API: volunteers' ratings (API.md "After the activity", issue #15 §1). Rules live in
+"""API: volunteers' ratings (docs/api.md "After the activity", issue #15 §1). Rules live in
 ratings.services; photos are served by the page `ratings:photo`, which checks visibility."""
 
 from __future__ import annotations

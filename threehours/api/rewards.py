@@ -1,4 +1,4 @@
-"""The incentive catalogue over the API (API.md "After the activity", issue #15 §5): the
+"""The incentive catalogue over the API (docs/api.md "After the activity", issue #15 §5): the
 catalogue, redeeming, my codes, and the operators' incentives and codes."""
 
 from __future__ import annotations

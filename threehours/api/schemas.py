@@ -1,4 +1,4 @@
-"""Shared API schemas: the error body of API.md and strict input base."""
+"""Shared API schemas: the error body of docs/api.md and strict input base."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from threehours.core.db import ID_MAX
 # Dates arrive as "YYYY-MM-DD" strings in JSON; strict mode would refuse the string.
 LaxDate = Annotated[dt.date, Strict(False)]
 
-# API.md: "Hours are decimal numbers with one decimal (1.3)" — a JSON number, not a string.
+# docs/api.md: "Hours are decimal numbers with one decimal (1.3)" — a JSON number, not a string.
 # Computed as Decimal (exact rounding, ledger sums); one decimal is exact enough as a float.
 Hours = Annotated[Decimal, PlainSerializer(float, return_type=float)]
 
@@ -26,16 +26,17 @@ Hours = Annotated[Decimal, PlainSerializer(float, return_type=float)]
 
 # A primary key in a path, a query or a body.
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
-# `?limit=` of a list (API.md: max 100).
+# `?limit=` of a list (docs/api.md: max 100).
 Limit = Annotated[int, Field(ge=1, le=100)]
 # Positions in degrees; whether a place is in China is the service's business.
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-# PRODUCT.md §2: places up to the organisation's limit, which operators raise to 100000 at most.
+# docs/product.md §2: places up to the organisation's limit, which operators raise to 100000 at
+# most.
 Places = Annotated[int, Field(ge=1, le=100_000)]
 # Yuan per person, free (0) up to 100000.
 FeeYuan = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
-# PRODUCT.md §2: a check-in radius of 50 m to 5 km.
+# docs/product.md §2: a check-in radius of 50 m to 5 km.
 RadiusM = Annotated[int, Field(ge=50, le=5000)]
 # Discovery's "within" distance (0: the default); the search caps it at 500 km.
 RadiusKm = Annotated[float, Field(ge=0, le=20_000, allow_inf_nan=False)]

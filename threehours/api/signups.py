@@ -1,4 +1,4 @@
-"""Registration operations of API.md: register, cancel, my activities, and the staff's
+"""Registration operations of docs/api.md: register, cancel, my activities, and the staff's
 registrant list with accept / reject / remove."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Public verification of a certificate (API.md "After the activity", issue #15 §4):
+"""Public verification of a certificate (docs/api.md "After the activity", issue #15 §4):
 `GET /api/v1/certificates/{serial}`, no authentication, the fields of the page `/verify/<serial>`
 and nothing more. Rate-limited per IP like the page (settings.VERIFY_RATE)."""
 

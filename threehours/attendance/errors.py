@@ -143,7 +143,7 @@ class CorrectionClosed(AttendanceError):
     default_message = _("This correction has already been decided.")
 
 
-# -- children's check-in and check-out (PRODUCT.md §6) ----------------------------------------
+# -- children's check-in and check-out (docs/product.md §6) ----------------------------------------
 
 
 class GuardianNotCheckedIn(AttendanceError):

@@ -22,7 +22,7 @@ def child_photo_upload_to(instance: ChildPhoto, filename: str) -> str:
 
 
 class ChildPhoto(models.Model):
-    """The photo a guardian takes on site when checking children in (PRODUCT.md §6: guardian,
+    """The photo a guardian takes on site when checking children in (docs/product.md §6: guardian,
     child and the activity's banner in one picture): stored privately, seen only by the family
     and the activity's staff, deleted after CHILD_PHOTO_RETENTION_DAYS by a scheduled job (the
     row stays with `deleted_at`, so the board can say the photo existed)."""
@@ -50,7 +50,7 @@ class ChildPhoto(models.Model):
 
 
 class Attendance(models.Model):
-    """One person's presence on one activity day (PRODUCT.md §4): checked in, then checked
+    """One person's presence on one activity day (docs/product.md §4): checked in, then checked
     out. Hours are credited in the hours ledger at check-out, never stored here twice: `hours`
     is the credited value for display, written in the same transaction as the ledger entry.
     A family registration has one row per person and day: the guardian's (`volunteer` is the
@@ -189,7 +189,7 @@ class DayCode(models.Model):
 
 
 class Correction(models.Model):
-    """A staff member's correction of a day's attendance (PRODUCT.md §4 integrity, issue #12
+    """A staff member's correction of a day's attendance (docs/product.md §4 integrity, issue #12
     §3). Applied at once, or pending until a second staff member of the organisation (or an
     operator) approves it, when it raises the day's credit by more than
     CORRECTION_APPROVAL_HOURS over what check-in and check-out measured, or is for a day more

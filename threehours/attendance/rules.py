@@ -1,4 +1,5 @@
-"""Pure time and hours rules of check-in and check-out (PRODUCT.md §4), without the database."""
+"""Pure time and hours rules of check-in and check-out (docs/product.md §4), without the
+database."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ CHECKOUT = "checkout"  # checked in; check-out is open
 def checkin_state(
     *, activity, now: dt.datetime, checked_in: bool = False, checked_out: bool = False
 ) -> str:
-    """The one rule of when a registrant may check in or out (PRODUCT.md §4): on an activity
+    """The one rule of when a registrant may check in or out (docs/product.md §4): on an activity
     day, check-in until the day's check-out time, check-out from the day's check-in time
     until 24:00. `now` is local time; `checked_in` / `checked_out`: today's attendance."""
     day = now.date()
@@ -150,7 +151,7 @@ def position_flags(
 def children_checkin_open(
     *, activity, now: dt.datetime, guardian_in: bool, guardian_out: bool
 ) -> bool:
-    """Children are checked in (PRODUCT.md §6) while their guardian is checked in and not yet
+    """Children are checked in (docs/product.md §6) while their guardian is checked in and not yet
     out, within the day's check-in time, at an offline activity."""
     return (
         not activity.online

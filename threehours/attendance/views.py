@@ -1,4 +1,4 @@
-"""The check-in page (PRODUCT.md §4, issue #6): the volunteer's phone page opened by the
+"""The check-in page (docs/product.md §4, issue #6): the volunteer's phone page opened by the
 on-site QR code. The staff's door screen, attendance board and pending credits are in the
 organisation console (console/attendance.py). The rules live in attendance.services; these
 views parse, fetch with permission and call them."""

@@ -1,4 +1,4 @@
-"""The organisation console's check-in and attendance pages (PRODUCT.md §4, issue #6): the
+"""The organisation console's check-in and attendance pages (docs/product.md §4, issue #6): the
 door screen with the rotating QR and the day's code, the live attendance board with staff
 check-in / check-out, corrections and no-shows, and the queue of pending credits. The rules
 live in attendance.services; these views parse, fetch with permission and call them."""

@@ -1,5 +1,5 @@
 """The organisation console's registrant pages: an activity's registrants with their answers
-and history, and accept / reject / remove (PRODUCT.md §3)."""
+and history, and accept / reject / remove (docs/product.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Locking helpers (STYLE.md §4): lock, then check; and the hand-built statements of the
+"""Locking helpers (docs/style.md §4): lock, then check; and the hand-built statements of the
 hottest paths (docs/decisions/0007).
 
 On PostgreSQL the locking helpers take row locks with SELECT ... FOR UPDATE ordered by primary

@@ -1,6 +1,6 @@
 """DomainError: the one exception type that services raise for a refused request.
 
-Every subclass carries a stable `code` (API.md error body), an HTTP status for the API and a
+Every subclass carries a stable `code` (docs/api.md error body), an HTTP status for the API and a
 translated `message`. Views show the message; the API maps it to `{"code", "message", "fields"}`.
 """
 

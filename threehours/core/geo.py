@@ -1,5 +1,5 @@
 """Coordinates: browsers give WGS-84, Chinese maps (and our stored places) use GCJ-02
-(PRODUCT.md §4). Convert before comparing; never mix. Pure functions, no database."""
+(docs/product.md §4). Convert before comparing; never mix. Pure functions, no database."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def position_from_query(params) -> tuple[Decimal | None, Decimal | None]:
     if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
         return None, None
     if params.get("coord") == "wgs84":
-        # The browser's position is WGS-84; stored places are GCJ-02 (PRODUCT.md §4).
+        # The browser's position is WGS-84; stored places are GCJ-02 (docs/product.md §4).
         g_lat, g_lng = wgs84_to_gcj02(float(lat), float(lng))
         lat, lng = Decimal(str(round(g_lat, 6))), Decimal(str(round(g_lng, 6)))
     return lat, lng

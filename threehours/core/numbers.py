@@ -2,7 +2,7 @@
 the templates (through the `units` filters) and by messages written in Python (flash
 messages, notifications, export text), so that every page says the same thing.
 
-The API keeps numbers as numbers (API.md: hours are decimals with one decimal)."""
+The API keeps numbers as numbers (docs/api.md: hours are decimals with one decimal)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def round_hours(value: Decimal) -> Decimal:
 
 
 def hours_decimal(value) -> Decimal:
-    """`value` as hours rounded to one decimal, half up (PRODUCT.md §2 and §4).
+    """`value` as hours rounded to one decimal, half up (docs/product.md §2 and §4).
 
     Accepts Decimal, int, float (SQLite's sums come back as floats: 1.0 + -0.4 is
     0.6000000000000001) and numeric strings."""

@@ -1,4 +1,4 @@
-"""Keyset (cursor) pagination for lists, as API.md asks: `?limit=` (max 100) and an opaque
+"""Keyset (cursor) pagination for lists, as docs/api.md asks: `?limit=` (max 100) and an opaque
 `?cursor=`. No OFFSET: a page costs the same however deep it is."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Finding payment QR codes and payment links (PRODUCT.md §2: fees are collected on site;
+"""Finding payment QR codes and payment links (docs/product.md §2: fees are collected on site;
 payment QR codes may not be put on the platform).
 
 Pure functions, no database: `decode_qr_texts` reads every QR code in an image with zxing-cpp

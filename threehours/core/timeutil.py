@@ -1,4 +1,4 @@
-"""Local-day helpers. Every "day" rule of the product uses Asia/Shanghai (PRODUCT.md, top)."""
+"""Local-day helpers. Every "day" rule of the product uses Asia/Shanghai (docs/product.md, top)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Family accounts — 小宝 (PRODUCT.md §6, issue #14).
+"""Family accounts — 小宝 (docs/product.md §6, issue #14).
 
 A child is a `accounts.User` row with `guarded=True`: no phone, no e-mail, no password, so
 nobody can log in as it; its name and ID number are stored like an adult's (encrypted, masked,

@@ -1,4 +1,4 @@
-"""The guide's age limits for family accounts (PRODUCT.md §6), pure functions of dates.
+"""The guide's age limits for family accounts (docs/product.md §6), pure functions of dates.
 
 "Older than 22" is 23 or more full years; "younger than 18" is 17 or fewer. A birthday counts on
 the day itself (accounts.identity.age_on), so a guardian turns eligible and a child stops being

@@ -1,4 +1,5 @@
-"""Refusals of the hours app (certificates, issue #15 §3), each with a stable `code` (API.md)."""
+"""Refusals of the hours app (certificates, issue #15 §3), each with a stable `code`
+(docs/api.md)."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def _clean(grade: str, text: str) -> tuple[str, str]:
         ]
     elif any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
         errors["text"] = [_("Plain text only, please.")]
-    elif has_payment_link(text):  # the volunteer reads it (PRODUCT.md §2)
+    elif has_payment_link(text):  # the volunteer reads it (docs/product.md §2)
         errors["text"] = [_("Payment links cannot be put on the platform.")]
     if errors:
         raise InvalidInput(fields=errors)

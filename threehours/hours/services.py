@@ -1,4 +1,4 @@
-"""The service-hours ledger (PRODUCT.md §4, issue #6 §4): the only code that writes
+"""The service-hours ledger (docs/product.md §4, issue #6 §4): the only code that writes
 LedgerEntry and HoursSummary. Every entry and the summary move in the caller's transaction, or
 in the caller's one statement (ledger_append_writes)."""
 

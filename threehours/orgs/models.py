@@ -94,7 +94,7 @@ class Organisation(models.Model):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
     suspend_reason = models.TextField(_("reason for suspension"), blank=True)
-    # Operators may raise an organisation's activity-size limit (PRODUCT.md §2, "Places").
+    # Operators may raise an organisation's activity-size limit (docs/product.md §2, "Places").
     places_limit = models.PositiveIntegerField(_("places limit per activity"), default=100)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -148,7 +148,7 @@ class Organisation(models.Model):
 
     def can_publish_on(self, day: dt.date) -> bool:
         """Approved, not suspended, and (for registered social organisations) holding a valid
-        certificate (PRODUCT.md §1.6). Derived, never stored."""
+        certificate (docs/product.md §1.6). Derived, never stored."""
         return (
             self.state == self.State.APPROVED
             and not self.is_suspended

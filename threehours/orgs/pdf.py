@@ -1,5 +1,5 @@
 """The endorsement template (背书证明模板) that school, community and public-service
-organisations print, fill in, stamp and upload (PRODUCT.md §1.3)."""
+organisations print, fill in, stamp and upload (docs/product.md §1.3)."""
 
 from __future__ import annotations
 

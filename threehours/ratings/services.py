@@ -1,4 +1,4 @@
-"""Writes of volunteers' ratings (issue #15 §1, PRODUCT.md §5).
+"""Writes of volunteers' ratings (issue #15 §1, docs/product.md §5).
 
 Invariants guarded here (and by the database where it can):
 - a volunteer rates an activity only once their own hours for it are credited (ledger sum > 0;
@@ -95,7 +95,7 @@ def photos_clean(uploads: list) -> list[CleanImage]:
         image = image_clean(upload, max_bytes=PHOTO_MAX_BYTES, max_side=1600, min_side=200)
         image.content.seek(0)
         with Image.open(io.BytesIO(image.content.read())) as picture:
-            # PRODUCT.md §2: no payment QR codes on the platform, photos of ratings included.
+            # docs/product.md §2: no payment QR codes on the platform, photos of ratings included.
             if image_has_payment_qr(picture):
                 raise PaymentQrImage()
         image.content.seek(0)
@@ -158,7 +158,7 @@ def rating_create(
         )
     except IntegrityError as exc:
         # Two requests of the same volunteer at once: both passed the check, the unique
-        # constraint let one in (STYLE.md §4.3).
+        # constraint let one in (docs/style.md §4.3).
         if Rating.objects.filter(activity=activity, volunteer=volunteer).exists():
             raise AlreadyRated() from exc
         raise

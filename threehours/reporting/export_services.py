@@ -1,4 +1,4 @@
-"""Staff exports of registrants and hours (issue 5 §7; PRODUCT.md §8 "Exports").
+"""Staff exports of registrants and hours (issue 5 §7; docs/product.md §8 "Exports").
 
 Small exports are built in the request; above `SYNC_ROW_LIMIT` rows an `Export` row is queued
 and a job builds the file into private storage and tells the requesting staff member, whose
@@ -116,7 +116,7 @@ def _person_values(signup: Signup) -> list[Any]:
 
 
 def _registrant_sheet(activity: Activity, signups: list[Signup], title: str) -> Sheet:
-    """One row per registration; on a parent-child activity one row per person (PRODUCT.md
+    """One row per registration; on a parent-child activity one row per person (docs/product.md
     §6): the guardian's row, then a row per child marked 小宝 with the age on the first day,
     both naming the family by its guardian. The family's places stay on the guardian's row, so
     the column adds up to the places taken."""

@@ -1,7 +1,7 @@
 """The volunteer's own overview pages, which read registrations, attendance and the hours ledger
 together: 我参与的项目 (my activities, with the hours credited on each card) and 我的公益时 (the
 volunteer's totals, the ledger's entries by activity and day, and proposals after a forgotten
-check-out to confirm or dispute, PRODUCT.md §4)."""
+check-out to confirm or dispute, docs/product.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Refusals of the incentive catalogue; codes of API.md "After the activity"."""
+"""Refusals of the incentive catalogue; codes of docs/api.md "After the activity"."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -20,7 +20,7 @@ class SignupQuerySet(models.QuerySet):
 
 
 class Signup(models.Model):
-    """One volunteer's registration for an activity (PRODUCT.md §3).
+    """One volunteer's registration for an activity (docs/product.md §3).
 
     A confirmed or pending registration holds `seats` places (the volunteer plus each child);
     the activity's `places_taken` is the sum of them, moved by signups.services only.
@@ -41,7 +41,8 @@ class Signup(models.Model):
     volunteer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="signups")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     seats = models.PositiveSmallIntegerField(_("places"), default=1)
-    # A family registration (和孩子一起报名, PRODUCT.md §6): the guardian's children (guarded users)
+    # A family registration (和孩子一起报名, docs/product.md §6): the guardian's children (guarded
+    # users)
     # who come along, each taking a place; the guardian takes one too. One row, so the family is
     # confirmed, waits or is cancelled as one entry.
     children = models.ManyToManyField(

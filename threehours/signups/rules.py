@@ -1,4 +1,5 @@
-"""Registration rules a page also shows, without the database (STYLE.md §8: one home per rule)."""
+"""Registration rules a page also shows, without the database (docs/style.md §8: one home per
+rule)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .errors import Attended, CancellationClosed, SignupError
 
 
 def cancel_refusal(*, signup, activity, today: dt.date, attended: bool) -> SignupError | None:
-    """Why the volunteer may not cancel this live registration now, or None (PRODUCT.md §3):
+    """Why the volunteer may not cancel this live registration now, or None (docs/product.md §3):
     a place is given back up to the registration deadline (the waiting list can always be
     left); an attended registration keeps its hours and cannot be cancelled (issue #12 §2)."""
     if attended:
@@ -32,7 +33,7 @@ def can_cancel(*, signup, activity, today: dt.date, attended: bool) -> bool:
     )
 
 
-# 报名承诺 (PRODUCT.md §6): what a guardian accepts when registering children, unless the
+# 报名承诺 (docs/product.md §6): what a guardian accepts when registering children, unless the
 # activity's organiser wrote their own (Activity.commitment).
 DEFAULT_COMMITMENT = _(
     "I register my children myself and come with them. I stay with them for the whole "

@@ -68,7 +68,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 def register_box(request: HttpRequest, activity: Activity, form: AnswersForm | None = None) -> dict:
     """What the activity page shows at its foot: the volunteer's registration, or why they
-    cannot register, or the questions and the button (PRODUCT.md §3)."""
+    cannot register, or the questions and the button (docs/product.md §3)."""
     today = local_today()
     user = request.user
     signup = selectors.signup_live_for(activity=activity, volunteer=user)
@@ -126,7 +126,7 @@ def register_box(request: HttpRequest, activity: Activity, form: AnswersForm | N
 def _family_box(*, activity: Activity, guardian, form: AnswersForm | None) -> dict:
     """和孩子一起报名 on a parent-child activity: my children with their age on the first day,
     those outside the activity's age range not selectable (with the reason), and the
-    commitment to accept (PRODUCT.md §6)."""
+    commitment to accept (docs/product.md §6)."""
     from threehours.family.selectors import children_of
 
     chosen = set(form.children_chosen()) if form is not None else set()

@@ -21,6 +21,7 @@ for name, value in {
     "THREEHOURS_SSL_REDIRECT": "false",
     "THREEHOURS_SECURE_COOKIES": "false",
     "THREEHOURS_LOG_FORMAT": "text",
+    "THREEHOURS_ACCESS_LOG": "false",  # tests assert on their own log lines (issue #17)
     "THREEHOURS_STATIC_MANIFEST": "false",
     # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are
     # ordinary synchronous calls (NOTES.md).

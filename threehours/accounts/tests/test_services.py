@@ -1,4 +1,5 @@
-"""Account services called directly: every rule of API.md "Accounts" and of the invariants at the
+"""Account services called directly: every rule of docs/api.md "Accounts" and of the invariants at
+the
 top of accounts/services.py, each pinned so that removing the rule makes a test fail."""
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Activity services: create, edit, publish, copy and cancel (PRODUCT.md §2).
+"""Activity services: create, edit, publish, copy and cancel (docs/product.md §2).
 
 Invariants guarded here (the database repeats the ones it can: dates, window, places, fee, and
 a published offline activity having a place):

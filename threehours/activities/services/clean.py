@@ -1,4 +1,4 @@
-"""What an activity's form may hold: the checks of every field (PRODUCT.md §2)."""
+"""What an activity's form may hold: the checks of every field (docs/product.md §2)."""
 
 from __future__ import annotations
 
@@ -296,7 +296,7 @@ def activity_clean(
         )
     clean["questions"] = cleaned_questions
 
-    # Registration settings (PRODUCT.md §3): staff review or automatic acceptance; a waiting
+    # Registration settings (docs/product.md §3): staff review or automatic acceptance; a waiting
     # list when full, on by default for offline activities.
     screening = str(data.get("screening") or Activity.Screening.AUTO)
     if screening not in Activity.Screening.values:
@@ -321,7 +321,7 @@ def _flag(value: Any) -> bool:
 
 
 def _family_clean(check: _Checker, data: dict[str, Any], clean: dict[str, Any]) -> None:
-    """Parent-child settings (PRODUCT.md §6): an activity of the parent-child type always takes
+    """Parent-child settings (docs/product.md §6): an activity of the parent-child type always takes
     families; another type may too when the organiser says so. Children's ages (full years on
     the first day) are 0 to 17 and the range only applies to family activities (else it is
     cleared). The commitment is organiser text: same limits as the other texts."""

@@ -1,4 +1,4 @@
-"""Links to a public map for a place stored in GCJ-02 (PRODUCT.md §4)."""
+"""Links to a public map for a place stored in GCJ-02 (docs/product.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Activities operations of API.md."""
+"""The Activities operations of docs/api.md."""
 
 import datetime as dt
 import re

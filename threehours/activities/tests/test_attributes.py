@@ -1,4 +1,4 @@
-"""The attribute lists of PRODUCT.md §2 are data: seeded, editable, served by the API."""
+"""The attribute lists of docs/product.md §2 are data: seeded, editable, served by the API."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Parent-child settings of the activity form (PRODUCT.md §6, issue #14 §2): the family flag,
+"""Parent-child settings of the activity form (docs/product.md §6, issue #14 §2): the family flag,
 the children's age range and the registration commitment."""
 
 import pytest

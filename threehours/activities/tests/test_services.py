@@ -219,7 +219,7 @@ def test_suspended_organisations_activities_are_hidden(org, operator):
     assert not Activity.objects.published().exists()
 
 
-# --- no payment on the platform: links in text, QR codes in images (PRODUCT.md §2) ----------
+# --- no payment on the platform: links in text, QR codes in images (docs/product.md §2) ----------
 
 
 def test_a_fee_note_with_a_payment_link_is_refused(org):

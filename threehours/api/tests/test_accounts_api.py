@@ -1,4 +1,4 @@
-"""The Accounts operations of API.md and its conventions: error body, language, tokens, 429."""
+"""The Accounts operations of docs/api.md and its conventions: error body, language, tokens, 429."""
 
 import datetime as dt
 import re

@@ -1,5 +1,5 @@
 """What the API answers before any operation runs: an unknown path, a wrong method, a body
-that is not JSON. Always the API's error format, in the request's language (API.md)."""
+that is not JSON. Always the API's error format, in the request's language (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Family accounts over the API (API.md "Family", issue #14 §1): every error code, another
+"""Family accounts over the API (docs/api.md "Family", issue #14 §1): every error code, another
 family's child answers 404, nothing is written on a refusal."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue #16 §6 (API.md "Privacy and account"): the operators' API."""
+"""Issue #16 §6 (docs/api.md "Privacy and account"): the operators' API."""
 
 import pytest
 from django.utils import timezone

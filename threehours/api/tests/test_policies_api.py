@@ -1,4 +1,4 @@
-"""API.md "Privacy and account": the policies in force, my consents, consent at log-in and the
+"""docs/api.md "Privacy and account": the policies in force, my consents, consent at log-in and the
 ID-number consent (issue #16 §1)."""
 
 from __future__ import annotations

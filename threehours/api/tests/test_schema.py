@@ -1,4 +1,4 @@
-"""The OpenAPI document lists the operations of API.md, and no generated request, anonymous or
+"""The OpenAPI document lists the operations of docs/api.md, and no generated request, anonymous or
 logged in, makes the API answer with a server error."""
 
 from __future__ import annotations

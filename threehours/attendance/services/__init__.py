@@ -1,4 +1,4 @@
-"""Check-in and check-out (PRODUCT.md §4, issue #6): the only code that writes Attendance, and
+"""Check-in and check-out (docs/product.md §4, issue #6): the only code that writes Attendance, and
 the only caller of hours.services.ledger_append for attendance.
 
 Order of checks: registered → activity day and time window → proof of presence (rotating QR

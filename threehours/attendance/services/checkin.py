@@ -1,4 +1,4 @@
-"""Check-in and check-out, by the volunteer or by staff (PRODUCT.md §4, issue #6)."""
+"""Check-in and check-out, by the volunteer or by staff (docs/product.md §4, issue #6)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from threehours.core.db import (
     write_chain,
 )
 from threehours.core.errors import DomainError
+from threehours.core.metrics import checkin_counted
 from threehours.core.numbers import format_hours
 from threehours.core.timeutil import local_tz
 from threehours.hours import services as hours_services
@@ -45,7 +46,7 @@ from .proof import Proof, _attempt, _Log, _on_site, _record
 
 
 def _checkin_closed(activity: Activity, day: dt.date) -> OutsideWindow:
-    """The refusal, naming when check-in is open (PRODUCT.md §4): on each activity day until
+    """The refusal, naming when check-in is open (docs/product.md §4): on each activity day until
     that day's check-out time."""
     end = activity.checkout_time.strftime("%H:%M")
     if rules.is_activity_day(activity, day) or activity.start_date == activity.end_date:
@@ -183,6 +184,7 @@ def _check_in_write(activity, volunteer, signup, day, now, proof, log, staff) ->
         attempt = _attempt(activity, volunteer, day, "checkin", "ok", proof, log)
         if not write_chain(Insert(attendance, skip_conflict=True), Insert(attempt)):
             raise _already_checked_in(activity, volunteer, day)
+        checkin_counted()  # committed (one statement): /metrics
         return attendance
     with transaction.atomic(durable=True):
         insert_one(attendance)
@@ -191,6 +193,7 @@ def _check_in_write(activity, volunteer, signup, day, now, proof, log, staff) ->
         _record(activity, volunteer, day, "checkin", "ok", proof, log, staff)
         if staff is not None:
             audit_record(actor=staff, verb="attendance.staff_checkin", target=attendance)
+    checkin_counted()
     return attendance
 
 

@@ -1,4 +1,4 @@
-"""Children's check-in and check-out (PRODUCT.md §6, issue #14 §3): the guardian checks in
+"""Children's check-in and check-out (docs/product.md §6, issue #14 §3): the guardian checks in
 first, then "继续签到 → 为孩子签到" — one photo taken on site (guardian, children and the
 activity's banner) and the day's code or the rotating QR — for one child or all at once; at
 the end each child is checked out with the code, and credited like an adult.
@@ -29,6 +29,7 @@ from threehours.activities.models import Activity
 from threehours.core.db import insert_one, lock_one
 from threehours.core.errors import DomainError, InvalidInput, NotFound
 from threehours.core.images import image_clean
+from threehours.core.metrics import checkin_counted
 from threehours.core.numbers import format_hours
 from threehours.core.timeutil import local_tz
 from threehours.family.selectors import is_guardian_of
@@ -149,6 +150,7 @@ def _checkin_write(activity, guardian, children, signup, day, now, proof, log, n
             insert_one(attendance)
             insert_one(_attempt(activity, child, day, "checkin", "ok", proof, log, guardian))
             rows.append(attendance)
+    checkin_counted(len(rows))
     return rows
 
 

@@ -117,7 +117,7 @@ def attendance_correct(
     errors: dict[str, list[str]] = {}
     if not reason:
         errors["reason"] = [_("Please give a reason; the volunteer will see it.")]
-    elif has_payment_link(reason):  # the volunteer reads it (PRODUCT.md §2)
+    elif has_payment_link(reason):  # the volunteer reads it (docs/product.md §2)
         errors["reason"] = [_("Payment links cannot be put on the platform.")]
     today = today or _local(None).date()
     start, end = _aware(day, checkin_at), _aware(day, checkout_at)
@@ -325,7 +325,7 @@ def correction_reject(*, correction: Correction, staff: User, reason: str) -> Co
         raise InvalidInput(
             fields={"reason": [_("Please give a reason; the volunteer will see it.")]}
         )
-    if has_payment_link(reason):  # the volunteer reads it (PRODUCT.md §2)
+    if has_payment_link(reason):  # the volunteer reads it (docs/product.md §2)
         raise InvalidInput(fields={"reason": [_("Payment links cannot be put on the platform.")]})
     if staff.pk == correction.volunteer_id:
         raise _refuse_own(
@@ -401,7 +401,7 @@ def time_parse(raw: str, *, field: str) -> dt.time:
 
 
 def moment_parse(raw: str, *, field: str) -> dt.time | dt.datetime:
-    """A time from the API: "HH:MM" (Beijing time, on the day being corrected) or, by API.md's
+    """A time from the API: "HH:MM" (Beijing time, on the day being corrected) or, by docs/api.md's
     conventions, an ISO 8601 date and time with its offset (any offset; it is converted). A
     date and time without an offset, or a bare time with one, is ambiguous and refused.
     Raises InvalidInput naming the field."""

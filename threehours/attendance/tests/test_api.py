@@ -1,4 +1,4 @@
-"""Attendance and hours operations of API.md."""
+"""Attendance and hours operations of docs/api.md."""
 
 import datetime as dt
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Children's check-in and check-out (PRODUCT.md §6, issue #14 §3) with a frozen clock."""
+"""Children's check-in and check-out (docs/product.md §6, issue #14 §3) with a frozen clock."""
 
 import datetime as dt
 import os

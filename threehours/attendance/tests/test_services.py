@@ -1,4 +1,4 @@
-"""Check-in and check-out rules of PRODUCT.md §4 with a frozen clock (issue #6 acceptance)."""
+"""Check-in and check-out rules of docs/product.md §4 with a frozen clock (issue #6 acceptance)."""
 
 import datetime as dt
 from decimal import Decimal

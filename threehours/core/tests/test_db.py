@@ -1,4 +1,4 @@
-"""Lock, then check (STYLE.md §4): the locking helpers refuse to run outside a transaction."""
+"""Lock, then check (docs/style.md §4): the locking helpers refuse to run outside a transaction."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from threehours.core.numbers import format_distance, format_hours, hours_decimal
         (5, "5.0"),
         (Decimal("0.600000000000000"), "0.6"),  # a SQLite sum after a correction
         (1.0 + -0.4, "0.6"),
-        ("1.25", "1.3"),  # half up (PRODUCT.md §2)
+        ("1.25", "1.3"),  # half up (docs/product.md §2)
         (Decimal("-0.4"), "-0.4"),
         (Decimal("-0.04"), "0.0"),  # never "-0.0"
         (Decimal("1234.5"), "1234.5"),

@@ -1,4 +1,4 @@
-"""Payment QR codes and links are recognised; ordinary ones are not (PRODUCT.md §2)."""
+"""Payment QR codes and links are recognised; ordinary ones are not (docs/product.md §2)."""
 
 import pytest
 import zxingcpp

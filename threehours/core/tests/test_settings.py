@@ -1,4 +1,4 @@
-"""Start-up configuration (STYLE.md §5), checked in fresh interpreters with a controlled
+"""Start-up configuration (docs/style.md §5), checked in fresh interpreters with a controlled
 environment: a bad or missing value stops start-up with ImproperlyConfigured."""
 
 from __future__ import annotations

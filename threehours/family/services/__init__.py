@@ -1,4 +1,4 @@
-"""Family services (STYLE.md: domain logic here, explicit transactions)."""
+"""Family services (docs/style.md: domain logic here, explicit transactions)."""
 
 from .children import child_add
 from .guardians import (

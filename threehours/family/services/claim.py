@@ -1,4 +1,4 @@
-"""The hand-over at 18 (issue #14 §4, PRODUCT.md §6): a child kept by guardians takes over
+"""The hand-over at 18 (issue #14 §4, docs/product.md §6): a child kept by guardians takes over
 the record with an own phone account.
 
 Invariants guarded here:

@@ -1,4 +1,4 @@
-"""The hours ledger is append-only in the database itself (STYLE.md: the database is the last
+"""The hours ledger is append-only in the database itself (docs/style.md: the database is the last
 line of defence): a trigger refuses every UPDATE and DELETE of a LedgerEntry row, whatever code
 or console sends it. Corrections and reversals are new entries.
 

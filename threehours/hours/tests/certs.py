@@ -1,4 +1,4 @@
-"""Service hours for certificate tests, written by the real ledger service (STYLE.md §6)."""
+"""Service hours for certificate tests, written by the real ledger service (docs/style.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hours on the ledger for the integrity report, built by the real services (STYLE.md §6):
+"""Hours on the ledger for the integrity report, built by the real services (docs/style.md §6):
 check-ins and check-outs, corrections applied, pending, rejected and refused, wrong codes that
 rotate the day's code, and check-ins sharing one position."""
 

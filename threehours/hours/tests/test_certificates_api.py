@@ -1,4 +1,4 @@
-"""Certificates over the API (API.md "After the activity")."""
+"""Certificates over the API (docs/api.md "After the activity")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ledger is append-only (PRODUCT.md §4, issue #6 §4): the model refuses to change or
+"""The ledger is append-only (docs/product.md §4, issue #6 §4): the model refuses to change or
 delete an entry, and below it the database refuses too (triggers of migration hours 0002), on
 SQLite and on PostgreSQL. Run this file on both engines."""
 

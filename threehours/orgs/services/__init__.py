@@ -5,10 +5,10 @@ Invariants guarded here:
 - an application moves draft → submitted → approved | rejected → (edited) → submitted …; only
   draft and rejected applications can be edited or have files added/removed; every transition
   locks the organisation row, is audited (who, from, to, reason) and notifies the applicant;
-- submission needs every field and the category's qualification file (PRODUCT.md §1.3);
+- submission needs every field and the category's qualification file (docs/product.md §1.3);
 - a rejection, a suspension and a reinstatement need a reason (also a database constraint);
 - the texts the public sees (name, address, contact, introduction) hold no payment links
-  (PRODUCT.md §2; core.qrscan, issue #12);
+  (docs/product.md §2; core.qrscan, issue #12);
 - an approved organisation's applicant becomes its admin; an organisation always keeps at least
   one admin; only admins manage staff;
 - certificate warnings go out once per certificate date and threshold (unique constraint); a

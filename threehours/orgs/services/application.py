@@ -1,5 +1,5 @@
 """An organisation's application and its qualification files, up to submission
-(PRODUCT.md §1.3)."""
+(docs/product.md §1.3)."""
 
 from __future__ import annotations
 
@@ -202,7 +202,7 @@ def _missing_for_submit(org: Organisation) -> dict[str, list[str]]:
 def org_application_create(*, user: User, data: dict[str, Any]) -> Organisation:
     """Start an application (draft). Raises EmailNotVerifiedForApply, ApplicationExists,
     InvalidInput."""
-    # The organisation's login is an e-mail it keeps long-term (PRODUCT.md §1.1); a phone-only
+    # The organisation's login is an e-mail it keeps long-term (docs/product.md §1.1); a phone-only
     # volunteer account must add and verify one first.
     if not user.email or user.email_verified_at is None:
         raise EmailNotVerifiedForApply()

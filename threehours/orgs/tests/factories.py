@@ -1,4 +1,4 @@
-"""Organisations in each state, built through the real services (STYLE.md §6)."""
+"""Organisations in each state, built through the real services (docs/style.md §6)."""
 
 from __future__ import annotations
 

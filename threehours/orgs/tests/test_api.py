@@ -1,4 +1,4 @@
-"""The Organisations operations of API.md."""
+"""The Organisations operations of docs/api.md."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Organisation onboarding rules (PRODUCT.md §1), through the service functions."""
+"""Organisation onboarding rules (docs/product.md §1), through the service functions."""
 
 import datetime as dt
 import io

@@ -1,4 +1,4 @@
-"""Incentives and hours built by the real services (STYLE.md §6)."""
+"""Incentives and hours built by the real services (docs/style.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The incentive endpoints of API.md "After the activity"."""
+"""The incentive endpoints of docs/api.md "After the activity"."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Registration services (PRODUCT.md §3): the only code that changes a Signup or an activity's
+"""Registration services (docs/product.md §3): the only code that changes a Signup or an activity's
 `places_taken`.
 
 Capacity: a place is taken by a conditional UPDATE of the activity row
@@ -6,7 +6,7 @@ Capacity: a place is taken by a conditional UPDATE of the activity row
 PostgreSQL (the row lock makes concurrent updates re-check the condition) and on SQLite (the
 IMMEDIATE transaction serialises writers); a CHECK constraint backs it up. Double registration is
 refused by the partial unique constraint `signup_one_live_per_volunteer`.
-Families (和孩子一起报名, PRODUCT.md §6): one registration holds 1 + children places, taken by
+Families (和孩子一起报名, docs/product.md §6): one registration holds 1 + children places, taken by
 the same conditional UPDATE, so the whole family gets in or nobody does; its SignupChild rows
 are written in the same transaction and are `live` exactly while the registration is, so
 `signupchild_one_live_per_activity` refuses a child in two live registrations of an activity.

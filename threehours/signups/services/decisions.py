@@ -56,7 +56,7 @@ def _reason_clean(reason: str) -> str:
         )
     if len(reason) > 500:
         raise InvalidInput(fields={"reason": [_("At most %(max)s characters.") % {"max": 500}]})
-    if has_payment_link(reason):  # the volunteer reads it (PRODUCT.md §2, issue #12)
+    if has_payment_link(reason):  # the volunteer reads it (docs/product.md §2, issue #12)
         raise InvalidInput(fields={"reason": [_("Payment links cannot be put on the platform.")]})
     return reason
 

@@ -1,4 +1,4 @@
-"""Registering, cancelling, and the waiting list (PRODUCT.md §3)."""
+"""Registering, cancelling, and the waiting list (docs/product.md §3)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from threehours.accounts.models import Consent, User
 from threehours.activities.models import Activity
 from threehours.core.db import lock_one
 from threehours.core.errors import InvalidInput
+from threehours.core.metrics import registration_counted
 from threehours.core.timeutil import local_today
 
 from .. import rules
@@ -72,7 +73,7 @@ def answers_clean(*, activity: Activity, answers: dict[Any, Any] | None) -> dict
 def _children_clean(
     *, activity: Activity, volunteer: User, children: list[Any] | None
 ) -> list[User]:
-    """The volunteer's children named for a family registration (PRODUCT.md §6), in the
+    """The volunteer's children named for a family registration (docs/product.md §6), in the
     order given, a repeated id counted once. Raises InvalidInput (`children`: not a
     parent-child activity, not a child of this family), ChildAgeOutOfRange."""
     from threehours.family.selectors import children_of
@@ -179,7 +180,7 @@ def children_release(signup: Signup) -> None:
 
 
 def registration_check(*, activity: Activity, volunteer: User, today: dt.date) -> None:
-    """The refusals that need no write (PRODUCT.md §3). Raises AccountClosing, PhoneNotBound,
+    """The refusals that need no write (docs/product.md §3). Raises AccountClosing, PhoneNotBound,
     RegistrationClosed."""
     # One attribute of the row already loaded (issue #16 §3): no query on the rush's path.
     if volunteer.closing_at is not None or volunteer.closed_at is not None:
@@ -227,7 +228,7 @@ def signup_create(
     when the activity's staff review registrations, or `waiting` when it is full and the
     volunteer asked to join the waiting list.
 
-    和孩子一起报名 (PRODUCT.md §6): `children` are ids of the volunteer's own children, on a
+    和孩子一起报名 (docs/product.md §6): `children` are ids of the volunteer's own children, on a
     parent-child activity (`activity.family`), each within the activity's age range on its
     first day; the guardian must accept the registration commitment (`commitment_accepted`,
     its time is kept) and always comes too: `include_me` must stay true (a child never comes
@@ -286,6 +287,7 @@ def signup_create(
             _notify(signup, signup.status)
             if not _places_take(activity.pk, seats):
                 raise _NoPlaceLeft()
+        registration_counted()  # committed (durable): /metrics
         return signup
     except IntegrityError as exc:
         # The only constraint the insert can break is one live registration per volunteer.
@@ -308,6 +310,7 @@ def signup_create(
             _notify(signup, signup.status)
     except IntegrityError as exc:
         raise AlreadyRegistered() from exc
+    registration_counted()
     return signup
 
 

@@ -1,4 +1,4 @@
-"""Registration operations of API.md: each refusal code, and nothing written when refused."""
+"""Registration operations of docs/api.md: each refusal code, and nothing written when refused."""
 
 import datetime as dt
 

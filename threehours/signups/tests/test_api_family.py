@@ -1,4 +1,4 @@
-"""和孩子一起报名 through the API (API.md "Family"): the family in one call, its codes, and the
+"""和孩子一起报名 through the API (docs/api.md "Family"): the family in one call, its codes, and the
 children in the answers of the volunteer and of the staff."""
 
 import pytest

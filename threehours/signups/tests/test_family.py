@@ -1,4 +1,5 @@
-"""和孩子一起报名 (PRODUCT.md §6, issue #14 §2): a guardian registers with their children in one
+"""和孩子一起报名 (docs/product.md §6, issue #14 §2): a guardian registers with their children in
+one
 registration; every rule at its boundary, and nothing written when one refuses."""
 
 import datetime as dt

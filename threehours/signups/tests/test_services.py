@@ -1,4 +1,4 @@
-"""Registration rules of PRODUCT.md §3: every refusal leaves the database unchanged."""
+"""Registration rules of docs/product.md §3: every refusal leaves the database unchanged."""
 
 import contextlib
 import datetime as dt
