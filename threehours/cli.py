@@ -180,6 +180,11 @@ def serve(args: argparse.Namespace) -> int:
         _build()  # debug, a checkout: build into var/ (THREEHOURS_VAR_DIR)
     if args.migrate:
         call_command("migrate", interactive=False, verbosity=0)
+    if settings.METRICS_ENABLED:
+        # Prometheus multiprocess files of an earlier run would be added to this run's counts.
+        from threehours.core.metrics import metrics_dir_clean
+
+        metrics_dir_clean()
     workers = str(args.workers or settings.SERVE_WORKERS)
     bind = args.bind or settings.SERVE_BIND
     access_log = settings.DEBUG or args.access_log
