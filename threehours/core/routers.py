@@ -24,10 +24,13 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
+
+T = TypeVar("T")
 
 DEFAULT = "default"
 STICKY_COOKIE = "th_primary"
@@ -139,34 +142,36 @@ def recently_wrote(request: HttpRequest) -> bool:
     )
 
 
+def on_replica(request: HttpRequest, answer: Callable[[], T]) -> T:
+    """`answer()` with its reads on a replica when one is configured and usable and the browser
+    has not just written; else on the primary. `answer` must not write: it may run twice (again
+    on the primary when the replica fails midway)."""
+    if request.method not in ("GET", "HEAD") or not replica_aliases() or recently_wrote(request):
+        return answer()
+    # The session and the user are the browser's own: read them from the primary first.
+    user = getattr(request, "user", None)
+    if user is not None:
+        user.is_authenticated  # noqa: B018 — loads the lazy user now
+    alias = choose_replica()
+    if alias is None:
+        return answer()
+    try:
+        with reads_from(alias):
+            return answer()
+    except DatabaseError:
+        if _answers(alias):
+            raise  # the replica is fine: the error is the view's own
+        _mark_down(alias)
+    return answer()
+
+
 def replica_reads(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Let a read-only view read from a replica (when one is configured, usable, and the browser
-    has not just written). The view must not write: its writes would still go to the primary,
-    but it may run twice (again on the primary when the replica fails midway)."""
+    """A read-only view whose reads may come from a replica (see `on_replica`). For Django
+    Ninja operations use `on_replica` in the body: Ninja reads the function's annotations."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if (
-            request.method not in ("GET", "HEAD")
-            or not replica_aliases()
-            or recently_wrote(request)
-        ):
-            return view(request, *args, **kwargs)
-        # The session and the user are the browser's own: read them from the primary first.
-        user = getattr(request, "user", None)
-        if user is not None:
-            user.is_authenticated  # noqa: B018 — loads the lazy user now
-        alias = choose_replica()
-        if alias is None:
-            return view(request, *args, **kwargs)
-        try:
-            with reads_from(alias):
-                return view(request, *args, **kwargs)
-        except DatabaseError:
-            if _answers(alias):
-                raise  # the replica is fine: the error is the view's own
-            _mark_down(alias)
-        return view(request, *args, **kwargs)
+        return on_replica(request, lambda: view(request, *args, **kwargs))
 
     return wrapped
 
