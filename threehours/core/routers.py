@@ -1,9 +1,9 @@
 """Read replicas: which database a query goes to (settings.DATABASE_REPLICA_URLS).
 
 Writes, migrations and every read go to the primary ("default"), except the reads of a view
-that opts in with `@replica_reads`: public, read-only pages (discovery, an activity's page, the
-verification pages). Most reads happen in a transaction that then writes, so nothing is routed
-by guessing; a view says so.
+that opts in with `@replica_reads` (or `on_replica` in an API operation): public, read-only pages
+(discovery, an activity's page, an organisation's page, the activity list API). Most reads happen
+in a transaction that then writes, so nothing is routed by guessing; a view says so.
 
 Three rules keep a replica from being seen:
 - **Read-your-writes.** A request that wrote (any successful POST/PUT/PATCH/DELETE) marks the
