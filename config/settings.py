@@ -192,6 +192,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
+# Read-your-writes for read replicas: marks a browser that just wrote (core/routers.py).
+MIDDLEWARE += ["threehours.core.routers.ReadYourWritesMiddleware"]
 # Requests under /api/ (bearer tokens, JSON answers) pass only these (core/handlers.py).
 API_MIDDLEWARE = [
     "threehours.core.observe.RequestMiddleware",  # request id, metrics, access log (issue #17)
@@ -261,6 +263,32 @@ else:
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+# --- Read replicas (docs/operations.md "Read replicas") ------------------------------------------
+# DATABASE_REPLICA_URLS: comma-separated streaming replicas of DATABASE_URL, as aliases replica_0,
+# replica_1, … with the primary's options. Only views that opt in (core/routers.py) read from them;
+# writes, migrations and every other read stay on the primary.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+if DATABASE_REPLICA_URLS and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL (the primary)")
+for _index, _url in enumerate(DATABASE_REPLICA_URLS):
+    try:
+        _replica = dj_database_url.parse(_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS cannot be read: {exc}") from exc
+    _replica["ENGINE"] = DATABASES["default"]["ENGINE"]
+    _replica["CONN_HEALTH_CHECKS"] = DATABASES["default"].get("CONN_HEALTH_CHECKS", False)
+    # A replica that does not answer is skipped, so it must not hold a request for long.
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    # Tests read the primary's test database through the replica (it streams the whole cluster)
+    # and never create, flush or migrate one on it.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_index}"] = _replica
+DATABASE_ROUTERS = ["threehours.core.routers.ReplicaRouter"]
+# After a request that wrote, that browser reads from the primary for this long (read-your-writes).
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 5, minimum=0)
+# A replica further behind than this (seconds of replay) is skipped until it catches up.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 3, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, rate limits, jobs ----------------------------------------------------------

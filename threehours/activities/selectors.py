@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from threehours.core.db import Columns, quote_table
 from threehours.core.errors import InvalidInput
 from threehours.core.pagination import Page, check_limit, cursor_after, cursor_values
+from threehours.core.routers import read_connection
 from threehours.orgs.models import Organisation, Region
 
 from . import rules
@@ -316,7 +317,7 @@ def activity_search(
             f" ORDER BY {order_sql} LIMIT %s"
         )
         params = [*select_params, *params, *order_params, limit + 1]
-    with connection.cursor() as db_cursor:
+    with read_connection().cursor() as db_cursor:
         db_cursor.execute(statement, params)
         rows = db_cursor.fetchall()
     items = _list_items(rows[:limit])

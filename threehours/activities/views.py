@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from threehours.core.errors import InvalidInput
 from threehours.core.geo import position_from_query
+from threehours.core.routers import replica_reads
 from threehours.core.timeutil import local_today
 
 from . import selectors
@@ -23,6 +24,7 @@ def _date_or_none(raw: str | None) -> dt.date | None:
         return None
 
 
+@replica_reads
 def activity_list_view(request: HttpRequest) -> HttpResponse:
     params = request.GET
     lat, lng = position_from_query(params)
@@ -70,6 +72,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@replica_reads
 def activity_detail_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = selectors.activity_get_published(activity_id=activity_id)
     if activity is None:

@@ -16,6 +16,7 @@ from threehours.activities import selectors, services
 from threehours.activities.errors import ActivityNotFound
 from threehours.activities.models import Activity
 from threehours.activities.selectors import attribute_lists
+from threehours.core.routers import on_replica
 from threehours.core.timeutil import local_today
 from threehours.orgs.selectors import access_org_for_staff
 from threehours.signups import rules as signup_rules
@@ -440,28 +441,33 @@ def activity_search(
     """Published activities that have not ended. `sort`: soonest (default), newest (most
     recently published) or nearest (needs `lat` and `lng`; within `radius_km`, default 50 km).
     `has_places=true` leaves out full activities. `next_cursor` continues the same sort."""
-    page = selectors.activity_search(
-        q=q.strip()[:50],
-        city=city,
-        date_from=date_from,
-        date_to=date_to,
-        type=type,
-        form=form,
-        online=online,
-        today=local_today(),
-        limit=limit,
-        cursor=cursor,
-        lat=Decimal(str(lat)) if lat is not None else None,
-        lng=Decimal(str(lng)) if lng is not None else None,
-        radius_km=min(radius_km, 500.0) if radius_km else None,
-        has_places=has_places,
-        sort=sort,
-    )
-    today, options = local_today(), {}
-    return {
-        "items": [activity_summary_out(a, today, options) for a in page.items],
-        "next_cursor": page.next_cursor,
-    }
+
+    def answer() -> dict[str, Any]:
+        page = selectors.activity_search(
+            q=q.strip()[:50],
+            city=city,
+            date_from=date_from,
+            date_to=date_to,
+            type=type,
+            form=form,
+            online=online,
+            today=local_today(),
+            limit=limit,
+            cursor=cursor,
+            lat=Decimal(str(lat)) if lat is not None else None,
+            lng=Decimal(str(lng)) if lng is not None else None,
+            radius_km=min(radius_km, 500.0) if radius_km else None,
+            has_places=has_places,
+            sort=sort,
+        )
+        today, options = local_today(), {}
+        return {
+            "items": [activity_summary_out(a, today, options) for a in page.items],
+            "next_cursor": page.next_cursor,
+        }
+
+    # Public data only: a replica may answer (core/routers.py).
+    return on_replica(request, answer)
 
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **errors(404)}, auth=None)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from threehours.activities.models import Activity
+from threehours.core.routers import replica_reads
 from threehours.core.timeutil import local_today
 from threehours.orgs.models import Organisation
 from threehours.ratings.selectors import ratings_visible_of_org
@@ -18,6 +19,7 @@ LATEST_RATINGS = 5
 
 
 @require_GET
+@replica_reads
 def org_public_view(request: HttpRequest, org_id: int) -> HttpResponse:
     org = (
         Organisation.objects.select_related("province", "city", "district")
