@@ -262,7 +262,6 @@ else:
             },
         }
     }
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # --- Read replicas (docs/operations.md "Read replicas") ------------------------------------------
 # DATABASE_REPLICA_URLS: comma-separated streaming replicas of DATABASE_URL, as aliases replica_0,
