@@ -342,11 +342,11 @@ def _anonymise(*, person: User, now: dt.datetime) -> list[tuple]:
         is_active=False,
         closing_at=person.closing_at or now,
         closed_at=now,
-        password=make_password(None),
     )
+    # An unusable password on the object, so that sign_out_everywhere writes a fresh unusable
+    # one (once) whatever the account had: that ends every page session (Django checks a
+    # session against a hash of the password field); it also revokes every API token.
     person.password = make_password(None)
-    # Revokes every API token; the new unusable password ends every page session (Django
-    # checks a session against a hash of the password field), and the account is inactive.
     sign_out_everywhere(user=person)
     return files
 

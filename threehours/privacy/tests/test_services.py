@@ -317,3 +317,12 @@ def test_a_download_that_cannot_be_built_is_failed_without_a_file(
     assert export.state == DataExport.State.FAILED and export.error and not export.file
     User.objects.filter(pk=person.pk).update(id_number_encrypted="")
     assert _export_now(person, django_capture_on_commit_callbacks).state == "ready"
+
+
+def test_a_closed_account_with_a_password_keeps_none(email_user):
+    """The password goes too (its hash ended the page sessions), whether or not it was usable."""
+    assert email_user.has_usable_password()
+    services.closure_request(user=email_user)
+    services.closures_due(now=timezone.now() + dt.timedelta(days=8))
+    email_user.refresh_from_db()
+    assert email_user.is_closed and not email_user.has_usable_password()
